@@ -118,7 +118,8 @@ export function ipv6ToText(b: Uint8Array): string {
 }
 
 export function parseHex(text: string, what = "hex data"): Buffer {
-  if (!/^([0-9a-fA-F]{2})*$/.test(text)) throw new RdataTextError(`bad ${what}: not an even number of hex digits`);
+  if (!/^([0-9a-fA-F]{2})*$/.test(text))
+    throw new RdataTextError(`bad ${what}: not an even number of hex digits`);
   return Buffer.from(text, "hex");
 }
 
@@ -223,7 +224,8 @@ export function escapeBytes(b: Uint8Array, extra = ""): string {
   let s = "";
   for (const c of b) {
     if (c < 0x20 || c >= 0x7f) s += `\\${c.toString().padStart(3, "0")}`;
-    else if (c === 0x22 || c === 0x5c || extra.includes(String.fromCharCode(c))) s += `\\${String.fromCharCode(c)}`;
+    else if (c === 0x22 || c === 0x5c || extra.includes(String.fromCharCode(c)))
+      s += `\\${String.fromCharCode(c)}`;
     else s += String.fromCharCode(c);
   }
   return s;
@@ -236,7 +238,9 @@ export function charStringToText(b: Uint8Array): string {
 /** RRSIG inception/expiration: YYYYMMDDHHmmSS (UTC) or a plain 32-bit number of seconds (RFC 4034 §3.2). */
 export function parseSigTime(text: string): number {
   if (/^[0-9]{14}$/.test(text)) {
-    const [y, mo, d, h, mi, s] = [0, 4, 6, 8, 10, 12].map((o, i) => Number(text.slice(o, o + (i === 0 ? 4 : 2))));
+    const [y, mo, d, h, mi, s] = [0, 4, 6, 8, 10, 12].map((o, i) =>
+      Number(text.slice(o, o + (i === 0 ? 4 : 2))),
+    );
     const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
     const dt = new Date(ms);
     if (

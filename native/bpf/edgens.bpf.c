@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/* edgens XDP fast path: answers standard UDP DNS queries for the service addresses from precompiled answers
+ * in BPF maps, rewriting the query in place and sending it back with XDP_TX. Anything it is not sure about
+ * goes up the stack (XDP_PASS) with a reason counter: the socket path stays complete on its own. */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "edgens_maps.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct dns_hdr {
+	__be16 id;
+	__be16 flags;
+	__be16 qdcount;
+	__be16 ancount;
+	__be16 nscount;
+	__be16 arcount;
+};
+
+#define DNS_F_QR 0x8000
+#define DNS_F_OPCODE 0x7800
+#define DNS_F_TC 0x0200
+#define DNS_F_RD 0x0100
+#define DNS_F_CD 0x0010
+#define EDNS_F_DO 0x8000
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline int pass(__u32 reason)
+{
+	count(reason);
+	return XDP_PASS;
+}
+
+/* One's-complement sum helpers; all words are big-endian values held in host integers. */
+static __always_inline __u16 csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+static __always_inline __u16 swap16(__u16 x)
+{
+	return (__u16)((x << 8) | (x >> 8));
+}
+
+static __always_inline __u64 sum_words(const __be16 *w, int n)
+{
+	__u64 s = 0;
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		s += bpf_ntohs(w[i]);
+	return s;
+}
+
+static __always_inline void swap_bytes(__u8 *a, __u8 *b, int n)
+{
+#pragma unroll
+	for (int i = 0; i < n; i++) {
+		__u8 t = a[i];
+		a[i] = b[i];
+		b[i] = t;
+	}
+}
+
+/* ASCII lower-casing of 8 bytes at once: 0x20 is added to bytes 'A'..'Z' only (RFC 4343). */
+static __always_inline __u64 lower8(__u64 w)
+{
+	__u64 heptets = w & 0x7f7f7f7f7f7f7f7fULL;
+	__u64 ge_a = heptets + 0x3f3f3f3f3f3f3f3fULL; /* bit 7 set where the byte >= 'A' */
+	__u64 gt_z = heptets + 0x2525252525252525ULL; /* bit 7 set where the byte > 'Z' */
+	__u64 upper = ge_a & ~gt_z & ~w & 0x8080808080808080ULL;
+	return w | (upper >> 2);
+}
+
+/* The qname walks leave qlen with a different range on every exit (one per label/byte); passing it through
+ * map memory turns it into one unknown value that is then bounds-checked once, so the verifier sees one
+ * state instead of hundreds for the rest of the program. */
+static __always_inline __u32 launder(struct edgens_scratch *s, __u32 v)
+{
+	*(volatile __u32 *)&s->qlen = v;
+	return *(volatile __u32 *)&s->qlen;
+}
+
+SEC("xdp")
+int edgens_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 zero = 0;
+
+	count(EDGENS_C_SEEN);
+
+	struct edgens_config *cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg || !(cfg->flags & EDGENS_CFG_F_ENABLED))
+		return pass(EDGENS_C_PASS_DISABLED);
+	__u16 cfg_port = cfg->port;
+	__u32 cfg_udp_size = cfg->edns_udp_size;
+	__u8 generation = cfg->generation;
+
+	/* L2: Ethernet with at most one VLAN tag. */
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return pass(EDGENS_C_PASS_NOT_IP);
+	__u16 proto = bpf_ntohs(eth->h_proto);
+	__u32 l3 = sizeof(struct ethhdr);
+	if (proto == EDGENS_ETH_P_8021Q || proto == EDGENS_ETH_P_8021AD) {
+		struct vlan_hdr *vh = data + l3;
+		if ((void *)(vh + 1) > data_end)
+			return pass(EDGENS_C_PASS_NOT_IP);
+		proto = bpf_ntohs(vh->proto);
+		l3 += sizeof(struct vlan_hdr);
+	}
+	__u32 pkt_len = data_end - data;
+
+	/* L3: IPv4 without options/fragments or IPv6 without extension headers; destination in the service set. */
+	struct edgens_addr_key addr = {};
+	__u32 l4, udp_avail;
+	__u64 vsum_addrs; /* source + destination, for the pseudo-header */
+	int v6;
+	if (proto == EDGENS_ETH_P_IP) {
+		struct iphdr *ip4 = data + l3;
+		if ((void *)(ip4 + 1) > data_end)
+			return pass(EDGENS_C_PASS_MALFORMED);
+		if (ip4->version != 4 || ip4->ihl != 5 || ip4->protocol != EDGENS_IPPROTO_UDP ||
+		    (ip4->frag_off & bpf_htons(0x3fff)))
+			return pass(EDGENS_C_PASS_NOT_UDP);
+		if (csum_fold(sum_words((const __be16 *)ip4, 10)) != 0xffff) /* the stack would drop it */
+			return pass(EDGENS_C_PASS_MALFORMED);
+		__u32 tot = bpf_ntohs(ip4->tot_len);
+		if (tot < sizeof(*ip4) + sizeof(struct udphdr) || l3 + tot > pkt_len)
+			return pass(EDGENS_C_PASS_MALFORMED);
+		addr.family = 4;
+		__builtin_memcpy(addr.addr, &ip4->daddr, 4);
+		vsum_addrs = sum_words((const __be16 *)&ip4->saddr, 4);
+		l4 = l3 + sizeof(*ip4);
+		udp_avail = tot - sizeof(*ip4);
+		v6 = 0;
+	} else if (proto == EDGENS_ETH_P_IPV6) {
+		struct ipv6hdr *ip6 = data + l3;
+		if ((void *)(ip6 + 1) > data_end)
+			return pass(EDGENS_C_PASS_MALFORMED);
+		if (ip6->version != 6 || ip6->nexthdr != EDGENS_IPPROTO_UDP)
+			return pass(EDGENS_C_PASS_NOT_UDP);
+		__u32 plen = bpf_ntohs(ip6->payload_len);
+		if (plen < sizeof(struct udphdr) || l3 + sizeof(*ip6) + plen > pkt_len)
+			return pass(EDGENS_C_PASS_MALFORMED);
+		addr.family = 6;
+		__builtin_memcpy(addr.addr, &ip6->daddr, 16);
+		vsum_addrs = sum_words((const __be16 *)&ip6->saddr, 16);
+		l4 = l3 + sizeof(*ip6);
+		udp_avail = plen;
+		v6 = 1;
+	} else {
+		return pass(EDGENS_C_PASS_NOT_IP);
+	}
+
+	/* L4: UDP to our port, lengths consistent. */
+	struct udphdr *udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		return pass(EDGENS_C_PASS_MALFORMED);
+	if (udp->dest != bpf_htons(cfg_port))
+		return pass(EDGENS_C_PASS_NOT_SERVICE);
+	if (!bpf_map_lookup_elem(&service_addrs, &addr))
+		return pass(EDGENS_C_PASS_NOT_SERVICE);
+	__u32 udp_len = bpf_ntohs(udp->len);
+	if (udp_len != udp_avail || udp->source == 0)
+		return pass(EDGENS_C_PASS_MALFORMED);
+	__u32 dns_len = udp_len - sizeof(struct udphdr);
+	if (dns_len < sizeof(struct dns_hdr) + 5)
+		return pass(EDGENS_C_PASS_MALFORMED);
+
+	/* DNS header: a standard query with one question and nothing but an optional OPT. */
+	__u32 dns_off = l4 + sizeof(struct udphdr);
+	struct dns_hdr *dh = data + dns_off;
+	if ((void *)(dh + 1) > data_end)
+		return pass(EDGENS_C_PASS_MALFORMED);
+	__u16 qflags = bpf_ntohs(dh->flags);
+	if (qflags & (DNS_F_QR | DNS_F_OPCODE | DNS_F_TC))
+		return pass(EDGENS_C_PASS_NOT_QUERY);
+	__u16 arcount = bpf_ntohs(dh->arcount);
+	if (dh->qdcount != bpf_htons(1) || dh->ancount || dh->nscount || arcount > 1)
+		return pass(EDGENS_C_PASS_COUNTS);
+
+	/* Question: copy it out, lower-case and hash the qname, sum the original bytes for the UDP checksum. */
+	struct edgens_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return pass(EDGENS_C_PASS_ERROR);
+	__u64 avail = dns_len - sizeof(struct dns_hdr); /* 64-bit: no zero-extension copy the verifier would lose */
+	if (avail > EDGENS_QUESTION_COPY)
+		avail = EDGENS_QUESTION_COPY;
+	barrier_var(avail); /* keep clang from folding the bounds into a form the verifier cannot follow */
+	if (avail < 5 || avail > EDGENS_QUESTION_COPY)
+		return pass(EDGENS_C_PASS_MALFORMED);
+	if (bpf_xdp_load_bytes(ctx, dns_off + sizeof(struct dns_hdr), s->raw, avail) < 0)
+		return pass(EDGENS_C_PASS_ERROR);
+
+
+	/* Labels first: the qname length, rejecting compression pointers, long labels and long names. */
+	__u32 pos = 0, qlen = 0;
+	for (int k = 0; k < EDGENS_MAX_QNAME / 2 + 1; k++) {
+		if (pos >= avail)
+			return pass(EDGENS_C_PASS_MALFORMED);
+		if (pos >= EDGENS_MAX_QNAME)
+			return pass(EDGENS_C_PASS_QNAME);
+		__u8 c = s->raw[pos];
+		if (c == 0) {
+			qlen = pos + 1;
+			break;
+		}
+		if (c > EDGENS_MAX_LABEL) /* also compression pointers and extended label types */
+			return pass(EDGENS_C_PASS_QNAME);
+		pos += c + 1;
+	}
+	qlen = launder(s, qlen);
+	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
+		return pass(EDGENS_C_PASS_QNAME);
+	/* Then the name a word at a time: the bytes past the name masked off, summed for the UDP checksum (the
+	 * question starts at an even UDP offset; little-endian loads give a byte-swapped sum, swapped back
+	 * below), lower-cased, stored zero-padded for the name check, and hashed. */
+	__u32 nwords = (qlen + 7) / 8;
+	__u64 hash = EDGENS_QHASH_OFFSET;
+	__u64 wsum = 0;
+	__u64 *rw = (__u64 *)s->raw;
+	__u64 *qw = (__u64 *)s->qname;
+	for (__u32 k = 0; k < EDGENS_QNAME_BUF / 8; k++) {
+		if (k >= nwords)
+			break;
+		__u64 w = rw[k];
+		__u32 rem = qlen - k * 8;
+		if (rem < 8)
+			w &= (1ULL << (rem * 8)) - 1;
+		wsum += (w & 0xffffffff) + (w >> 32);
+		w = lower8(w);
+		qw[k] = w;
+		hash = (hash ^ w) * EDGENS_QHASH_PRIME;
+	}
+	qlen = launder(s, qlen);
+	__u64 qsum = bpf_ntohs(csum_fold(wsum));
+	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
+		return pass(EDGENS_C_PASS_QNAME);
+	if (qlen + 4 > avail)
+		return pass(EDGENS_C_PASS_MALFORMED);
+	__u8 *tail = &s->raw[qlen];
+	__u16 qtype = ((__u16)tail[0] << 8) | tail[1];
+	__u16 qclass = ((__u16)tail[2] << 8) | tail[3];
+	/* qtype/qclass words sit at an odd offset when the qname length is odd. */
+	qsum += (qlen & 1) ? swap16(csum_fold((__u64)qtype + qclass)) : ((__u64)qtype + qclass);
+	if (qclass != EDGENS_DNS_CLASS_IN)
+		return pass(EDGENS_C_PASS_QCLASS);
+
+	/* EDNS: at most one OPT of version 0 without options, then the message must end. */
+	__u32 qend = sizeof(struct dns_hdr) + qlen + 4;
+	int has_opt = 0;
+	__u8 key_flags = 0;
+	__u32 limit = EDGENS_PLAIN_UDP_MAX;
+	__u8 opt[EDGENS_OPT_RR_LEN + 1] = {};
+	if (arcount == 1) {
+		if (qend + EDGENS_OPT_RR_LEN != dns_len)
+			return pass(EDGENS_C_PASS_EDNS);
+		if (bpf_xdp_load_bytes(ctx, dns_off + qend, opt, EDGENS_OPT_RR_LEN) < 0)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (opt[0] != 0 || opt[1] != 0 || opt[2] != EDGENS_DNS_TYPE_OPT)
+			return pass(EDGENS_C_PASS_EDNS);
+		/* ext rcode 0, version 0, no options (cookies, NSID, ECS are the socket path's). */
+		if (opt[5] != 0 || opt[6] != 0 || opt[9] != 0 || opt[10] != 0)
+			return pass(EDGENS_C_PASS_EDNS);
+		__u32 client = ((__u32)opt[3] << 8) | opt[4];
+		if (client > cfg_udp_size)
+			client = cfg_udp_size;
+		if (client > limit)
+			limit = client;
+		if (opt[7] & (EDNS_F_DO >> 8))
+			key_flags |= EDGENS_KEY_F_DO;
+		has_opt = 1;
+	} else if (qend != dns_len) {
+		return pass(EDGENS_C_PASS_MALFORMED);
+	}
+
+	/* Lookup in the live generation; verify the full name so a hash collision can never answer. */
+	struct edgens_answer_key key = {
+		.hash = hash,
+		.qtype = qtype,
+		.qname_len = (__u8)qlen,
+		.flags = key_flags,
+		.pad = 0,
+	};
+	struct edgens_answer *ans;
+	if (generation)
+		ans = bpf_map_lookup_elem(&answers_1, &key);
+	else
+		ans = bpf_map_lookup_elem(&answers_0, &key);
+	if (!ans)
+		return pass(EDGENS_C_PASS_MISS);
+	if (ans->qname_len != qlen)
+		return pass(EDGENS_C_PASS_COLLISION);
+	__u64 *aw = (__u64 *)ans->qname;
+	__u64 diff = 0;
+	nwords = (qlen + 7) / 8;
+	for (__u32 k = 0; k < EDGENS_QNAME_BUF / 8; k++) {
+		if (k >= nwords)
+			break;
+		diff |= aw[k] ^ qw[k];
+	}
+	qlen = launder(s, qlen);
+	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
+		return pass(EDGENS_C_PASS_ERROR);
+	if (diff)
+		return pass(EDGENS_C_PASS_COLLISION);
+
+	/* Verify the query's UDP checksum as the stack would (optional on IPv4 only): never answer a packet the
+	 * socket path would not have seen. The packet is unchanged so far, so the header pointers still hold. */
+	if (udp->check) {
+		__u64 vsum = (__u64)EDGENS_IPPROTO_UDP + udp_len + vsum_addrs;
+		vsum += sum_words((const __be16 *)udp, 4) + sum_words((const __be16 *)dh, 6) + qsum;
+		__u64 osum = has_opt ? sum_words((const __be16 *)opt, 6) : 0;
+		vsum += (qlen & 1) ? swap16(csum_fold(osum)) : osum;
+		if (csum_fold(vsum) != 0xffff)
+			return pass(EDGENS_C_PASS_MALFORMED);
+	} else if (v6) {
+		return pass(EDGENS_C_PASS_MALFORMED);
+	}
+
+	if (has_opt && !(ans->opt_flags & EDGENS_ANS_F_OPT))
+		return pass(EDGENS_C_PASS_NO_OPT);
+	__u32 body_len = ans->body_len;
+	if (body_len > EDGENS_BODY_MAX)
+		return pass(EDGENS_C_PASS_ERROR);
+	__u32 resp_len = qend + body_len + (has_opt ? EDGENS_OPT_RR_LEN : 0);
+	if (resp_len > limit)
+		return pass(EDGENS_C_PASS_TOO_BIG);
+	__u16 ancount = ans->ancount, nscount = ans->nscount;
+	__u16 rarcount = ans->arcount + (has_opt ? 1 : 0);
+	__u16 rflags = ans->flags | (qflags & (DNS_F_RD | DNS_F_CD));
+	__u16 body_sum = ans->body_sum;
+
+	/* Resize: drop everything after the question (OPT, Ethernet padding), make room for body and OPT. */
+	int delta = (int)(dns_off + resp_len) - (int)pkt_len;
+	if (delta < 0 && bpf_xdp_adjust_tail(ctx, delta) < 0)
+		return pass(EDGENS_C_PASS_ERROR);
+	if (delta > 0 && bpf_xdp_adjust_tail(ctx, delta) < 0) {
+		/* No tailroom (veth hands XDP buffers sized to the packet): grow at the front, where XDP keeps
+		 * headroom, and move headers and question up; the old tail is overwritten. */
+		__u64 keep = dns_off + qend;
+		barrier_var(keep);
+		if (keep == 0 || keep > EDGENS_MOVE_MAX)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (bpf_xdp_load_bytes(ctx, 0, s->move, keep) < 0)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (bpf_xdp_adjust_head(ctx, -delta) < 0)
+			return pass(EDGENS_C_PASS_NO_ROOM);
+		if (bpf_xdp_store_bytes(ctx, 0, s->move, keep) < 0)
+			goto drop;
+	}
+
+	/* From here on the packet is changed: failures drop it. */
+	if (body_len > 0 &&
+	    bpf_xdp_store_bytes(ctx, dns_off + qend, ans->body, body_len) < 0)
+		goto drop;
+	__u64 opt_sum = 0;
+	if (has_opt) {
+		__u8 opt[12] = {0, 0, EDGENS_DNS_TYPE_OPT, (__u8)(cfg_udp_size >> 8), (__u8)cfg_udp_size,
+				0, 0, (key_flags & EDGENS_KEY_F_DO) ? 0x80 : 0, 0, 0, 0, 0};
+		if (bpf_xdp_store_bytes(ctx, dns_off + qend + body_len, opt, EDGENS_OPT_RR_LEN) < 0)
+			goto drop;
+		opt_sum = sum_words((const __be16 *)opt, 6);
+		if ((qlen + body_len) & 1)
+			opt_sum = swap16(csum_fold(opt_sum));
+	}
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (l3 > 18 || l4 > 18 + sizeof(struct ipv6hdr))
+		goto drop;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		goto drop;
+	swap_bytes(eth->h_dest, eth->h_source, ETH_ALEN);
+
+	__u32 new_udp_len = sizeof(struct udphdr) + resp_len;
+	__u64 sum = 0;
+	if (v6) {
+		struct ipv6hdr *ip6 = data + l3;
+		if ((void *)(ip6 + 1) > data_end)
+			goto drop;
+		swap_bytes((__u8 *)&ip6->saddr, (__u8 *)&ip6->daddr, 16);
+		ip6->payload_len = bpf_htons(new_udp_len);
+		ip6->hop_limit = EDGENS_REPLY_TTL;
+		sum += sum_words((const __be16 *)&ip6->saddr, 16);
+	} else {
+		struct iphdr *ip4 = data + l3;
+		if ((void *)(ip4 + 1) > data_end)
+			goto drop;
+		__be32 a = ip4->saddr;
+		ip4->saddr = ip4->daddr;
+		ip4->daddr = a;
+		ip4->tot_len = bpf_htons(sizeof(struct iphdr) + new_udp_len);
+		ip4->ttl = EDGENS_REPLY_TTL;
+		ip4->check = 0;
+		ip4->check = bpf_htons(~csum_fold(sum_words((const __be16 *)ip4, 10)) & 0xffff);
+		sum += sum_words((const __be16 *)&ip4->saddr, 4);
+	}
+	sum += EDGENS_IPPROTO_UDP + new_udp_len; /* rest of the pseudo-header */
+
+	udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		goto drop;
+	__be16 port = udp->source;
+	udp->source = udp->dest;
+	udp->dest = port;
+	udp->len = bpf_htons(new_udp_len);
+	udp->check = 0;
+	sum += bpf_ntohs(udp->source) + bpf_ntohs(udp->dest) + new_udp_len;
+
+	dh = data + dns_off;
+	if ((void *)(dh + 1) > data_end)
+		goto drop;
+	dh->flags = bpf_htons(rflags);
+	dh->ancount = bpf_htons(ancount);
+	dh->nscount = bpf_htons(nscount);
+	dh->arcount = bpf_htons(rarcount);
+	sum += sum_words((const __be16 *)dh, 6);
+	sum += qsum;
+	sum += (qlen & 1) ? swap16(body_sum) : body_sum;
+	sum += opt_sum;
+	__u16 check = ~csum_fold(sum) & 0xffff;
+	udp->check = bpf_htons(check ? check : 0xffff);
+
+	count(EDGENS_C_ANSWERED);
+	return XDP_TX;
+
+drop:
+	count(EDGENS_C_DROPPED);
+	return XDP_DROP;
+}

@@ -1,0 +1,50 @@
+/* edgens XDP fast path: limits and protocol constants (BPF side and user space share the limits through
+ * edgens_structs.h; everything here may be overridden with -D at build time). */
+#ifndef EDGENS_CONSTS_H
+#define EDGENS_CONSTS_H
+
+/* Answer map capacity per generation (user space may change it before load). */
+#ifndef EDGENS_MAX_ANSWERS
+#define EDGENS_MAX_ANSWERS 65536
+#endif
+
+/* Service addresses (IPv4 + IPv6) we answer for. */
+#ifndef EDGENS_MAX_SERVICE_ADDRS
+#define EDGENS_MAX_SERVICE_ADDRS 64
+#endif
+
+/* Bytes of the question we copy out of the packet: qname (<= 255) + qtype + qclass, rounded up. */
+#define EDGENS_QUESTION_COPY 264
+
+/* Largest header + question block we move when growing at the front: VLAN Ethernet + IPv6 + UDP + DNS
+ * header + qname + qtype/qclass (18 + 40 + 8 + 12 + 255 + 4 = 337), rounded up. */
+#define EDGENS_MOVE_MAX 344
+
+/* RFC 1035 limits. */
+#define EDGENS_MAX_LABEL 63
+#define EDGENS_MAX_QNAME 255
+
+/* Responses without EDNS must fit 512 octets (RFC 1035 §4.2.1). */
+#define EDGENS_PLAIN_UDP_MAX 512
+
+/* Size of the OPT pseudo-RR we append: root name, type, class, ttl, rdlen. */
+#define EDGENS_OPT_RR_LEN 11
+
+/* Hop limit / TTL of the packets we send. */
+#define EDGENS_REPLY_TTL 64
+
+#define EDGENS_ETH_P_IP 0x0800
+#define EDGENS_ETH_P_IPV6 0x86DD
+#define EDGENS_ETH_P_8021Q 0x8100
+#define EDGENS_ETH_P_8021AD 0x88A8
+#define EDGENS_IPPROTO_UDP 17
+
+#define EDGENS_DNS_TYPE_OPT 41
+#define EDGENS_DNS_CLASS_IN 1
+
+/* Qname hash, FNV-style over 64-bit little-endian words of the lower-cased wire qname, zero-padded to a
+ * multiple of 8 (mirrored in src/fastpath/answer-codec.ts): h = (h ^ word) * prime. */
+#define EDGENS_QHASH_OFFSET 0xcbf29ce484222325ULL
+#define EDGENS_QHASH_PRIME 0x100000001b3ULL
+
+#endif

@@ -1,0 +1,68 @@
+/* Every map of the edgens XDP program, one line each on what it holds. */
+#ifndef EDGENS_MAPS_H
+#define EDGENS_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "edgens_consts.h"
+#include "edgens_structs.h"
+
+/* Runtime config (port, EDNS size, live generation, enabled); entry 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edgens_config);
+} config SEC(".maps");
+
+/* Destination addresses we answer for; value unused (1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EDGENS_MAX_SERVICE_ADDRS);
+	__type(key, struct edgens_addr_key);
+	__type(value, __u8);
+} service_addrs SEC(".maps");
+
+/* Answers, generation 0. NO_PREALLOC: freed elements go through RCU, so a reader never sees a reused value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EDGENS_MAX_ANSWERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edgens_answer_key);
+	__type(value, struct edgens_answer);
+} answers_0 SEC(".maps");
+
+/* Answers, generation 1 (user space fills the idle generation, then flips config.generation). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EDGENS_MAX_ANSWERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edgens_answer_key);
+	__type(value, struct edgens_answer);
+} answers_1 SEC(".maps");
+
+/* Per-CPU counters indexed by enum edgens_counter; user space sums over CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EDGENS_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-CPU scratch: the question copied out of the packet and its lower-cased qname (too big for the stack). */
+struct edgens_scratch {
+	__u8 raw[EDGENS_QUESTION_COPY];
+	__u8 qname[EDGENS_QNAME_BUF];
+	__u8 move[EDGENS_MOVE_MAX]; /* headers + question while they move to a new packet start */
+	__u32 qlen; /* round trip through here drops per-path bounds so the verifier merges states */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edgens_scratch);
+} scratch SEC(".maps");
+
+#endif

@@ -1,0 +1,87 @@
+/* The only header shared between the XDP program and user space. Every struct has a fixed layout with
+ * explicit padding; src/fastpath/layout.ts mirrors it and test/fastpath/layout.test.ts checks offsets. */
+#ifndef EDGENS_STRUCTS_H
+#define EDGENS_STRUCTS_H
+
+#include <linux/types.h>
+
+#define EDGENS_QNAME_BUF 256 /* wire qname (<= 255) zero-padded */
+#ifndef EDGENS_BODY_MAX
+#define EDGENS_BODY_MAX 1024 /* answer/authority/additional bytes after the question */
+#endif
+
+/* edgens_answer_key.flags */
+#define EDGENS_KEY_F_DO 0x01 /* query had EDNS with DO=1 */
+
+/* edgens_answer.opt_flags */
+#define EDGENS_ANS_F_OPT 0x01 /* append our OPT when the query had one (else such queries are passed) */
+
+/* edgens_config.flags */
+#define EDGENS_CFG_F_ENABLED 0x01 /* answer at all (off: every packet is passed) */
+
+/* Key of the answer maps: hash of the lower-cased wire qname, its length, qtype and DO. */
+struct edgens_answer_key {
+	__u64 hash;      /* word hash of the lower-cased wire qname (edgens_consts.h) */
+	__u16 qtype;     /* host order */
+	__u8 qname_len;  /* wire length incl. the root label (1..255) */
+	__u8 flags;      /* EDGENS_KEY_F_* */
+	__u32 pad;       /* zero */
+};
+
+/* A precompiled answer. The question is echoed from the query; the body follows it, with names compressed
+ * against offset 12 (the qname in the question). */
+struct edgens_answer {
+	__u16 flags;      /* header flags word to send (QR, AA, rcode...); RD and CD are copied from the query */
+	__u16 ancount;
+	__u16 nscount;
+	__u16 arcount;    /* additional records in body, not counting the OPT we append */
+	__u16 body_len;   /* bytes used in body */
+	__u16 body_sum;   /* folded 16-bit one's-complement sum of body as if it started at an even offset */
+	__u8 qname_len;   /* must equal the key's qname_len */
+	__u8 opt_flags;   /* EDGENS_ANS_F_* */
+	__u8 pad[6];      /* zero */
+	__u8 qname[EDGENS_QNAME_BUF]; /* lower-cased wire qname, zero-padded: verified against the query */
+	__u8 body[EDGENS_BODY_MAX];
+};
+
+/* Runtime configuration, entry 0 of the config array. */
+struct edgens_config {
+	__u16 port;          /* UDP port we answer on (host order) */
+	__u16 edns_udp_size; /* our EDNS UDP payload size (sent in OPT, caps response size) */
+	__u8 generation;     /* which answer map is live: 0 -> answers_0, 1 -> answers_1 */
+	__u8 flags;          /* EDGENS_CFG_F_* */
+	__u16 pad;           /* zero */
+};
+
+/* Key of the service address set. IPv4 addresses use addr[0..3] with the rest zero. */
+struct edgens_addr_key {
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3]; /* zero */
+	__u8 addr[16];
+};
+
+/* Per-CPU counters, indexes of the counters array. Names mirrored in src/fastpath/counters.ts. */
+enum edgens_counter {
+	EDGENS_C_SEEN = 0,        /* packets the program saw */
+	EDGENS_C_ANSWERED,        /* answered with XDP_TX */
+	EDGENS_C_DROPPED,         /* rewrite failed half-way: dropped */
+	EDGENS_C_PASS_DISABLED,   /* fast path switched off in config */
+	EDGENS_C_PASS_NOT_IP,     /* not IPv4/IPv6 (after at most one VLAN tag) */
+	EDGENS_C_PASS_NOT_UDP,    /* not UDP, IPv4 options/fragments, IPv6 extension headers */
+	EDGENS_C_PASS_NOT_SERVICE,/* destination address/port is not a service address/port */
+	EDGENS_C_PASS_MALFORMED,  /* truncated or inconsistent lengths */
+	EDGENS_C_PASS_NOT_QUERY,  /* QR=1, opcode != 0, TC=1 */
+	EDGENS_C_PASS_COUNTS,     /* QDCOUNT != 1, AN/NS != 0, AR > 1 */
+	EDGENS_C_PASS_QNAME,      /* compression pointer, label > 63, name > 255 */
+	EDGENS_C_PASS_QCLASS,     /* class is not IN */
+	EDGENS_C_PASS_EDNS,       /* additional record not OPT, version != 0, options present, trailing bytes */
+	EDGENS_C_PASS_MISS,       /* no answer for (qname, qtype, DO) */
+	EDGENS_C_PASS_COLLISION,  /* key hit but the stored qname differs */
+	EDGENS_C_PASS_TOO_BIG,    /* answer larger than the requester's buffer */
+	EDGENS_C_PASS_NO_OPT,     /* query had OPT but the answer may not be sent with one */
+	EDGENS_C_PASS_NO_ROOM,    /* the frame has no tailroom for the answer (driver/veth buffer too small) */
+	EDGENS_C_PASS_ERROR,      /* a helper failed before the packet was changed */
+	EDGENS_C_MAX
+};
+
+#endif

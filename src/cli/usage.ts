@@ -1,0 +1,41 @@
+// The `edgens` usage text (printed by `edgens help`, and with exit code 2 on any misuse).
+
+export const USAGE = `usage: edgens <command> [options]
+
+commands:
+  serve [options]                 serve DNS over UDP and TCP
+  reload [--pid PID | --pid-file FILE | --config FILE [--site FILE]]
+                                  make a running server re-read its config and zones (SIGHUP)
+  config check FILE [--site FILE] validate a config (and site overlay), print the effective config as JSON
+  zone check FILE [--origin NAME] parse and check a zone file, report file:line:column findings
+  bgp render [options]            render the ExaBGP configuration from the bgp: section
+  drain | undrain [--reason TEXT] take the node out of (or back into) anycast service, gracefully
+  health-agent [options]          the health agent ExaBGP runs (checks → announce/withdraw)
+  version                         print the version
+  help                            print this text
+
+serve options (flags override the config file):
+  --config FILE         node config (YAML); see docs/CONFIG.md
+  --site FILE           per-site overlay, deep-merged over --config (site wins)
+  --listen ADDR:PORT    address to serve on, repeatable; IPv6 as [ADDR]:PORT (default 127.0.0.1:5353)
+  --zone [ORIGIN=]FILE  zone file, repeatable; origin from the file's $ORIGIN/SOA owner unless given
+  --zones-dir DIR       serve every NAME.zone in DIR as zone NAME.
+  --example             serve the embedded example zone example.edgens.test.
+  --nsid TEXT           NSID (RFC 5001) to send to clients that ask
+  --identity TEXT       answer to CH TXT id.server / hostname.bind
+  --workers N           serving processes (default: number of cores); 0 or 1 = in-process
+  --metrics ADDR:PORT   serve /metrics, /healthz and /readyz here
+  --pid-file FILE       write the process id here (for \`edgens reload\`)
+  --log-level LEVEL     fatal, error, warn, info, debug, trace or silent
+`;
+
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/** Print a misuse message and the usage text; returns exit code 2. */
+export function misuse(io: Io, message: string): number {
+  io.err.write(`edgens: ${message}\n\n${USAGE}`);
+  return 2;
+}

@@ -1,0 +1,419 @@
+// The XDP fast path as a domain object: load the program, configure it, attach it to an interface, keep its
+// service addresses and answers, read its counters. It owns the libbpf object, its maps and the bpf_link;
+// close() (or the process exiting) detaches the program, so a dead server never leaves stale answers behind.
+import { isIPv4, isIPv6 } from "node:net";
+import { parseIpv4, parseIpv6 } from "../wire/rdata/text-fields.js";
+import {
+  checkAnswer,
+  decodeAnswerKey,
+  decodeAnswerValue,
+  encodeAnswerKey,
+  encodeAnswerValue,
+  type FastAnswer,
+} from "./answer-codec.js";
+import { COUNTER_NAMES, type FastPathCounters, sumPerCpu } from "./counters.js";
+import { check, FastPathError } from "./errors.js";
+import { ADDR_KEY, ANSWER, ANSWER_KEY, CFG_F_ENABLED, CONFIG, MAPS, PROGRAM, writeU16 } from "./layout.js";
+import { DEFAULT_OBJECT_PATH, loadNativeAddon, type NativeAddon, type RawBpfObject } from "./native-addon.js";
+
+export type XdpMode = "native" | "generic";
+
+/** XDP_FLAGS_* from linux/if_link.h. */
+const XDP_FLAGS_SKB_MODE = 1 << 1;
+const XDP_FLAGS_DRV_MODE = 1 << 2;
+const BPF_ANY = 0;
+
+/** XDP actions (enum xdp_action). */
+export const XDP_ACTIONS = ["aborted", "drop", "pass", "tx", "redirect"] as const;
+export type XdpAction = (typeof XDP_ACTIONS)[number];
+
+export interface FastPathConfig {
+  /** UDP port answered (53). */
+  port: number;
+  /** EDNS UDP payload size we advertise and the largest response we send to EDNS clients (>= 512). */
+  ednsUdpSize: number;
+  /** When false every packet is passed to the sockets. */
+  enabled: boolean;
+}
+
+export interface OpenOptions {
+  /** The addon; default: loadNativeAddon() from the build directory. */
+  addon?: NativeAddon;
+  /** Capacity of each answer generation (default: as compiled, 65536). */
+  maxAnswers?: number;
+  /** Initial config, default port 53, EDNS 1232, enabled. */
+  config?: Partial<FastPathConfig>;
+}
+
+export interface TestRunResult {
+  retval: number;
+  action: XdpAction | "unknown";
+  /** The frame after the program ran (rewritten on XDP_TX). */
+  output: Buffer;
+  /** Average run time per repetition as measured by the kernel. */
+  durationNs: number;
+}
+
+export interface Attachment {
+  iface: string;
+  ifindex: number;
+  mode: XdpMode;
+  /** Network namespace of the interface (name under /run/netns or a path), when not our own. */
+  netns?: string;
+}
+
+/** Run `fn` with the calling thread in network namespace `netns` (a name under /run/netns, or a path). */
+export function inNetns<T>(addon: NativeAddon, netns: string | undefined, fn: () => T): T {
+  if (netns === undefined) return fn();
+  const path = netns.includes("/") ? netns : `/run/netns/${netns}`;
+  const saved = check(addon.enterNetns(path), "EDGENS_ERR_XDP_ATTACH", `cannot enter netns ${path}`);
+  let result: { value: T } | { error: unknown };
+  try {
+    result = { value: fn() };
+  } catch (error) {
+    result = { error };
+  }
+  const ret = addon.leaveNetns(saved);
+  // Staying in the wrong namespace would misdirect every later interface lookup: fail loudly.
+  if (ret < 0) throw new FastPathError("EDGENS_ERR_XDP_ATTACH", "cannot return to the original netns", -ret);
+  if ("error" in result) throw result.error;
+  return result.value;
+}
+
+const DEFAULT_CONFIG: FastPathConfig = { port: 53, ednsUdpSize: 1232, enabled: true };
+const BATCH = 256;
+
+function addrKey(address: string): Buffer {
+  const key = Buffer.alloc(ADDR_KEY.size);
+  if (isIPv4(address)) {
+    key[ADDR_KEY.family] = 4;
+    parseIpv4(address).copy(key, ADDR_KEY.addr);
+  } else if (isIPv6(address)) {
+    key[ADDR_KEY.family] = 6;
+    parseIpv6(address).copy(key, ADDR_KEY.addr);
+  } else {
+    throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", `not an IP address: '${address}'`);
+  }
+  return key;
+}
+
+export class FastPath {
+  readonly objectPath: string;
+  private obj: RawBpfObject | null;
+  private readonly addon: NativeAddon;
+  private readonly cpus: number;
+  private cfg: FastPathConfig;
+  private generation = 0;
+  private link: { fd: number; attachment: Attachment } | null = null;
+
+  private constructor(addon: NativeAddon, obj: RawBpfObject, objectPath: string, cfg: FastPathConfig) {
+    this.addon = addon;
+    this.obj = obj;
+    this.objectPath = objectPath;
+    this.cpus = addon.numPossibleCpus();
+    this.cfg = cfg;
+  }
+
+  /** Open and load (verify) the program without attaching it: the mode tests use. */
+  static open(objectPath: string = DEFAULT_OBJECT_PATH, opts: OpenOptions = {}): FastPath {
+    let addon = opts.addon;
+    if (!addon) {
+      const load = loadNativeAddon();
+      if (!load.available) {
+        throw new FastPathError("EDGENS_ERR_XDP_UNAVAILABLE", `${load.reason}; to enable: ${load.fix}`);
+      }
+      addon = load.addon;
+    }
+    const cfg = { ...DEFAULT_CONFIG, ...opts.config };
+    checkConfig(cfg);
+    const obj = new addon.BpfObject();
+    addon.takeLog();
+    try {
+      check(
+        obj.open(objectPath),
+        "EDGENS_ERR_XDP_OPEN",
+        `cannot open BPF object ${objectPath}`,
+        addon.takeLog(),
+      );
+      if (opts.maxAnswers !== undefined) {
+        if (!Number.isInteger(opts.maxAnswers) || opts.maxAnswers < 1) {
+          throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "maxAnswers must be a positive integer");
+        }
+        for (const m of MAPS.answers) check(obj.setMaxEntries(m, opts.maxAnswers), "EDGENS_ERR_XDP_LOAD", m);
+      }
+      check(obj.load(), "EDGENS_ERR_XDP_LOAD", `kernel rejected ${objectPath}`, addon.takeLog());
+      const fp = new FastPath(addon, obj, objectPath, cfg);
+      fp.checkMapSizes();
+      fp.writeConfig();
+      return fp;
+    } catch (err) {
+      obj.close();
+      throw err;
+    }
+  }
+
+  get config(): Readonly<FastPathConfig> {
+    return this.cfg;
+  }
+
+  get attachment(): Attachment | null {
+    return this.link?.attachment ?? null;
+  }
+
+  configure(update: Partial<FastPathConfig>): void {
+    const next = { ...this.cfg, ...update };
+    checkConfig(next);
+    this.cfg = next;
+    this.writeConfig();
+  }
+
+  /**
+   * Attach to `iface`. "native" needs driver support; "generic" works everywhere (slower); "auto" tries native
+   * first and falls back to generic. Returns the mode that took. `netns` names the interface's namespace.
+   */
+  attach(iface: string, mode: XdpMode | "auto" = "auto", netns?: string): Attachment {
+    const obj = this.live();
+    if (this.link)
+      throw new FastPathError("EDGENS_ERR_XDP_ATTACH", `already attached to ${this.link.attachment.iface}`);
+    return inNetns(this.addon, netns, () => this.attachHere(obj, iface, mode, netns));
+  }
+
+  private attachHere(obj: RawBpfObject, iface: string, mode: XdpMode | "auto", netns?: string): Attachment {
+    const ifindex = check(
+      this.addon.ifNameToIndex(iface),
+      "EDGENS_ERR_XDP_ATTACH",
+      `no interface '${iface}'`,
+    );
+    const tries: [XdpMode, number][] = [];
+    if (mode !== "generic") tries.push(["native", XDP_FLAGS_DRV_MODE]);
+    if (mode !== "native") tries.push(["generic", XDP_FLAGS_SKB_MODE]);
+    let last = 0;
+    for (const [m, flags] of tries) {
+      this.addon.takeLog();
+      const fd = obj.attachXdp(PROGRAM, ifindex, flags);
+      if (fd >= 0) {
+        const attachment: Attachment =
+          netns === undefined ? { iface, ifindex, mode: m } : { iface, ifindex, mode: m, netns };
+        this.link = { fd, attachment };
+        return attachment;
+      }
+      last = fd;
+    }
+    throw new FastPathError(
+      "EDGENS_ERR_XDP_ATTACH",
+      `cannot attach to ${iface} (${mode})`,
+      -last,
+      this.addon.takeLog(),
+    );
+  }
+
+  /** Detach from the interface (no-op when not attached). Packets go to the sockets again at once. */
+  detach(): void {
+    if (!this.link || !this.obj) return;
+    const fd = this.link.fd;
+    this.link = null;
+    check(this.obj.detachXdp(fd), "EDGENS_ERR_XDP_DETACH", "cannot detach");
+  }
+
+  /** Replace the set of destination addresses answered. */
+  setServiceAddresses(addresses: readonly string[]): void {
+    const obj = this.live();
+    const wanted = new Map(addresses.map((a) => [addrKey(a).toString("hex"), addrKey(a)]));
+    for (const key of this.keys(MAPS.serviceAddrs, ADDR_KEY.size)) {
+      if (!wanted.delete(key.toString("hex"))) {
+        check(obj.mapDelete(MAPS.serviceAddrs, key), "EDGENS_ERR_XDP_MAP", "service_addrs delete");
+      }
+    }
+    for (const key of wanted.values()) {
+      check(
+        obj.mapUpdate(MAPS.serviceAddrs, key, Buffer.from([1]), BPF_ANY),
+        "EDGENS_ERR_XDP_MAP",
+        "service_addrs",
+      );
+    }
+  }
+
+  /** Add or replace one answer in the live generation (atomic per entry). */
+  addAnswer(answer: FastAnswer): void {
+    const key = encodeAnswerKey(answer.qname, answer.qtype, answer.dnssecOk);
+    const value = encodeAnswerValue(answer);
+    check(this.live().mapUpdate(this.liveMap(), key, value, BPF_ANY), "EDGENS_ERR_XDP_MAP", "add answer");
+  }
+
+  /** Remove one answer from the live generation; false when it was not there. */
+  removeAnswer(qname: Uint8Array, qtype: number, dnssecOk: boolean): boolean {
+    const ret = this.live().mapDelete(this.liveMap(), encodeAnswerKey(qname, qtype, dnssecOk));
+    if (ret === -2) return false;
+    check(ret, "EDGENS_ERR_XDP_MAP", "remove answer");
+    return true;
+  }
+
+  /**
+   * Swap in a complete new answer set: fill the idle generation, flip config.generation (one map write, so
+   * every packet sees either the old set or the new one), then empty the old generation. On failure the live
+   * set is untouched.
+   */
+  replaceAnswers(answers: Iterable<FastAnswer>): number {
+    const obj = this.live();
+    const idle = MAPS.answers[1 - this.generation]!;
+    this.clearMap(idle);
+    const keys: Buffer[] = [];
+    const values: Buffer[] = [];
+    let count = 0;
+    const flush = () => {
+      if (keys.length === 0) return;
+      const n = keys.length;
+      const ret = obj.mapUpdateBatch(idle, Buffer.concat(keys), Buffer.concat(values), n, BPF_ANY);
+      keys.length = 0;
+      values.length = 0;
+      if (ret < 0) {
+        this.clearMap(idle);
+        check(ret, "EDGENS_ERR_XDP_MAP", `filling ${idle} failed after ${count} answers`);
+      }
+      count += n;
+    };
+    try {
+      for (const a of answers) {
+        checkAnswer(a);
+        keys.push(encodeAnswerKey(a.qname, a.qtype, a.dnssecOk));
+        values.push(encodeAnswerValue(a));
+        if (keys.length === BATCH) flush();
+      }
+      flush();
+    } catch (err) {
+      this.clearMap(idle);
+      throw err;
+    }
+    const old = this.liveMap();
+    this.generation = 1 - this.generation;
+    this.writeConfig();
+    this.clearMap(old);
+    return count;
+  }
+
+  /** The answers in the live generation (for status and tests). */
+  answers(): FastAnswer[] {
+    const obj = this.live();
+    const map = this.liveMap();
+    const out: FastAnswer[] = [];
+    const value = Buffer.alloc(ANSWER.size);
+    for (const key of this.keys(map, ANSWER_KEY.size)) {
+      if (obj.mapLookup(map, key, value) < 0) continue;
+      out.push(decodeAnswerValue(value, decodeAnswerKey(key)));
+    }
+    return out;
+  }
+
+  /** Raw write into the live answer map, bypassing the codec: for tests that forge hash collisions. */
+  putRawAnswer(key: Buffer, value: Buffer): void {
+    check(this.live().mapUpdate(this.liveMap(), key, value, BPF_ANY), "EDGENS_ERR_XDP_MAP", "raw answer");
+  }
+
+  /** Counters summed over CPUs. */
+  counters(): FastPathCounters {
+    const obj = this.live();
+    const out = {} as FastPathCounters;
+    const key = Buffer.alloc(4);
+    const buf = Buffer.alloc(8 * this.cpus);
+    COUNTER_NAMES.forEach((name, i) => {
+      key.writeUInt32LE(i);
+      check(obj.mapLookup(MAPS.counters, key, buf), "EDGENS_ERR_XDP_MAP", "counters");
+      out[name] = sumPerCpu(buf, this.cpus);
+    });
+    return out;
+  }
+
+  /** Run the program on one frame through BPF_PROG_TEST_RUN (no interface needed). */
+  testRun(frame: Buffer, repeat = 1): TestRunResult {
+    const out = Buffer.alloc(4096);
+    const ret = this.live().testRun(PROGRAM, frame, out, repeat);
+    if (typeof ret === "number") check(ret, "EDGENS_ERR_XDP_TEST_RUN", "BPF_PROG_TEST_RUN");
+    const [retval, size, durationNs] = ret as [number, number, number];
+    return {
+      retval,
+      action: XDP_ACTIONS[retval] ?? "unknown",
+      output: Buffer.from(out.subarray(0, size)),
+      durationNs,
+    };
+  }
+
+  /** Detach and free the program and maps. Idempotent. */
+  close(): void {
+    if (!this.obj) return;
+    this.link = null;
+    this.obj.close();
+    this.obj = null;
+  }
+
+  private live(): RawBpfObject {
+    if (!this.obj) throw new FastPathError("EDGENS_ERR_XDP_CLOSED", "fast path is closed");
+    return this.obj;
+  }
+
+  private liveMap(): string {
+    return MAPS.answers[this.generation]!;
+  }
+
+  private writeConfig(): void {
+    const v = Buffer.alloc(CONFIG.size);
+    writeU16(v, this.cfg.port, CONFIG.port);
+    writeU16(v, this.cfg.ednsUdpSize, CONFIG.ednsUdpSize);
+    v[CONFIG.generation] = this.generation;
+    v[CONFIG.flags] = this.cfg.enabled ? CFG_F_ENABLED : 0;
+    check(this.live().mapUpdate(MAPS.config, Buffer.alloc(4), v, BPF_ANY), "EDGENS_ERR_XDP_MAP", "config");
+  }
+
+  /** The loaded object must have the layout this code was written for (stale object after an upgrade). */
+  private checkMapSizes(): void {
+    const expect: [string, number, number][] = [
+      [MAPS.config, 4, CONFIG.size],
+      [MAPS.serviceAddrs, ADDR_KEY.size, 1],
+      [MAPS.answers[0], ANSWER_KEY.size, ANSWER.size],
+      [MAPS.answers[1], ANSWER_KEY.size, ANSWER.size],
+      [MAPS.counters, 4, 8],
+    ];
+    for (const [map, keySize, valueSize] of expect) {
+      const info = this.live().mapInfo(map);
+      if (typeof info === "number") check(info, "EDGENS_ERR_XDP_LOAD", `map ${map} missing`);
+      const [, , k, v] = info as number[];
+      if (k !== keySize || v !== valueSize) {
+        throw new FastPathError(
+          "EDGENS_ERR_XDP_LOAD",
+          `map ${map} has key/value ${k}/${v} octets, expected ${keySize}/${valueSize}: rebuild the BPF object`,
+        );
+      }
+    }
+  }
+
+  private keys(map: string, keySize: number): Buffer[] {
+    const obj = this.live();
+    const out: Buffer[] = [];
+    let cur: Buffer | null = null;
+    for (;;) {
+      const next = Buffer.alloc(keySize);
+      const ret = obj.mapNextKey(map, cur, next);
+      if (ret === -2) break; // ENOENT: end of map
+      check(ret, "EDGENS_ERR_XDP_MAP", `${map} iterate`);
+      out.push(next);
+      cur = next;
+    }
+    return out;
+  }
+
+  private clearMap(map: string): void {
+    const obj = this.live();
+    for (const key of this.keys(map, ANSWER_KEY.size)) {
+      const ret = obj.mapDelete(map, key);
+      if (ret !== -2) check(ret, "EDGENS_ERR_XDP_MAP", `${map} delete`);
+    }
+  }
+}
+
+function checkConfig(c: FastPathConfig): void {
+  if (!Number.isInteger(c.port) || c.port < 1 || c.port > 0xffff) {
+    throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "port must be 1..65535");
+  }
+  if (!Number.isInteger(c.ednsUdpSize) || c.ednsUdpSize < 512 || c.ednsUdpSize > 4096) {
+    throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "ednsUdpSize must be 512..4096");
+  }
+}

@@ -1,0 +1,103 @@
+// A compiled snapshot: the zones of one generation plus precompiled wire responses for the exact names they
+// hold. The responder reads one snapshot reference per query, and reload swaps that reference, so a query
+// never sees two generations.
+//
+// `exactAnswers` (also the source of the future XDP answer maps):
+//   key   = exactKey(qkey, qtype, dnssecOk): the lower-cased wire qname as a latin1 string (`nameKey`),
+//           then 3 chars: qtype high octet, qtype low octet, DO (0/1). Class IN only.
+//   value = PrecompiledAnswer.wire: the complete response without OPT for the question in the zone's case:
+//           ID 0, flags QR/AA/RCODE (RD=CD=0), QDCOUNT 1, ANCOUNT/NSCOUNT/ARCOUNT of the records, question at
+//           offset 12, then the records, compressed against the question. To answer a query: copy, patch the
+//           ID, OR in the query's RD/CD bits, copy the query's question bytes over offset 12..questionEnd
+//           (same length, only case may differ), then append OPT (ARCOUNT+1) when the query had EDNS.
+//           Use it only when wire.length + OPT length fits the requester's limit; otherwise the per-query
+//           path truncates.
+// Entries exist for every authoritative name (incl. empty non-terminals and delegation points) × (its types,
+// A, AAAA, and DS at cuts) × DO. ANY (transport dependent) and wildcard/NXDOMAIN answers are never precompiled.
+import { MAX_MESSAGE, MessageWriter } from "../wire/message-writer.js";
+import { parseQuery } from "../wire/query-parser.js";
+import { RRClass, RRType } from "../wire/rrtype.js";
+import type { ZoneData } from "../zone/zone.js";
+import { writeInternetAnswer } from "./answer.js";
+
+export interface PrecompiledAnswer {
+  wire: Buffer;
+  /** Offset just after the question (12 + qname length + 4). */
+  questionEnd: number;
+  qtype: number;
+  dnssecOk: boolean;
+  rcode: number;
+}
+
+export interface Snapshot {
+  readonly zones: readonly ZoneData[];
+  readonly generation: number;
+  /** Zones by origin key. */
+  readonly zoneByKey: ReadonlyMap<string, ZoneData>;
+  readonly exactAnswers: ReadonlyMap<string, PrecompiledAnswer>;
+}
+
+export interface CompileOptions {
+  /** Build `exactAnswers` (default true). */
+  precompile?: boolean;
+}
+
+export function exactKey(qkey: string, qtype: number, dnssecOk: boolean): string {
+  return qkey + String.fromCharCode(qtype >> 8, qtype & 0xff, dnssecOk ? 1 : 0);
+}
+
+function precompileName(
+  w: MessageWriter,
+  zoneByKey: ReadonlyMap<string, ZoneData>,
+  owner: Buffer,
+  qtype: number,
+  dnssecOk: boolean,
+): PrecompiledAnswer | null {
+  const msg = Buffer.alloc(12 + owner.length + 4);
+  msg.writeUInt16BE(1, 4);
+  owner.copy(msg, 12);
+  msg.writeUInt16BE(qtype, 12 + owner.length);
+  msg.writeUInt16BE(RRClass.IN, 14 + owner.length);
+  const q = parseQuery(msg);
+  if (q.status !== "ok") return null;
+  const written = writeInternetAnswer(w, zoneByKey, msg, q, {
+    dnssecOk,
+    minimalAny: false,
+    limit: MAX_MESSAGE,
+  });
+  if (!written.complete) return null;
+  const len = w.finish(0, written.flags);
+  return {
+    wire: Buffer.from(w.buf.subarray(0, len)),
+    questionEnd: q.questionEnd,
+    qtype,
+    dnssecOk,
+    rcode: written.rcode,
+  };
+}
+
+export function compileSnapshot(zones: ZoneData[], generation: number, opts: CompileOptions = {}): Snapshot {
+  const zoneByKey = new Map<string, ZoneData>();
+  for (const z of zones) zoneByKey.set(z.originKey, z);
+  const exactAnswers = new Map<string, PrecompiledAnswer>();
+  if (opts.precompile ?? true) {
+    const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
+    for (const zone of zoneByKey.values()) {
+      for (const node of zone.nodes.values()) {
+        if (node.occluded) continue;
+        const types = new Set<number>([...node.rrsets.keys(), RRType.A, RRType.AAAA]);
+        if (node.cut) types.add(RRType.DS);
+        if (node.sigs.size > 0) types.add(RRType.RRSIG);
+        for (const qtype of types) {
+          for (const dnssecOk of [false, true]) {
+            const key = exactKey(node.key, qtype, dnssecOk);
+            if (exactAnswers.has(key)) continue;
+            const entry = precompileName(w, zoneByKey, node.owner, qtype, dnssecOk);
+            if (entry) exactAnswers.set(key, entry);
+          }
+        }
+      }
+    }
+  }
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers };
+}

@@ -1,0 +1,22 @@
+// IPC between the cluster primary and its workers (JSON over the cluster channel).
+import type { EdgensConfig } from "../config/schema.js";
+import type { ReloadSummary } from "./serving-node.js";
+
+/** Environment variable carrying the config (JSON) to a freshly forked worker. */
+export const WORKER_CONFIG_ENV = "EDGENS_WORKER_CONFIG";
+
+export type PrimaryMessage = { type: "edgens:reload"; id: number; config: EdgensConfig };
+
+export type WorkerMessage =
+  | { type: "edgens:ready"; zones: number }
+  | { type: "edgens:startup-failed"; error: string; code: string }
+  | { type: "edgens:reloaded"; id: number; summary: ReloadSummary };
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    typeof (m as { type?: unknown }).type === "string" &&
+    (m as { type: string }).type.startsWith("edgens:")
+  );
+}

@@ -1,0 +1,218 @@
+// The cluster primary: forks `workers` serving processes, restarts any that crash, prints one ready line when
+// all are up, fans reloads out to them, and serves the summed metrics of all workers.
+import cluster, { type Worker } from "node:cluster";
+import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
+import { AggregatorRegistry } from "prom-client";
+import { ConfigError } from "../config/errors.js";
+import { parseListenAddress } from "../config/listen-address.js";
+import type { EdgensConfig } from "../config/schema.js";
+import { ControlMetrics } from "../metrics/control-metrics.js";
+import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
+import {
+  isWorkerMessage,
+  type PrimaryMessage,
+  WORKER_CONFIG_ENV,
+  type WorkerMessage,
+} from "./cluster-messages.js";
+import { readyLine } from "./ready-line.js";
+import type { ServeOptions, ServerHandle } from "./server-handle.js";
+import type { ReloadSummary } from "./serving-node.js";
+
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  ready: boolean;
+  zones: number;
+  startedAt: number;
+  /** The config version the worker was started with or last reloaded to. */
+  configVersion: number;
+}
+
+// A worker that dies within this long of starting counts as crash-looping: restart it with a growing delay.
+const CRASH_LOOP_MS = 2000;
+const MAX_RESTART_DELAY_MS = 10_000;
+
+export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHandle> {
+  const { log } = opts;
+  let config = opts.config;
+  const count = config.workers;
+  const control = new ControlMetrics();
+  const aggregator = new AggregatorRegistry();
+  const slots: Slot[] = [];
+  let stopping = false;
+  let announced = false;
+  let reloadId = 0;
+  let configVersion = 0;
+  const pendingReloads = new Map<number, { left: number; summaries: ReloadSummary[]; done: () => void }>();
+
+  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)), args: [] });
+
+  let resolveReady!: () => void;
+  let rejectReady!: (e: Error) => void;
+  const allReady = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+
+  const fork = (index: number, delayMs = 0) => {
+    const start = () => {
+      if (stopping) return;
+      const worker = cluster.fork({
+        [WORKER_CONFIG_ENV]: JSON.stringify(config),
+        EDGENS_WORKER_INDEX: String(index),
+      });
+      const slot: Slot = { index, worker, ready: false, zones: 0, startedAt: Date.now(), configVersion };
+      slots[index] = slot;
+      worker.on("message", (m: unknown) => {
+        if (isWorkerMessage(m)) onMessage(slot, m);
+      });
+      worker.on("exit", (code, signal) => onExit(slot, code, signal));
+    };
+    if (delayMs > 0) setTimeout(start, delayMs).unref();
+    else start();
+  };
+
+  const refreshReady = () => {
+    const ready = slots.filter((s) => s?.ready).length;
+    control.workersReady.set(ready);
+    if (!announced && ready === count) {
+      announced = true;
+      log.info(readyLine(config, slots[0]!.zones, count));
+      resolveReady();
+    }
+  };
+
+  const restartDelay = new Map<number, number>();
+  const onExit = (slot: Slot, code: number | null, signal: string | null) => {
+    if (slots[slot.index] !== slot) return;
+    slot.ready = false;
+    refreshReady();
+    if (stopping) return;
+    const quick = Date.now() - slot.startedAt < CRASH_LOOP_MS;
+    const delay = quick ? Math.min(MAX_RESTART_DELAY_MS, (restartDelay.get(slot.index) ?? 100) * 2) : 0;
+    restartDelay.set(slot.index, delay || 100);
+    control.workerRestarts.inc();
+    log.error(
+      { worker: slot.index, workerPid: slot.worker.process.pid, code, signal, restartInMs: delay },
+      "worker exited; restarting",
+    );
+    fork(slot.index, delay);
+  };
+
+  const onMessage = (slot: Slot, m: WorkerMessage) => {
+    if (m.type === "edgens:ready") {
+      slot.ready = true;
+      slot.zones = m.zones;
+      // A reload happened while this worker was starting with the previous config: bring it up to date.
+      if (slot.configVersion !== configVersion) {
+        slot.configVersion = configVersion;
+        slot.worker.send({ type: "edgens:reload", id: 0, config } satisfies PrimaryMessage);
+      }
+      refreshReady();
+    } else if (m.type === "edgens:startup-failed") {
+      // Zones or addresses that fail at startup will fail again: give up instead of crash-looping.
+      if (!announced) {
+        stopping = true;
+        for (const s of slots) s?.worker.kill();
+        rejectReady(new StartupError(m.error, m.code));
+      } else {
+        log.error({ worker: slot.index, error: m.error }, "worker failed to start");
+      }
+    } else if (m.type === "edgens:reloaded") {
+      const p = pendingReloads.get(m.id);
+      if (p) {
+        p.summaries.push(m.summary);
+        if (--p.left === 0) p.done();
+      }
+    }
+  };
+
+  // The metrics listener comes up first: /healthz answers while workers start, /readyz says how many are up.
+  let metricsServer: Server | null = null;
+  if (config.metrics.listen) {
+    metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
+      metrics: async () => `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}`,
+      contentType: aggregator.contentType,
+      ready: () => {
+        const ready = slots.filter((s) => s?.ready).length;
+        return { ready: ready === count, detail: `${ready}/${count} workers ready` };
+      },
+    });
+  }
+
+  for (let i = 0; i < count; i++) fork(i);
+  try {
+    await allReady;
+  } catch (e) {
+    metricsServer?.close();
+    throw e;
+  }
+
+  return {
+    async reload() {
+      let next: EdgensConfig;
+      try {
+        next = opts.readConfig();
+      } catch (e) {
+        control.reloaded(false);
+        const problems = e instanceof ConfigError ? e.problems : [(e as Error).message];
+        log.error({ problems }, `config reload failed, keeping the running config: ${problems[0] ?? ""}`);
+        return false;
+      }
+      if (next.workers !== config.workers || next.listen.join() !== config.listen.join()) {
+        log.warn("listen addresses and worker count change only on restart");
+      }
+      config = next;
+      configVersion++;
+      const id = ++reloadId;
+      // Workers still starting catch up when they report ready (see onMessage).
+      const live = slots.filter((s) => s?.ready && s.worker.isConnected());
+      for (const s of live) s.configVersion = configVersion;
+      const summaries: ReloadSummary[] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 30_000);
+        pendingReloads.set(id, {
+          left: live.length,
+          summaries,
+          done: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+        const msg: PrimaryMessage = { type: "edgens:reload", id, config };
+        for (const s of live) s.worker.send(msg);
+        if (live.length === 0) resolve();
+      });
+      pendingReloads.delete(id);
+      const ok = summaries.length === live.length && summaries.every((s) => s.failures.length === 0);
+      control.reloaded(ok);
+      log.info({ zones: summaries[0]?.zones, workers: summaries.length }, "reloaded");
+      return ok;
+    },
+    async stop() {
+      stopping = true;
+      if (metricsServer) metricsServer.close();
+      await Promise.all(
+        slots.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (!s || s.worker.isDead()) return resolve();
+              s.worker.once("exit", () => resolve());
+              s.worker.disconnect();
+              setTimeout(() => s.worker.kill("SIGKILL"), 3000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// A cluster worker: serve with the config the primary passed, report readiness, reload on request. UDP sockets
+// share the primary's handle; TCP connections are handed out by the primary.
+import { AggregatorRegistry } from "prom-client";
+import type { EdgensConfig } from "../config/schema.js";
+import { createLogger } from "../log.js";
+import { ServerMetrics } from "../metrics/server-metrics.js";
+import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
+import { type ReloadSummary, ServingNode } from "./serving-node.js";
+
+function send(m: WorkerMessage): void {
+  process.send?.(m);
+}
+
+export async function runClusterWorker(): Promise<void> {
+  const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? "null") as EdgensConfig | null;
+  if (!config) throw new Error(`${WORKER_CONFIG_ENV} is not set: workers are started by \`edgens serve\``);
+  // Signals from a terminal reach the whole process group: only the primary acts on them and tells us.
+  process.on("SIGHUP", () => {});
+  process.on("SIGINT", () => {});
+  const log = createLogger(config.log.level, { worker: Number(process.env.EDGENS_WORKER_INDEX ?? 0) });
+  const metrics = new ServerMetrics();
+  // Answer the primary's AggregatorRegistry requests with this worker's registry.
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  new AggregatorRegistry();
+
+  let node: ServingNode;
+  try {
+    node = await ServingNode.start(config, metrics, log);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    send({ type: "edgens:startup-failed", error: err.message, code: err.code ?? "EDGENS_ERR_STARTUP" });
+    // Let the message flush before exiting.
+    process.disconnect?.();
+    process.exitCode = 1;
+    return;
+  }
+  process.on("message", (m: PrimaryMessage) => {
+    if (m?.type !== "edgens:reload") return;
+    let summary: ReloadSummary;
+    try {
+      summary = node.reload(m.config);
+    } catch (e) {
+      // reload() keeps the old data on any failure it knows of; never let an unknown one kill the worker.
+      log.error({ err: e }, "reload threw; keeping old data");
+      summary = { generation: -1, zones: [], failures: [{ name: "reload", reasons: [(e as Error).message] }] };
+    }
+    send({ type: "edgens:reloaded", id: m.id, summary });
+  });
+  // The primary going away (crash or stop) ends this worker too.
+  process.on("disconnect", () => {
+    node.close().finally(() => process.exit(0));
+  });
+  send({ type: "edgens:ready", zones: node.zoneCount });
+}

@@ -1,0 +1,57 @@
+// Apply IXFR deltas to a zone's records, purely. A deletion of a record we do not hold means our copy and the
+// primary's history disagree: that is an error, and the caller must fetch the whole zone (AXFR) instead.
+import { nameKey, nameToText } from "../wire/name.js";
+import { RRType, typeToText } from "../wire/rrtype.js";
+import type { ResourceRecord } from "../zone/record.js";
+import { XfrError } from "./errors.js";
+import { canonicalRdata } from "./wire-rdata.js";
+import type { IxfrDelta } from "./xfr-client.js";
+
+/** Identity of a record for IXFR: owner, type, class and RDATA, case-insensitive in names, TTL ignored. */
+export function recordKey(rr: ResourceRecord): string {
+  return `${nameKey(rr.owner)}|${rr.type}|${rr.class}|${canonicalRdata(rr.type, rr.rdata).toString("latin1")}`;
+}
+
+/** SOA serial of the record set (the apex SOA), or undefined when there is none. */
+function currentSerial(records: Iterable<ResourceRecord>): number | undefined {
+  for (const rr of records) if (rr.type === RRType.SOA) return rr.rdata.readUInt32BE(rr.rdata.length - 20);
+  return undefined;
+}
+
+/**
+ * Apply `deltas` in order to `records` and return the new record list (input untouched). Each delta's
+ * `deleted` and `added` include the old and new SOA. Throws EDGENS_ERR_XFR_IXFR_APPLY when a delta does not
+ * start at the current serial or deletes a record that does not exist.
+ */
+export function applyIxfr(
+  records: readonly ResourceRecord[],
+  deltas: readonly IxfrDelta[],
+): ResourceRecord[] {
+  // Map keeps insertion order, so unchanged records keep their place and additions go at the end.
+  const zone = new Map<string, ResourceRecord>();
+  for (const rr of records) zone.set(recordKey(rr), rr);
+  for (const d of deltas) {
+    const serial = currentSerial(zone.values());
+    if (serial !== d.fromSerial) {
+      throw new XfrError(
+        "EDGENS_ERR_XFR_IXFR_APPLY",
+        `delta ${d.fromSerial}→${d.toSerial} does not apply to serial ${serial}`,
+      );
+    }
+    for (const rr of d.deleted) {
+      if (!zone.delete(recordKey(rr))) {
+        throw new XfrError(
+          "EDGENS_ERR_XFR_IXFR_APPLY",
+          `delta ${d.fromSerial}→${d.toSerial} deletes ${nameToText(rr.owner)} ${typeToText(rr.type)} which we do not hold`,
+        );
+      }
+    }
+    // Adding a record we already hold replaces it (its TTL may have changed).
+    for (const rr of d.added) zone.set(recordKey(rr), rr);
+  }
+  const out = [...zone.values()];
+  // Keep the SOA first, as after an AXFR.
+  const soaAt = out.findIndex((rr) => rr.type === RRType.SOA);
+  if (soaAt > 0) out.unshift(...out.splice(soaAt, 1));
+  return out;
+}

@@ -1,0 +1,59 @@
+// Bring a held copy of a zone up to the primary's version: IXFR when we hold one, AXFR when we do not, and AXFR
+// again when the IXFR answer is unusable (the primary lacks the history, says NOTIMP, or its deltas do not
+// apply to our copy). Authentication, connection and timeout errors are not retried: AXFR would fail alike.
+
+import { RRType } from "../wire/rrtype.js";
+import type { ResourceRecord } from "../zone/record.js";
+import { applyIxfr } from "./apply-ixfr.js";
+import { TsigError, XfrError } from "./errors.js";
+import { axfr, ixfr, type Primary, type XfrOptions } from "./xfr-client.js";
+
+export interface HeldZone {
+  serial: number;
+  /** All records, the SOA among them. */
+  records: readonly ResourceRecord[];
+}
+
+export type SyncResult =
+  /** Nothing to do. `serial` is the primary's: compare it with ours, it may be older (compareSerial). */
+  | { kind: "up-to-date"; serial: number }
+  | {
+      kind: "ixfr" | "axfr";
+      serial: number;
+      records: ResourceRecord[];
+      /** Why an IXFR was not used, when one was tried. */
+      ixfrError?: Error;
+    };
+
+function fatal(e: unknown): boolean {
+  if (e instanceof TsigError) return true;
+  if (!(e instanceof XfrError)) return true;
+  return (
+    e.code === "EDGENS_ERR_XFR_CONNECT" ||
+    e.code === "EDGENS_ERR_XFR_TIMEOUT" ||
+    e.code === "EDGENS_ERR_XFR_TOO_BIG"
+  );
+}
+
+export async function syncZone(
+  primary: Primary,
+  origin: Buffer,
+  held: HeldZone | undefined,
+  opts: XfrOptions = {},
+): Promise<SyncResult> {
+  let ixfrError: Error | undefined;
+  if (held) {
+    try {
+      const currentSoa = held.records.find((r) => r.type === RRType.SOA);
+      const r = await ixfr(primary, origin, held.serial, { ...opts, ...(currentSoa ? { currentSoa } : {}) });
+      if (r.kind === "up-to-date") return r;
+      if (r.kind === "axfr") return { kind: "axfr", serial: r.serial, records: r.records };
+      return { kind: "ixfr", serial: r.serial, records: applyIxfr(held.records, r.deltas) };
+    } catch (e) {
+      if (fatal(e)) throw e;
+      ixfrError = e as Error;
+    }
+  }
+  const full = await axfr(primary, origin, opts);
+  return { kind: "axfr", serial: full.serial, records: full.records, ...(ixfrError ? { ixfrError } : {}) };
+}

@@ -1,0 +1,170 @@
+// Hot-path query parsing: the 12-byte header, the single question (uncompressed name, bounded loop) and the
+// OPT record (RFC 6891), nothing else. Never throws; problems are reported as a status so the responder can
+// answer FORMERR (or drop the message).
+import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from "./name.js";
+import { RRType } from "./rrtype.js";
+
+export const OPCODE_QUERY = 0;
+/** EDNS option code of NSID (RFC 5001). */
+export const EDNS_OPTION_NSID = 3;
+
+export type QueryStatus =
+  /** Parsed; question and EDNS fields are valid. */
+  | "ok"
+  /** Not a query we may answer at all (shorter than a header, or QR=1): drop silently. */
+  | "drop"
+  /** Header is fine but the rest is malformed. */
+  | "formerr";
+
+export interface ParsedQuery {
+  status: QueryStatus;
+  /** Short reason for FORMERR, for logs and tests. */
+  reason: string;
+  id: number;
+  /** Header octets 2-3 as received. */
+  flags: number;
+  opcode: number;
+  /** True when exactly one question parsed; `questionEnd`, `qtype`, `qclass`, `qkey` are then valid. */
+  hasQuestion: boolean;
+  /** Offset just after the question name. */
+  qnameEnd: number;
+  /** Offset just after QTYPE/QCLASS. */
+  questionEnd: number;
+  qtype: number;
+  qclass: number;
+  /** Lower-cased wire question name as a latin1 string (see `nameKey`). */
+  qkey: string;
+  /** An OPT record was present and valid. */
+  edns: boolean;
+  ednsVersion: number;
+  udpSize: number;
+  dnssecOk: boolean;
+  nsidRequested: boolean;
+}
+
+const scratch = Buffer.allocUnsafe(MAX_NAME_LENGTH + 1);
+
+function blank(): ParsedQuery {
+  return {
+    status: "drop",
+    reason: "",
+    id: 0,
+    flags: 0,
+    opcode: 0,
+    hasQuestion: false,
+    qnameEnd: -1,
+    questionEnd: -1,
+    qtype: -1,
+    qclass: -1,
+    qkey: "",
+    edns: false,
+    ednsVersion: 0,
+    udpSize: 0,
+    dnssecOk: false,
+    nsidRequested: false,
+  };
+}
+
+function formerr(q: ParsedQuery, reason: string): ParsedQuery {
+  q.status = "formerr";
+  q.reason = reason;
+  return q;
+}
+
+/** Skip a possibly compressed name in the answer/authority/additional sections; -1 when malformed. */
+function skipName(msg: Buffer, pos: number): number {
+  for (let n = 0; n < 128; n++) {
+    if (pos >= msg.length) return -1;
+    const len = msg[pos]!;
+    if (len === 0) return pos + 1;
+    if ((len & 0xc0) === 0xc0) return pos + 2 <= msg.length ? pos + 2 : -1;
+    if (len > MAX_LABEL_LENGTH) return -1;
+    pos += len + 1;
+  }
+  return -1;
+}
+
+/** Parse one OPT record's fixed fields and options at `pos` (just after its root owner). */
+function parseOpt(msg: Buffer, q: ParsedQuery, pos: number, rdlen: number): string | null {
+  q.udpSize = msg.readUInt16BE(pos + 2);
+  q.ednsVersion = msg[pos + 5]!;
+  q.dnssecOk = (msg[pos + 6]! & 0x80) !== 0;
+  let o = pos + 10;
+  const end = o + rdlen;
+  while (o < end) {
+    if (o + 4 > end) return "truncated EDNS option";
+    const code = msg.readUInt16BE(o);
+    const len = msg.readUInt16BE(o + 2);
+    if (o + 4 + len > end) return "EDNS option runs past the OPT RDATA";
+    if (code === EDNS_OPTION_NSID) q.nsidRequested = true; // unknown options are ignored (RFC 6891 §6.1.2)
+    o += 4 + len;
+  }
+  q.edns = true;
+  return null;
+}
+
+/** Parse a DNS query. */
+export function parseQuery(msg: Buffer): ParsedQuery {
+  const q = blank();
+  if (msg.length < 12) return q;
+  q.id = msg.readUInt16BE(0);
+  q.flags = msg.readUInt16BE(2);
+  if (q.flags & 0x8000) return q; // QR=1: a response, never answer it (RFC 1035 §4.1.1)
+  q.opcode = (q.flags >> 11) & 0xf;
+  const qdcount = msg.readUInt16BE(4);
+  const ancount = msg.readUInt16BE(6);
+  const nscount = msg.readUInt16BE(8);
+  const arcount = msg.readUInt16BE(10);
+  if (qdcount !== 1) return formerr(q, `QDCOUNT is ${qdcount}`);
+
+  // Question name: plain labels only; compression in the question is not allowed here.
+  let pos = 12;
+  let n = 0;
+  for (;;) {
+    if (pos >= msg.length) return formerr(q, "question name runs past the end");
+    const len = msg[pos]!;
+    if (len === 0) break;
+    if (len > MAX_LABEL_LENGTH) return formerr(q, "compression pointer or bad label type in the question");
+    if (n + len + 2 > MAX_NAME_LENGTH) return formerr(q, "question name longer than 255 octets");
+    if (pos + 1 + len > msg.length) return formerr(q, "question label runs past the end");
+    scratch[n++] = len;
+    for (let i = 1; i <= len; i++) {
+      const c = msg[pos + i]!;
+      scratch[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+    }
+    pos += len + 1;
+  }
+  scratch[n++] = 0;
+  q.qnameEnd = pos + 1;
+  if (q.qnameEnd + 4 > msg.length) return formerr(q, "question type/class missing");
+  q.qtype = msg.readUInt16BE(q.qnameEnd);
+  q.qclass = msg.readUInt16BE(q.qnameEnd + 2);
+  q.questionEnd = q.qnameEnd + 4;
+  q.qkey = scratch.toString("latin1", 0, n);
+  q.hasQuestion = true;
+  q.status = "ok";
+  if (q.opcode !== OPCODE_QUERY) return q; // the responder answers NOTIMP; the rest does not matter
+
+  if (ancount !== 0) return formerr(q, "answer section in a query");
+  pos = q.questionEnd;
+  const records = nscount + arcount;
+  let sawOpt = false;
+  for (let r = 0; r < records; r++) {
+    const start = pos;
+    pos = skipName(msg, pos);
+    if (pos < 0 || pos + 10 > msg.length) return formerr(q, "truncated resource record");
+    const type = msg.readUInt16BE(pos);
+    const rdlen = msg.readUInt16BE(pos + 8);
+    if (pos + 10 + rdlen > msg.length) return formerr(q, "RDATA runs past the end");
+    if (type === RRType.OPT) {
+      if (r < nscount) return formerr(q, "OPT outside the additional section");
+      if (sawOpt) return formerr(q, "more than one OPT record"); // RFC 6891 §6.1.1
+      if (pos !== start + 1 || msg[start] !== 0) return formerr(q, "OPT owner is not the root");
+      sawOpt = true;
+      const err = parseOpt(msg, q, pos, rdlen);
+      if (err) return formerr(q, err);
+    }
+    pos += 10 + rdlen;
+  }
+  return q;
+}

@@ -1,0 +1,201 @@
+// Semantic checks of one zone's records, modelled on Knot's semantic checks (kzonecheck): structural errors
+// that make a zone unservable are errors; suspicious data that a server can still serve are warnings.
+// `normalizeRecords` then applies what the warnings announce: duplicates dropped, one TTL per RRset.
+import { isSubdomainKey, nameKey, nameToText, parentName } from "../wire/name.js";
+import { canonicalRdata } from "../wire/rdata-text.js";
+import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
+import { DiagCode, type Diagnostic } from "./diagnostic.js";
+import type { ResourceRecord } from "./record.js";
+
+type Node = Map<number, ResourceRecord[]>;
+
+/** RRset key: RRSIGs are grouped by the type they cover (their TTLs follow that RRset, RFC 4034 §3). */
+function rrsetType(r: ResourceRecord): number {
+  return r.type === RRType.RRSIG && r.rdata.length >= 2 ? 0x10000 + r.rdata.readUInt16BE(0) : r.type;
+}
+
+function byName(records: readonly ResourceRecord[]): Map<string, Node> {
+  const names = new Map<string, Node>();
+  for (const r of records) {
+    const k = nameKey(r.owner);
+    let node = names.get(k);
+    if (!node) {
+      node = new Map();
+      names.set(k, node);
+    }
+    const t = rrsetType(r);
+    const list = node.get(t);
+    if (list) list.push(r);
+    else node.set(t, [r]);
+  }
+  return names;
+}
+
+/** Names of the RDATA target of NS/CNAME-like single-name types. */
+function rdataName(rdata: Buffer): Buffer {
+  let i = 0;
+  while (i < rdata.length && rdata[i] !== 0) i += rdata[i]! + 1;
+  return rdata.subarray(0, i + 1);
+}
+
+export function checkZone(origin: Buffer, records: ResourceRecord[], file: string): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const at = (r: ResourceRecord | undefined) => ({
+    file: r?.source?.file ?? file,
+    line: r?.source?.line ?? 1,
+    column: r?.source?.column ?? 1,
+  });
+  const error = (code: string, message: string, r?: ResourceRecord) =>
+    diags.push({ severity: "error", ...at(r), code, message });
+  const warn = (code: string, message: string, r?: ResourceRecord) =>
+    diags.push({ severity: "warning", ...at(r), code, message });
+
+  const originKey = nameKey(origin);
+  const zoneText = nameToText(origin);
+  const inZone: ResourceRecord[] = [];
+  for (const r of records) {
+    if (r.class !== RRClass.IN) {
+      error(
+        DiagCode.NOT_IN_CLASS,
+        `class ${r.class === 3 ? "CH" : `CLASS${r.class}`} record; only IN is served`,
+        r,
+      );
+    }
+    if (!isSubdomainKey(nameKey(r.owner), originKey)) {
+      error(DiagCode.OUT_OF_ZONE, `owner ${nameToText(r.owner)} is outside the zone ${zoneText}`, r);
+    } else inZone.push(r);
+  }
+  const names = byName(inZone);
+  const apex = names.get(originKey);
+
+  // SOA: exactly one, at the apex.
+  const apexSoa = apex?.get(RRType.SOA) ?? [];
+  if (apexSoa.length === 0) error(DiagCode.NO_SOA, `no SOA record at the zone apex ${zoneText}`);
+  for (const extra of apexSoa.slice(1))
+    error(DiagCode.MULTIPLE_SOA, "more than one SOA record at the apex", extra);
+  if (!apex?.has(RRType.NS)) error(DiagCode.NO_NS, `no NS records at the zone apex ${zoneText}`, apexSoa[0]);
+
+  // Delegation points (NS below the apex) and DNAMEs: everything below them is out of this zone's authority.
+  const cuts = new Set<string>();
+  const dnames = new Set<string>();
+  for (const [k, node] of names) {
+    if (k !== originKey && node.has(RRType.NS)) cuts.add(k);
+    if (node.has(RRType.DNAME)) dnames.add(k);
+  }
+  const nsTargets = new Set<string>();
+  for (const node of names.values()) {
+    for (const ns of node.get(RRType.NS) ?? []) nsTargets.add(nameKey(rdataName(ns.rdata)));
+  }
+  /** The closest name of `set` above `k` (or at `k` when `atToo`; the apex counts when `apexToo`), or null. */
+  const cutAbove = (k: string, set: Set<string>, atToo: boolean, apexToo = false): string | null => {
+    let cur: string | null = atToo ? k : parentName(k);
+    while (cur !== null && (cur.length > originKey.length || (apexToo && cur.length === originKey.length))) {
+      if (set.has(cur)) return cur;
+      cur = parentName(cur);
+    }
+    return null;
+  };
+
+  for (const [k, node] of names) {
+    const first = [...node.values()][0]![0]!;
+    const owner = nameToText(first.owner);
+    if (k !== originKey) {
+      for (const soa of node.get(RRType.SOA) ?? []) {
+        error(DiagCode.MULTIPLE_SOA, `SOA record at ${owner}, which is not the zone apex`, soa);
+      }
+    }
+
+    // CNAME: alone at its name except DNSSEC records (RFC 2181 §10.1, RFC 4035 §2.5), and only one.
+    const cnames = node.get(RRType.CNAME);
+    if (cnames) {
+      if (cnames.length > 1) error(DiagCode.MULTIPLE_CNAME, `more than one CNAME at ${owner}`, cnames[1]);
+      for (const [t, rs] of node) {
+        const base = t >= 0x10000 ? RRType.RRSIG : t;
+        if (base === RRType.CNAME || base === RRType.RRSIG || base === RRType.NSEC) continue;
+        error(DiagCode.CNAME_AND_OTHER, `CNAME at ${owner} beside other data (${typeToText(base)})`, rs[0]);
+      }
+    }
+    const dn = node.get(RRType.DNAME);
+    if (dn && dn.length > 1) error(DiagCode.MULTIPLE_DNAME, `more than one DNAME at ${owner}`, dn[1]);
+
+    // Data below a DNAME is unreachable (RFC 6672 §2.3); Knot reports it as an error.
+    const dnameAbove = cutAbove(k, dnames, false, true);
+    if (dnameAbove !== null) {
+      error(
+        DiagCode.DNAME_CHILDREN,
+        `${owner} lies below the DNAME at ${nameToText(dnameAbove)} and cannot be reached`,
+        first,
+      );
+    }
+
+    // Below a delegation only glue (addresses of NS targets) belongs; at the cut only NS, DS and DNSSEC data.
+    const cut = cutAbove(k, cuts, true);
+    if (cut !== null) {
+      for (const [t, rs] of node) {
+        const base = t >= 0x10000 ? RRType.RRSIG : t;
+        const isGlue = (base === RRType.A || base === RRType.AAAA) && nsTargets.has(k);
+        const allowedAtCut = k === cut && (base === RRType.NS || base === RRType.DS || base === RRType.NSEC);
+        const sigAtCut =
+          k === cut && base === RRType.RRSIG && (t === 0x10000 + RRType.DS || t === 0x10000 + 47);
+        if (isGlue || allowedAtCut || sigAtCut) continue;
+        warn(
+          DiagCode.OCCLUDED,
+          `${typeToText(base)} at ${owner} is occluded by the delegation at ${nameToText(cut)} and ignored`,
+          rs[0],
+        );
+      }
+    }
+
+    // Glue: an NS target inside the zone needs an address in the zone (else resolvers cannot reach it).
+    for (const ns of node.get(RRType.NS) ?? []) {
+      const target = nameKey(rdataName(ns.rdata));
+      if (!isSubdomainKey(target, originKey)) continue;
+      const tnode = names.get(target);
+      if (!tnode?.has(RRType.A) && !tnode?.has(RRType.AAAA)) {
+        warn(DiagCode.MISSING_GLUE, `missing glue: no A/AAAA for NS target ${nameToText(target)}`, ns);
+      }
+    }
+
+    // Per RRset: one TTL (RFC 2181 §5.2) and no duplicate records (RFC 2181 §5).
+    for (const rs of node.values()) {
+      const ttl = rs[0]!.ttl;
+      const mismatch = rs.find((r) => r.ttl !== ttl);
+      if (mismatch) {
+        warn(
+          DiagCode.TTL_MISMATCH,
+          `TTL ${mismatch.ttl} differs from ${ttl} in the ${owner} ${typeToText(mismatch.type)} RRset; using ${ttl}`,
+          mismatch,
+        );
+      }
+      const seen = new Set<string>();
+      for (const r of rs) {
+        const key = `${r.class}/${canonicalRdata(r.type, r.rdata).toString("latin1")}`;
+        if (seen.has(key))
+          warn(DiagCode.DUPLICATE, `duplicate ${owner} ${typeToText(r.type)} record dropped`, r);
+        seen.add(key);
+      }
+    }
+  }
+  return diags.sort((x, y) =>
+    x.file === y.file ? x.line - y.line || x.column - y.column : x.file < y.file ? -1 : 1,
+  );
+}
+
+/** Apply what checkZone warns about: drop duplicate records, give every RRset the TTL of its first record. */
+export function normalizeRecords(records: readonly ResourceRecord[]): ResourceRecord[] {
+  const firstTtl = new Map<string, number>();
+  const seen = new Set<string>();
+  const out: ResourceRecord[] = [];
+  for (const r of records) {
+    const set = `${nameKey(r.owner)}/${r.class}/${rrsetType(r)}`;
+    const rec = `${set}/${canonicalRdata(r.type, r.rdata).toString("latin1")}`;
+    if (seen.has(rec)) continue;
+    seen.add(rec);
+    const ttl = firstTtl.get(set);
+    if (ttl === undefined) {
+      firstTtl.set(set, r.ttl);
+      out.push(r);
+    } else out.push(ttl === r.ttl ? r : { ...r, ttl });
+  }
+  return out;
+}

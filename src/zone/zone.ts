@@ -1,0 +1,220 @@
+// The zone tree: one immutable map from name key to node, holding every name with data and every empty
+// non-terminal between such a name and the apex, so the lookup can tell "does not exist" from "exists, empty"
+// (RFC 4592 §2.2.2). Delegation points and occluded names are marked once here, not per query.
+import { isSubdomainKey, labelOffsets, nameKey, nameToText, parentName } from "../wire/name.js";
+import { parseBase32Hex } from "../wire/rdata/text-fields.js";
+import { RRClass, RRType } from "../wire/rrtype.js";
+import type { ResourceRecord } from "./record.js";
+
+export class ZoneBuildError extends Error {
+  readonly code = "EDGENS_ERR_ZONE_BUILD";
+}
+
+/** All records of one owner, class and type. RRSIGs are kept per covered type (`ZoneNode.sigs`). */
+export interface RRset {
+  /** Wire owner name, original case (synthesized RRsets carry the query name instead). */
+  owner: Buffer;
+  type: number;
+  class: number;
+  ttl: number;
+  /** Uncompressed wire RDATA of each record, duplicates removed, in zone-file order. */
+  rdatas: Buffer[];
+}
+
+export interface ZoneNode {
+  owner: Buffer;
+  key: string;
+  /** RRsets by type, RRSIG excluded. Empty for an empty non-terminal. */
+  rrsets: Map<number, RRset>;
+  /** RRSIG RRsets by the type they cover. */
+  sigs: Map<number, RRset>;
+  /** Non-apex node with NS: a zone cut (the NS and any glue below are not authoritative). */
+  cut: boolean;
+  /** Strictly below a cut or a DNAME: reachable only as glue, never by lookup. */
+  occluded: boolean;
+}
+
+export interface ZoneData {
+  origin: Buffer;
+  originKey: string;
+  class: number;
+  apex: ZoneNode;
+  /** Every name with data plus every empty non-terminal up to the apex. */
+  nodes: ReadonlyMap<string, ZoneNode>;
+  /** The apex SOA with TTL = min(SOA TTL, SOA MINIMUM), for negative answers (RFC 2308 §3). */
+  negativeSoa: RRset;
+  /** RRSIGs of the apex SOA with the same TTL as `negativeSoa`, or null when unsigned. */
+  negativeSoaSigs: RRset | null;
+  /** Nodes that own an NSEC RRset, in canonical order (RFC 4034 §6.1): the chain denial proofs search. */
+  nsecChain: readonly ZoneNode[];
+  /**
+   * The NSEC3 chain (RFC 5155), kept out of `nodes`: hashed owner names are not names of the zone's tree
+   * (§7.2.8). Null when the zone has no NSEC3 records.
+   */
+  nsec3: Nsec3Chain | null;
+}
+
+export interface Nsec3Entry {
+  /** The raw hash of the owner's first label. */
+  hash: Buffer;
+  nsec3: RRset;
+  sig: RRset | null;
+}
+
+export interface Nsec3Chain {
+  /** Hash parameters from the apex NSEC3PARAM (else the first NSEC3 record). */
+  algorithm: number;
+  iterations: number;
+  salt: Buffer;
+  /** Ordered by hash. */
+  entries: readonly Nsec3Entry[];
+}
+
+/** RFC 4034 §6.1 canonical order of two name keys (lower-cased wire): labels compared from the right. */
+export function canonicalCompare(a: string, b: string): number {
+  const la = labelOffsets(a);
+  const lb = labelOffsets(b);
+  let i = la.length - 1;
+  let j = lb.length - 1;
+  for (; i >= 0 && j >= 0; i--, j--) {
+    const sa = la[i]!;
+    const sb = lb[j]!;
+    const lenA = a.charCodeAt(sa);
+    const lenB = b.charCodeAt(sb);
+    const n = Math.min(lenA, lenB);
+    for (let k = 1; k <= n; k++) {
+      const d = a.charCodeAt(sa + k) - b.charCodeAt(sb + k);
+      if (d !== 0) return d;
+    }
+    if (lenA !== lenB) return lenA - lenB;
+  }
+  return i - j; // the name with fewer labels sorts first
+}
+
+function newNode(owner: Buffer, key: string): ZoneNode {
+  return { owner, key, rrsets: new Map(), sigs: new Map(), cut: false, occluded: false };
+}
+
+function addRdata(rrset: RRset, rdata: Buffer): void {
+  for (const r of rrset.rdatas) if (r.equals(rdata)) return;
+  rrset.rdatas.push(rdata);
+}
+
+/** SOA MINIMUM is the last 4 octets of its RDATA. */
+export function soaMinimum(rdata: Buffer): number {
+  return rdata.readUInt32BE(rdata.length - 4);
+}
+
+/**
+ * Build the zone tree of `origin` from checked records (TTLs per RRset already normalized; the first record's
+ * TTL is used). Throws `ZoneBuildError` when a record lies outside the zone or the apex has no SOA.
+ */
+export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
+  const originKey = nameKey(origin);
+  const nodes = new Map<string, ZoneNode>();
+  const apex = newNode(Buffer.from(origin), originKey);
+  nodes.set(originKey, apex);
+  let zoneClass: number = RRClass.IN;
+
+  const nsec3 = new Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>();
+  for (const rr of records) {
+    const key = nameKey(rr.owner);
+    if (!isSubdomainKey(key, originKey)) {
+      throw new ZoneBuildError(`record ${nameToText(rr.owner)} is outside zone ${nameToText(origin)}`);
+    }
+    if (addNsec3Record(nsec3, rr, key, originKey)) continue;
+    let node = nodes.get(key);
+    if (!node) {
+      node = newNode(rr.owner, key);
+      nodes.set(key, node);
+      // Empty non-terminals between the new name and the apex.
+      for (let p = parentName(key); p !== null && p !== originKey && !nodes.has(p); p = parentName(p)) {
+        nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+      }
+    }
+    if (key === originKey && rr.type === RRType.SOA) zoneClass = rr.class;
+    const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
+    const map = covered >= 0 ? node.sigs : node.rrsets;
+    const mapKey = covered >= 0 ? covered : rr.type;
+    let rrset = map.get(mapKey);
+    if (!rrset) {
+      rrset = { owner: node.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [] };
+      map.set(mapKey, rrset);
+    }
+    addRdata(rrset, rr.rdata);
+  }
+
+  const soa = apex.rrsets.get(RRType.SOA);
+  if (!soa || soa.rdatas.length === 0) throw new ZoneBuildError("zone has no SOA at its apex");
+
+  // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
+  for (const node of nodes.values()) {
+    if (node !== apex && node.rrsets.has(RRType.NS)) node.cut = true;
+  }
+  for (const node of nodes.values()) {
+    if (node === apex) continue;
+    for (let p = parentName(node.key); p !== null && isSubdomainKey(p, originKey); p = parentName(p)) {
+      const anc = nodes.get(p);
+      if (anc && (anc.cut || anc.rrsets.has(RRType.DNAME))) {
+        node.occluded = true;
+        break;
+      }
+    }
+  }
+
+  const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdatas[0]!));
+  const negativeSoa: RRset = { ...soa, ttl: negTtl };
+  const soaSigs = apex.sigs.get(RRType.SOA);
+  const negativeSoaSigs: RRset | null = soaSigs ? { ...soaSigs, ttl: negTtl } : null;
+  const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdatas[0];
+  const nsecChain = [...nodes.values()]
+    .filter((n) => n.rrsets.has(RRType.NSEC) && !n.occluded)
+    .sort((a, b) => canonicalCompare(a.key, b.key));
+  return {
+    origin: apex.owner,
+    originKey,
+    class: zoneClass,
+    apex,
+    nodes,
+    negativeSoa,
+    negativeSoaSigs,
+    nsecChain,
+    nsec3: buildNsec3Chain(nsec3, params),
+  };
+}
+
+type Nsec3Draft = Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
+
+/** File NSEC3 records and their RRSIGs under the hash of their owner; false for every other record. */
+function addNsec3Record(drafts: Nsec3Draft, rr: ResourceRecord, key: string, originKey: string): boolean {
+  const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
+  if (rr.type !== RRType.NSEC3 && covered !== RRType.NSEC3) return false;
+  const labelLen = key.charCodeAt(0);
+  if (key.length - labelLen - 1 !== originKey.length) return false; // not directly below the apex
+  let hash: Buffer;
+  try {
+    hash = parseBase32Hex(key.slice(1, 1 + labelLen));
+  } catch {
+    return false;
+  }
+  let draft = drafts.get(key);
+  if (!draft) {
+    draft = { hash, nsec3: null, sig: null };
+    drafts.set(key, draft);
+  }
+  const field = covered === RRType.NSEC3 ? "sig" : "nsec3";
+  const rrset = draft[field] ?? { owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [] };
+  draft[field] = rrset;
+  addRdata(rrset, rr.rdata);
+  return true;
+}
+
+function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3Chain | null {
+  const entries: Nsec3Entry[] = [];
+  for (const d of drafts.values()) if (d.nsec3) entries.push({ hash: d.hash, nsec3: d.nsec3, sig: d.sig });
+  if (entries.length === 0) return null;
+  entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
+  // NSEC3PARAM and NSEC3 RDATA both start: algorithm(1) flags(1) iterations(2) salt length(1) salt.
+  const p = params && params.length >= 5 ? params : entries[0]!.nsec3.rdatas[0]!;
+  return { algorithm: p[0]!, iterations: p.readUInt16BE(2), salt: Buffer.from(p.subarray(5, 5 + p[4]!)), entries };
+}

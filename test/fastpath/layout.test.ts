@@ -1,0 +1,97 @@
+// The TypeScript codecs must match the C structs byte for byte: compile the shared header with the host C
+// compiler, print sizeof/offsetof, compare with layout.ts. Also the counter names against the C enum.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { COUNTER_NAMES } from "../../src/fastpath/counters.js";
+import {
+  ADDR_KEY,
+  ANS_F_OPT,
+  ANSWER,
+  ANSWER_KEY,
+  BODY_MAX,
+  CFG_F_ENABLED,
+  CONFIG,
+  KEY_F_DO,
+  QNAME_BUF,
+} from "../../src/fastpath/layout.js";
+import { PACKAGE_ROOT } from "../../src/fastpath/native-addon.js";
+import { hasCommand, requirePrereq } from "../helpers/prereq.js";
+
+const HEADER = join(PACKAGE_ROOT, "native", "bpf", "edgens_structs.h");
+
+const FIELDS: Record<string, [string, Record<string, number>]> = {
+  ANSWER_KEY: ["edgens_answer_key", ANSWER_KEY],
+  ANSWER: ["edgens_answer", ANSWER],
+  CONFIG: ["edgens_config", CONFIG],
+  ADDR_KEY: ["edgens_addr_key", ADDR_KEY],
+};
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function cProgram(): string {
+  const lines: string[] = [];
+  for (const [label, [struct, layout]] of Object.entries(FIELDS)) {
+    for (const field of Object.keys(layout)) {
+      const expr =
+        field === "size" ? `sizeof(struct ${struct})` : `offsetof(struct ${struct}, ${snake(field)})`;
+      lines.push(`  printf("\\"${label}.${field}\\": %zu,\\n", ${expr});`);
+    }
+  }
+  return `#include <stddef.h>
+#include <stdio.h>
+#include "edgens_structs.h"
+int main(void) {
+  printf("{\\n");
+${lines.join("\n")}
+  printf("\\"QNAME_BUF\\": %d, \\"BODY_MAX\\": %d, \\"KEY_F_DO\\": %d, \\"ANS_F_OPT\\": %d,\\n",
+         EDGENS_QNAME_BUF, EDGENS_BODY_MAX, EDGENS_KEY_F_DO, EDGENS_ANS_F_OPT);
+  printf("\\"CFG_F_ENABLED\\": %d, \\"C_MAX\\": %d\\n}\\n", EDGENS_CFG_F_ENABLED, EDGENS_C_MAX);
+  return 0;
+}
+`;
+}
+
+const ok = requirePrereq("C struct layout check", hasCommand("cc"));
+
+describe.skipIf(!ok)("edgens_structs.h layout matches src/fastpath/layout.ts", () => {
+  it("has the same sizes, offsets and flag values", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgens-layout-"));
+    try {
+      writeFileSync(join(dir, "layout.c"), cProgram());
+      execFileSync("cc", [
+        "-Wall",
+        "-I",
+        join(PACKAGE_ROOT, "native", "bpf"),
+        "-o",
+        join(dir, "layout"),
+        join(dir, "layout.c"),
+      ]);
+      const c = JSON.parse(execFileSync(join(dir, "layout"), { encoding: "utf8" })) as Record<string, number>;
+      for (const [label, [, layout]] of Object.entries(FIELDS)) {
+        for (const [field, value] of Object.entries(layout))
+          expect(`${label}.${field}=${c[`${label}.${field}`]}`).toBe(`${label}.${field}=${value}`);
+      }
+      expect(c).toMatchObject({
+        QNAME_BUF,
+        BODY_MAX,
+        KEY_F_DO,
+        ANS_F_OPT,
+        CFG_F_ENABLED,
+        C_MAX: COUNTER_NAMES.length,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the counters in the order of enum edgens_counter", () => {
+    const text = readFileSync(HEADER, "utf8");
+    const names = [...text.matchAll(/^\s*EDGENS_C_([A-Z_]+)\b/gm)]
+      .map((m) => m[1]!.toLowerCase())
+      .filter((n) => n !== "max");
+    expect(names).toEqual([...COUNTER_NAMES]);
+  });
+});

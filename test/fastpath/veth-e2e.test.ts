@@ -1,0 +1,111 @@
+// End to end over a veth pair: the program attached in native mode answers dig/kdig from another namespace
+// (IPv4 and IPv6, with and without EDNS), passes what it cannot answer, and is gone after detach.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FastPath } from "../../src/fastpath/fast-path.js";
+import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
+import { addonBuilt, answer, aRecord, objectBuilt } from "./fixtures.js";
+import { createVethLab, type VethLab } from "./veth-lab.js";
+
+const ok = requirePrereq(
+  "XDP over veth",
+  isRoot,
+  addonBuilt,
+  objectBuilt(),
+  hasCommand("ip"),
+  hasCommand("ethtool"),
+  hasCommand("dig"),
+  hasCommand("kdig"),
+);
+
+describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
+  let lab: VethLab;
+  let fp: FastPath;
+
+  beforeAll(() => {
+    lab = createVethLab();
+    fp = FastPath.open(undefined, { maxAnswers: 64 });
+    fp.setServiceAddresses([lab.server4, lab.server6]);
+    fp.replaceAnswers([
+      answer({ qname: "www.example.com.", qtype: "A", answers: [aRecord("www.example.com.", "192.0.2.1")] }),
+      answer({
+        qname: "www.example.com.",
+        qtype: "AAAA",
+        answers: [{ name: "www.example.com.", type: "AAAA", ttl: 300, class: "IN", data: "2001:db8::1" }],
+      }),
+    ]);
+  });
+  afterAll(() => {
+    fp?.close();
+    lab?.close();
+  });
+
+  it("attaches in native mode", () => {
+    const att = fp.attach(lab.serverIf, "native", lab.server);
+    expect(att.mode).toBe("native");
+    expect(lab.exec(lab.server, "ip", ["-d", "link", "show", lab.serverIf])).toMatch(/prog\/xdp id \d+/);
+  });
+
+  it("answers dig over IPv4 with EDNS, echoing the question's case", () => {
+    const out = lab.exec(lab.client, "dig", [
+      "+nocookie",
+      "+norec",
+      "+tries=1",
+      "+time=2",
+      `@${lab.server4}`,
+      "WwW.ExAmple.COM",
+      "A",
+    ]);
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/flags: qr aa;/);
+    expect(out).toMatch(/;WwW\.ExAmple\.COM\.\s+IN\s+A/);
+    // The fixture's answer owner is uncompressed lower case (a compressed one would echo the query's case).
+    expect(out).toMatch(/www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.1/i);
+    expect(out).toMatch(/EDNS: version: 0, flags:; udp: 1232/);
+  });
+
+  it("answers kdig over IPv6 without EDNS", () => {
+    const out = lab.exec(lab.client, "kdig", [
+      "+noedns",
+      "+retry=0",
+      "+timeout=2",
+      `@${lab.server6}`,
+      "www.example.com",
+      "AAAA",
+    ]);
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/www\.example\.com\.\s+300\s+IN\s+AAAA\s+2001:db8::1/);
+    expect(out).not.toMatch(/EDNS/);
+  });
+
+  it("passes what it has no answer for (no socket listens here, so the query times out)", () => {
+    const before = fp.counters();
+    const r = lab.run(lab.client, "kdig", [
+      "+retry=0",
+      "+timeout=1",
+      `@${lab.server4}`,
+      "missing.example.com",
+      "A",
+    ]);
+    expect(r.out).not.toMatch(/status: NOERROR/);
+    const after = fp.counters();
+    expect(after.pass_miss - before.pass_miss).toBe(1);
+    expect(after.answered).toBe(before.answered);
+    expect(after.answered).toBe(2);
+  });
+
+  it("stops answering after detach", () => {
+    fp.detach();
+    expect(fp.attachment).toBeNull();
+    expect(lab.exec(lab.server, "ip", ["-d", "link", "show", lab.serverIf])).not.toMatch(/prog\/xdp/);
+    const before = fp.counters().seen;
+    const r = lab.run(lab.client, "kdig", [
+      "+retry=0",
+      "+timeout=1",
+      `@${lab.server4}`,
+      "www.example.com",
+      "A",
+    ]);
+    expect(r.out).not.toMatch(/status: NOERROR/);
+    expect(fp.counters().seen).toBe(before);
+  });
+});

@@ -1,0 +1,94 @@
+// The answer parser faces bytes from the network: whatever arrives, it returns or throws a typed error.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { TsigError, XfrError } from "../../src/transfer/errors.js";
+import { buildQuery, parseMessage } from "../../src/transfer/message.js";
+import { parseTsigKey, signMessage, TsigResponseVerifier } from "../../src/transfer/tsig.js";
+import { nameToText, parseNameText } from "../../src/wire/name.js";
+import { RRType } from "../../src/wire/rrtype.js";
+import { a, answerTo, rr, signerFor, soa } from "./fake-primary.js";
+
+const origin = parseNameText("xfr.test.", null);
+const key = parseTsigKey(`k:hmac-sha256:${Buffer.alloc(32, 1).toString("base64")}`);
+
+describe("parseMessage", () => {
+  it("reads a query back: question, SOA in authority", () => {
+    const m = parseMessage(buildQuery(42, origin, RRType.IXFR, [soa(7)]));
+    expect(m.id).toBe(42);
+    expect(m.qr).toBe(false);
+    expect(nameToText(m.question[0]!.name)).toBe("xfr.test.");
+    expect(m.authority[0]!.rdata).toEqual(soa(7).rdata);
+  });
+
+  it("keeps a trailing TSIG apart and rejects one that is not last", () => {
+    const q = signMessage(buildQuery(1, origin, RRType.AXFR), key).message;
+    const m = parseMessage(q);
+    expect(m.tsig?.type).toBe(RRType.TSIG);
+    expect(m.additional).toHaveLength(0);
+    // Append an A record after the TSIG and bump ARCOUNT.
+    const extra = Buffer.concat([q, Buffer.from([0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4])]);
+    extra.writeUInt16BE(2, 10);
+    expect(() => parseMessage(extra)).toThrow(XfrError);
+  });
+
+  const query = buildQuery(7, origin, RRType.AXFR);
+  const valid = answerTo(query, [
+    soa(1),
+    a("www.xfr.test.", "192.0.2.1"),
+    rr("xfr.test.", RRType.MX, Buffer.concat([Buffer.from([0, 10]), parseNameText("mail.xfr.test.", null)])),
+    soa(1),
+  ]);
+
+  it("mutated answers parse or throw XfrError, never anything else", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(valid.length),
+        (edits, cut) => {
+          const b = Buffer.from(valid.subarray(0, Math.max(cut, 1)));
+          for (const [at, v] of edits) if (at < b.length) b[at] = v;
+          try {
+            parseMessage(b);
+          } catch (e) {
+            if (!(e instanceof XfrError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("random bytes parse or throw XfrError", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          parseMessage(Buffer.from(bytes));
+        } catch (e) {
+          if (!(e instanceof XfrError)) throw e;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("mutated signed answers fail with typed errors only", () => {
+    const q = signMessage(buildQuery(9, origin, RRType.AXFR), key);
+    const signed = signerFor(q.message, [key]).sign(answerTo(q.message, [soa(1), soa(1)]));
+    fc.assert(
+      fc.property(fc.nat(signed.length - 1), fc.integer({ min: 0, max: 255 }), (at, v) => {
+        const b = Buffer.from(signed);
+        // The header ID is outside the MAC by design (the original ID is inside); name case does not count.
+        if (at < 2 || (b[at]! | 0x20) === (v | 0x20)) return;
+        b[at] = v;
+        try {
+          new TsigResponseVerifier(key, q.mac).verify(b, parseMessage(b));
+          // Every other byte is covered by the MAC or checked.
+          throw new Error(`byte ${at} changed and the MAC still verified`);
+        } catch (e) {
+          if (!(e instanceof XfrError) && !(e instanceof TsigError)) throw e;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
