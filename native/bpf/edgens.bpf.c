@@ -213,7 +213,6 @@ int edgens_xdp(struct xdp_md *ctx)
 	if (bpf_xdp_load_bytes(ctx, dns_off + sizeof(struct dns_hdr), s->raw, avail) < 0)
 		return pass(EDGENS_C_PASS_ERROR);
 
-
 	/* Labels first: the qname length, rejecting compression pointers, long labels and long names. */
 	__u32 pos = 0, qlen = 0;
 	for (int k = 0; k < EDGENS_MAX_QNAME / 2 + 1; k++) {
@@ -234,7 +233,7 @@ int edgens_xdp(struct xdp_md *ctx)
 	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
 		return pass(EDGENS_C_PASS_QNAME);
 	/* Then the name a word at a time: the bytes past the name masked off, summed for the UDP checksum (the
-	 * question starts at an even UDP offset; little-endian loads give a byte-swapped sum, swapped back
+	 * question starts at an even UDP offset; host-order loads give a host-order sum, turned big-endian
 	 * below), lower-cased, stored zero-padded for the name check, and hashed. */
 	__u32 nwords = (qlen + 7) / 8;
 	__u64 hash = EDGENS_QHASH_OFFSET;
@@ -372,16 +371,17 @@ int edgens_xdp(struct xdp_md *ctx)
 	}
 
 	/* From here on the packet is changed: failures drop it. */
-	if (body_len > 0 &&
-	    bpf_xdp_store_bytes(ctx, dns_off + qend, ans->body, body_len) < 0)
+	if (body_len > 0 && bpf_xdp_store_bytes(ctx, dns_off + qend, ans->body, body_len) < 0)
 		goto drop;
 	__u64 opt_sum = 0;
 	if (has_opt) {
-		__u8 opt[12] = {0, 0, EDGENS_DNS_TYPE_OPT, (__u8)(cfg_udp_size >> 8), (__u8)cfg_udp_size,
-				0, 0, (key_flags & EDGENS_KEY_F_DO) ? 0x80 : 0, 0, 0, 0, 0};
-		if (bpf_xdp_store_bytes(ctx, dns_off + qend + body_len, opt, EDGENS_OPT_RR_LEN) < 0)
+		/* Ours: root, OPT, our UDP size, ext rcode 0, version 0, DO echoed, no options. */
+		__u8 ropt[EDGENS_OPT_RR_LEN + 1] = {0, 0, EDGENS_DNS_TYPE_OPT, (__u8)(cfg_udp_size >> 8),
+						    (__u8)cfg_udp_size, 0, 0, (key_flags & EDGENS_KEY_F_DO) ? 0x80 : 0,
+						    0, 0, 0, 0};
+		if (bpf_xdp_store_bytes(ctx, dns_off + qend + body_len, ropt, EDGENS_OPT_RR_LEN) < 0)
 			goto drop;
-		opt_sum = sum_words((const __be16 *)opt, 6);
+		opt_sum = sum_words((const __be16 *)ropt, 6);
 		if ((qlen + body_len) & 1)
 			opt_sum = swap16(csum_fold(opt_sum));
 	}

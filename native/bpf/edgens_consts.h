@@ -42,7 +42,7 @@
 #define EDGENS_DNS_TYPE_OPT 41
 #define EDGENS_DNS_CLASS_IN 1
 
-/* Qname hash, FNV-style over 64-bit little-endian words of the lower-cased wire qname, zero-padded to a
+/* Qname hash, FNV-style over 64-bit host-order words of the lower-cased wire qname, zero-padded to a
  * multiple of 8 (mirrored in src/fastpath/answer-codec.ts): h = (h ^ word) * prime. */
 #define EDGENS_QHASH_OFFSET 0xcbf29ce484222325ULL
 #define EDGENS_QHASH_PRIME 0x100000001b3ULL

@@ -186,3 +186,29 @@ export function fastAnswerFromWire(wire: Buffer, questionEnd: number, dnssecOk: 
     withOpt: true,
   };
 }
+
+/** The fields of a precompiled response (src/responder/snapshot.ts `PrecompiledAnswer`) the fast path uses. */
+export interface PrecompiledWire {
+  wire: Buffer;
+  questionEnd: number;
+  dnssecOk: boolean;
+  rcode: number;
+}
+
+/**
+ * Fast-path entries for a snapshot's precompiled answers. Those that cannot go into the kernel (body over
+ * BODY_MAX, extended rcode) are counted in `skipped` and stay with the socket path.
+ */
+export function fastAnswersFromPrecompiled(entries: Iterable<PrecompiledWire>): {
+  answers: FastAnswer[];
+  skipped: number;
+} {
+  const answers: FastAnswer[] = [];
+  let skipped = 0;
+  for (const e of entries) {
+    const a = e.rcode > 15 ? null : fastAnswerFromWire(e.wire, e.questionEnd, e.dnssecOk);
+    if (a) answers.push(a);
+    else skipped++;
+  }
+  return { answers, skipped };
+}

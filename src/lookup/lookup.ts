@@ -10,7 +10,7 @@ import { addReferralGlue, addTargetAddresses } from "./additional.js";
 import { type Denial, denialFor, type Expansion } from "./denial.js";
 import { type LookupResult, newResult } from "./result.js";
 
-/** Upper bound on CNAME/DNAME steps in one answer (Knot uses 20, NSD 8 for CNAMEs; one resolver hop is cheap). */
+/** Upper bound on CNAME/DNAME steps in one answer; past it the resolver follows the rest itself. */
 export const MAX_CHAIN = 12;
 
 const YXDOMAIN = 6;
@@ -50,8 +50,8 @@ function pushNegativeSoa(step: Step): void {
 }
 
 /**
- * NODATA (RFC 2308 §2.2): SOA, and with DO=1 the NSEC proving the type is absent at `node`; for a wildcard
- * match (`expansion` = the query name) also the NSEC proving the query name itself does not exist.
+ * NODATA (RFC 2308 §2.2): the SOA, and with DO=1 the denial records proving the type is absent at `node`
+ * (for a wildcard match also that no closer name exists).
  */
 function nodata(step: Step, node: ZoneNode, expansion: Expansion | null): null {
   if (step.proof) step.proof.nodata(node, expansion, () => pushNegativeSoa(step));

@@ -99,7 +99,10 @@ export class Nsec3Denial implements Denial {
 
   private lookup(key: string): { entry: Nsec3Entry; match: boolean } | null {
     if (this.chain.algorithm !== SHA1) return null;
-    return findNsec3(this.chain, nsec3Hash(Buffer.from(key, "latin1"), this.chain.salt, this.chain.iterations));
+    return findNsec3(
+      this.chain,
+      nsec3Hash(Buffer.from(key, "latin1"), this.chain.salt, this.chain.iterations),
+    );
   }
 
   /** Push the NSEC3 that matches (`wantMatch`) or covers `key`; returns whether one was found. */

@@ -89,7 +89,8 @@ class QueryResponder implements SnapshotResponder {
           : MIN_UDP_PAYLOAD;
 
     // AXFR needs TCP (RFC 5936 §4.2); NSD answers NOTIMP on UDP. Over TCP the lookup path REFUSES it.
-    if (q.qtype === RRType.AXFR && transport === "udp") return this.error(query, q, Rcode.NOTIMP, true, outcome);
+    if (q.qtype === RRType.AXFR && transport === "udp")
+      return this.error(query, q, Rcode.NOTIMP, true, outcome);
     if (q.qclass === RRClass.IN) {
       const hit = snap.exactAnswers.get(exactKey(q.qkey, q.qtype, q.dnssecOk));
       if (hit && hit.wire.length + optLen <= limit) return this.patch(hit, query, q, nsid, optLen, outcome);

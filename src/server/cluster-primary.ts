@@ -78,7 +78,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       });
       worker.on("exit", (code, signal) => onExit(slot, code, signal));
     };
-    if (delayMs > 0) setTimeout(start, delayMs).unref();
+    // Not unref()d: with every worker down, this timer is what keeps the primary alive.
+    if (delayMs > 0) setTimeout(start, delayMs);
     else start();
   };
 

@@ -42,7 +42,11 @@ export async function runClusterWorker(): Promise<void> {
     } catch (e) {
       // reload() keeps the old data on any failure it knows of; never let an unknown one kill the worker.
       log.error({ err: e }, "reload threw; keeping old data");
-      summary = { generation: -1, zones: [], failures: [{ name: "reload", reasons: [(e as Error).message] }] };
+      summary = {
+        generation: -1,
+        zones: [],
+        failures: [{ name: "reload", reasons: [(e as Error).message] }],
+      };
     }
     send({ type: "edgens:reloaded", id: m.id, summary });
   });

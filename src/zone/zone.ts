@@ -216,5 +216,10 @@ function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3C
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
   // NSEC3PARAM and NSEC3 RDATA both start: algorithm(1) flags(1) iterations(2) salt length(1) salt.
   const p = params && params.length >= 5 ? params : entries[0]!.nsec3.rdatas[0]!;
-  return { algorithm: p[0]!, iterations: p.readUInt16BE(2), salt: Buffer.from(p.subarray(5, 5 + p[4]!)), entries };
+  return {
+    algorithm: p[0]!,
+    iterations: p.readUInt16BE(2),
+    salt: Buffer.from(p.subarray(5, 5 + p[4]!)),
+    entries,
+  };
 }

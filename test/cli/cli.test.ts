@@ -91,6 +91,18 @@ describe("edgens subcommands", () => {
     expect(bad.err).toContain(`${join(dir, "bad.yaml")}:2:19: tcp.maxConnections: expected number`);
   });
 
+  it("reload finds the pid through the config's pidFile and reports a stale one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
+    writeFileSync(join(dir, "edgens.yaml"), "pidFile: edgens.pid\n");
+    writeFileSync(join(dir, "edgens.pid"), "2147483646\n");
+    const r = await runCli(main, ["reload", "--config", join(dir, "edgens.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("cannot signal process 2147483646: no such process");
+    const none = await runCli(main, ["reload", "--pid-file", join(dir, "missing.pid")]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("cannot read pid file");
+  });
+
   it("zone check is dispatched", async () => {
     const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
     writeFileSync(join(dir, "z.zone"), brokenZoneText("z.test.", 1));

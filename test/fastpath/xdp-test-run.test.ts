@@ -174,6 +174,22 @@ describe.skipIf(!ok)("XDP fast path on packet fixtures (BPF_PROG_TEST_RUN)", () 
     }
   });
 
+  it("lower-cases ASCII only: octets above 0x7f match exactly", () => {
+    // "\xC1bc\xDA.example." — 0xC1/0xDA look like 'A'/'Z' in their low 7 bits.
+    const name = Buffer.concat([Buffer.from([4, 0xc1, 0x62, 0x63, 0xda]), parseNameText("example.", null)]);
+    const a = answer({ qname: "x.example.", qtype: "A" });
+    fp.addAnswer({ ...a, qname: name, body: Buffer.alloc(0), ancount: 0 });
+    expectAnswer({ qnameWire: Buffer.from(name) });
+    before = fp.counters();
+    const upper = Buffer.from(name);
+    upper[2] = 0x42; // 'B' in place of 'b' is the same name
+    expectAnswer({ qnameWire: upper });
+    before = fp.counters();
+    const high = Buffer.from(name);
+    high[1] = 0xe1; // 0xC1 | 0x20 is another name
+    expectPass({ qnameWire: high }, "pass_miss");
+  });
+
   it("passes names, types and DO variants it has no answer for", () => {
     expectPass({ qname: "nope.example.com." }, "pass_miss");
     before = fp.counters();

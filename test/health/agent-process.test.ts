@@ -46,6 +46,7 @@ describe("health agent process", () => {
     let resp = await startResponderProcess();
     const port = resp.port;
     const adminState = join(dir, "admin-state.json");
+    const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
     const agent = spawn(
       process.execPath,
       [
@@ -65,6 +66,8 @@ describe("health agent process", () => {
         "500",
         "--log-level",
         "warn",
+        "--metrics",
+        `127.0.0.1:${metricsPort}`,
       ],
       { stdio: ["pipe", "pipe", "inherit"] },
     ) as Child;
@@ -74,6 +77,9 @@ describe("health agent process", () => {
     const withdraw = /^withdraw route 192\.0\.2\.53\/32 next-hop self$/;
 
     await out.next(announce, 10_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toContain('edgens_health_state{prefix="192.0.2.53/32",family="ipv4",state="UP"} 1');
+    expect(metrics).toContain('edgens_health_announced_prefixes{family="ipv4"} 1');
     // Let a few normal-interval rounds pass so the kill lands at a random point of the check cycle.
     await new Promise((res) => setTimeout(res, 330));
 

@@ -16,7 +16,10 @@ const brief = (rr: string) => {
   return type === "RRSIG" ? `${owner} ${ttl} RRSIG ${covered}` : rr;
 };
 const n3 = (hash: string) => [`${hash}.example. NSEC3`, `${hash}.example. 300 RRSIG NSEC3`];
-const SOA = ["example. 300 IN SOA ns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300", "example. 300 RRSIG SOA"];
+const SOA = [
+  "example. 300 IN SOA ns1.example. hostmaster.example. 2024010101 7200 3600 1209600 300",
+  "example. 300 RRSIG SOA",
+];
 // Hashes (salt aabbccdd, 2 iterations) of the names the proofs below need.
 const APEX = "3sievvggn53864uiqcfm3vakf9pj20fs";
 
@@ -39,7 +42,12 @@ describe("NSEC3 proofs with DO=1 (RFC 5155 §7.2)", () => {
       qname: "nope.example.",
       qtype: "A",
       rcode: 3,
-      ns: [...n3("9j97nt4iar473tl09h5nrrhcbic6m1ii"), ...n3(APEX), ...n3("kkej8ro6skck1qlr3lmsnl6mbo81ak4n"), ...SOA],
+      ns: [
+        ...n3("9j97nt4iar473tl09h5nrrhcbic6m1ii"),
+        ...n3(APEX),
+        ...n3("kkej8ro6skck1qlr3lmsnl6mbo81ak4n"),
+        ...SOA,
+      ],
     },
     {
       what: "NODATA at an empty non-terminal: its own NSEC3",

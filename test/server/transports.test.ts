@@ -167,7 +167,10 @@ describe("total TCP connection limit", () => {
 
 describe("write backpressure", () => {
   it("closes a client that sends queries but never reads its (large) answers", async () => {
-    const s = await start({ tcp: { maxWriteBufferBytes: 65_536, idleTimeoutMs: 2000 } }, new TestResponder(16_000));
+    const s = await start(
+      { tcp: { maxWriteBufferBytes: 65_536, idleTimeoutMs: 2000 } },
+      new TestResponder(16_000),
+    );
     try {
       const c = new TcpClient("127.0.0.1", s.port);
       await c.connected();
