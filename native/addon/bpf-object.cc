@@ -51,6 +51,7 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                          InstanceMethod("attachXdp", &BpfObject::AttachXdp),
                          InstanceMethod("detachXdp", &BpfObject::DetachXdp),
                          InstanceMethod("testRun", &BpfObject::TestRun),
+                         InstanceMethod("progId", &BpfObject::ProgId),
                          InstanceMethod("close", &BpfObject::Close),
                      });
 }
@@ -246,6 +247,18 @@ Napi::Value BpfObject::TestRun(const Napi::CallbackInfo& info) {
   res.Set(1u, Num(env, opts.data_size_out));
   res.Set(2u, Num(env, opts.duration));
   return res;
+}
+
+// progId(prog) -> kernel program id | -errno (to recognise our program on an interface)
+Napi::Value BpfObject::ProgId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckArgs(info, 1)) return Num(env, -EINVAL);
+  int prog_fd = ProgFd(info[0]);
+  if (prog_fd < 0) return Num(env, prog_fd);
+  bpf_prog_info pinfo = {};
+  __u32 len = sizeof(pinfo);
+  if (bpf_obj_get_info_by_fd(prog_fd, &pinfo, &len) < 0) return Num(env, -errno);
+  return Num(env, pinfo.id);
 }
 
 // close(): detaches our links and frees programs and maps. Idempotent.

@@ -28,6 +28,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value AttachXdp(const Napi::CallbackInfo& info);
   Napi::Value DetachXdp(const Napi::CallbackInfo& info);
   Napi::Value TestRun(const Napi::CallbackInfo& info);
+  Napi::Value ProgId(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   // Map by name after open(); nullptr when unknown or closed.

@@ -215,6 +215,17 @@ export class FastPath {
     check(this.obj.detachXdp(fd), "EDGENS_ERR_XDP_DETACH", "cannot detach");
   }
 
+  /** Whether the kernel runs our program on the attached interface (the health agent's "fast path attached"). */
+  isAttached(): boolean {
+    const obj = this.live();
+    if (!this.link) return false;
+    const { ifindex, netns } = this.link.attachment;
+    const ours = check(obj.progId(PROGRAM), "EDGENS_ERR_XDP_ATTACH", "program id");
+    const q = inNetns(this.addon, netns, () => this.addon.xdpQuery(ifindex));
+    if (typeof q === "number") return false;
+    return q[0] === ours;
+  }
+
   /** Replace the set of destination addresses answered. */
   setServiceAddresses(addresses: readonly string[]): void {
     const obj = this.live();

@@ -22,6 +22,8 @@ export interface RawBpfObject {
   detachXdp(linkFd: number): number;
   /** [retval, dataSizeOut, durationNs] */
   testRun(prog: string, dataIn: Buffer, dataOut: Buffer, repeat: number): number | [number, number, number];
+  /** Kernel id of a loaded program. */
+  progId(prog: string): number;
   close(): void;
 }
 

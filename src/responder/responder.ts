@@ -9,12 +9,12 @@
 //   size                → drop optional additional, then TC=1 with question + OPT
 //   any exception       → SERVFAIL (never thrown to the transport)
 import { MAX_MESSAGE, MessageWriter } from "../wire/message-writer.js";
-import { type ParsedQuery, parseQuery } from "../wire/query-parser.js";
+import { newParsedQuery, type ParsedQuery, parseQuery } from "../wire/query-parser.js";
 import { Rcode, RRClass, RRType } from "../wire/rrtype.js";
 import { Flag, type WrittenAnswer, writeInternetAnswer } from "./answer.js";
 import { identityTxtRdata, isIdentityName } from "./chaos.js";
 import { optLength, writeOpt } from "./edns.js";
-import { exactKey, type PrecompiledAnswer, type Snapshot } from "./snapshot.js";
+import type { PrecompiledAnswer, Snapshot } from "./snapshot.js";
 import type { QueryOutcome, Responder, Transport } from "./types.js";
 
 /** Without EDNS a UDP response is limited to 512 octets (RFC 1035 §4.2.1); with it, never less. */
@@ -41,6 +41,8 @@ const OPCODE_MASK = 0x7800;
 class QueryResponder implements SnapshotResponder {
   snapshot: Snapshot;
   private readonly w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
+  /** Reused for every query: respond() runs to completion before the next call. */
+  private readonly parsed = newParsedQuery();
   private readonly nsid: Buffer | null;
   private readonly maxUdp: number;
   private readonly identityRdata: Buffer;
@@ -69,7 +71,7 @@ class QueryResponder implements SnapshotResponder {
 
   private answer(query: Buffer, transport: Transport, outcome: QueryOutcome): Buffer | null {
     const snap = this.snapshot; // read once: the whole answer comes from one generation
-    const q = parseQuery(query);
+    const q = parseQuery(query, this.parsed);
     if (q.status === "drop") return null;
     if (q.hasQuestion) outcome.qtype = q.qtype;
     if (q.opcode !== 0) return this.error(query, q, Rcode.NOTIMP, false, outcome); // header only, as NSD
@@ -92,7 +94,7 @@ class QueryResponder implements SnapshotResponder {
     if (q.qtype === RRType.AXFR && transport === "udp")
       return this.error(query, q, Rcode.NOTIMP, true, outcome);
     if (q.qclass === RRClass.IN) {
-      const hit = snap.exactAnswers.get(exactKey(q.qkey, q.qtype, q.dnssecOk));
+      const hit = snap.exactAnswers.get(q.questionKey); // = exactKey(qkey, qtype, DO)
       if (hit && hit.wire.length + optLen <= limit) return this.patch(hit, query, q, nsid, optLen, outcome);
     }
     if (q.qclass === RRClass.IN || q.qclass === RRClass.ANY) {

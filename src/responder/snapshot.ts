@@ -40,7 +40,14 @@ export interface Snapshot {
 export interface CompileOptions {
   /** Build `exactAnswers` (default true). */
   precompile?: boolean;
+  /**
+   * Stop precompiling after this many entries (default 1,000,000, roughly 250,000 names); names beyond it are
+   * answered by the lookup path, with the same bytes, a little slower.
+   */
+  maxPrecompiled?: number;
 }
+
+export const DEFAULT_MAX_PRECOMPILED = 1_000_000;
 
 export function exactKey(qkey: string, qtype: number, dnssecOk: boolean): string {
   return qkey + String.fromCharCode(qtype >> 8, qtype & 0xff, dnssecOk ? 1 : 0);
@@ -76,27 +83,65 @@ function precompileName(
   };
 }
 
-export function compileSnapshot(zones: ZoneData[], generation: number, opts: CompileOptions = {}): Snapshot {
-  const zoneByKey = new Map<string, ZoneData>();
-  for (const z of zones) zoneByKey.set(z.originKey, z);
-  const exactAnswers = new Map<string, PrecompiledAnswer>();
-  if (opts.precompile ?? true) {
-    const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
-    for (const zone of zoneByKey.values()) {
-      for (const node of zone.nodes.values()) {
-        if (node.occluded) continue;
-        const types = new Set<number>([...node.rrsets.keys(), RRType.A, RRType.AAAA]);
-        if (node.cut) types.add(RRType.DS);
-        if (node.sigs.size > 0) types.add(RRType.RRSIG);
-        for (const qtype of types) {
-          for (const dnssecOk of [false, true]) {
-            const key = exactKey(node.key, qtype, dnssecOk);
-            if (exactAnswers.has(key)) continue;
-            const entry = precompileName(w, zoneByKey, node.owner, qtype, dnssecOk);
-            if (entry) exactAnswers.set(key, entry);
-          }
+/** The precompilation work, one entry per step, so the async variant can yield between chunks. */
+function* precompileAll(
+  zoneByKey: ReadonlyMap<string, ZoneData>,
+  exactAnswers: Map<string, PrecompiledAnswer>,
+  max: number,
+): Generator<void> {
+  const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
+  for (const zone of zoneByKey.values()) {
+    for (const node of zone.nodes.values()) {
+      if (node.occluded) continue;
+      const types = new Set<number>([...node.rrsets.keys(), RRType.A, RRType.AAAA]);
+      if (node.cut) types.add(RRType.DS);
+      if (node.sigs.size > 0) types.add(RRType.RRSIG);
+      for (const qtype of types) {
+        for (const dnssecOk of [false, true]) {
+          if (exactAnswers.size >= max) return;
+          const key = exactKey(node.key, qtype, dnssecOk);
+          if (exactAnswers.has(key)) continue;
+          const entry = precompileName(w, zoneByKey, node.owner, qtype, dnssecOk);
+          if (entry) exactAnswers.set(key, entry);
+          yield;
         }
       }
+    }
+  }
+}
+
+function indexZones(zones: ZoneData[]): Map<string, ZoneData> {
+  const zoneByKey = new Map<string, ZoneData>();
+  for (const z of zones) zoneByKey.set(z.originKey, z);
+  return zoneByKey;
+}
+
+/** Compile a snapshot in one go (blocks the event loop: ~15-25 µs per precompiled entry). */
+export function compileSnapshot(zones: ZoneData[], generation: number, opts: CompileOptions = {}): Snapshot {
+  const zoneByKey = indexZones(zones);
+  const exactAnswers = new Map<string, PrecompiledAnswer>();
+  if (opts.precompile ?? true) {
+    for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED));
+  }
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers };
+}
+
+/**
+ * The same snapshot as `compileSnapshot`, built in chunks of `chunk` entries with the event loop free in
+ * between, so a reload of big zones does not stall the queries the current snapshot is answering.
+ */
+export async function compileSnapshotAsync(
+  zones: ZoneData[],
+  generation: number,
+  opts: CompileOptions & { chunk?: number } = {},
+): Promise<Snapshot> {
+  const zoneByKey = indexZones(zones);
+  const exactAnswers = new Map<string, PrecompiledAnswer>();
+  if (opts.precompile ?? true) {
+    const chunk = Math.max(1, opts.chunk ?? 2000);
+    let n = 0;
+    for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED)) {
+      if (++n % chunk === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
   return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers };

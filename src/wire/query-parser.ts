@@ -24,7 +24,7 @@ export interface ParsedQuery {
   /** Header octets 2-3 as received. */
   flags: number;
   opcode: number;
-  /** True when exactly one question parsed; `questionEnd`, `qtype`, `qclass`, `qkey` are then valid. */
+  /** True when exactly one question parsed; `questionEnd`, `qtype`, `qclass` are then valid. */
   hasQuestion: boolean;
   /** Offset just after the question name. */
   qnameEnd: number;
@@ -32,8 +32,14 @@ export interface ParsedQuery {
   questionEnd: number;
   qtype: number;
   qclass: number;
-  /** Lower-cased wire question name as a latin1 string (see `nameKey`). */
+  /** Lower-cased wire question name as a latin1 string (see `nameKey`); set with `questionKey`. */
   qkey: string;
+  /**
+   * `qkey` + 2 chars of QTYPE (high, low octet) + 1 char DO (0/1): the key of the responder's precompiled
+   * answers (`exactKey` in src/responder/snapshot.ts), built here in the same pass. Empty unless `status`
+   * is "ok" and the opcode is QUERY.
+   */
+  questionKey: string;
   /** An OPT record was present and valid. */
   edns: boolean;
   ednsVersion: number;
@@ -42,9 +48,11 @@ export interface ParsedQuery {
   nsidRequested: boolean;
 }
 
-const scratch = Buffer.allocUnsafe(MAX_NAME_LENGTH + 1);
+// The lower-cased name plus 3 octets of `questionKey`.
+const scratch = Buffer.allocUnsafe(MAX_NAME_LENGTH + 3);
 
-function blank(): ParsedQuery {
+/** A fresh result object; the responder keeps one and passes it to every `parseQuery` call. */
+export function newParsedQuery(): ParsedQuery {
   return {
     status: "drop",
     reason: "",
@@ -57,6 +65,7 @@ function blank(): ParsedQuery {
     qtype: -1,
     qclass: -1,
     qkey: "",
+    questionKey: "",
     edns: false,
     ednsVersion: 0,
     udpSize: 0,
@@ -103,9 +112,21 @@ function parseOpt(msg: Buffer, q: ParsedQuery, pos: number, rdlen: number): stri
   return null;
 }
 
-/** Parse a DNS query. */
-export function parseQuery(msg: Buffer): ParsedQuery {
-  const q = blank();
+function reset(q: ParsedQuery): void {
+  q.status = "drop";
+  q.reason = "";
+  q.id = q.flags = q.opcode = 0;
+  q.hasQuestion = false;
+  q.qnameEnd = q.questionEnd = q.qtype = q.qclass = -1;
+  q.qkey = q.questionKey = "";
+  q.edns = false;
+  q.ednsVersion = q.udpSize = 0;
+  q.dnssecOk = q.nsidRequested = false;
+}
+
+/** Parse a DNS query into `q` (reused to spare an allocation per query) and return it. */
+export function parseQuery(msg: Buffer, q: ParsedQuery = newParsedQuery()): ParsedQuery {
+  reset(q);
   if (msg.length < 12) return q;
   q.id = msg.readUInt16BE(0);
   q.flags = msg.readUInt16BE(2);
@@ -140,7 +161,6 @@ export function parseQuery(msg: Buffer): ParsedQuery {
   q.qtype = msg.readUInt16BE(q.qnameEnd);
   q.qclass = msg.readUInt16BE(q.qnameEnd + 2);
   q.questionEnd = q.qnameEnd + 4;
-  q.qkey = scratch.toString("latin1", 0, n);
   q.hasQuestion = true;
   q.status = "ok";
   if (q.opcode !== OPCODE_QUERY) return q; // the responder answers NOTIMP; the rest does not matter
@@ -166,5 +186,10 @@ export function parseQuery(msg: Buffer): ParsedQuery {
     }
     pos += 10 + rdlen;
   }
+  scratch[n] = q.qtype >> 8;
+  scratch[n + 1] = q.qtype & 0xff;
+  scratch[n + 2] = q.dnssecOk ? 1 : 0;
+  q.questionKey = scratch.toString("latin1", 0, n + 3);
+  q.qkey = q.questionKey.slice(0, n);
   return q;
 }

@@ -1,9 +1,9 @@
 // End-to-end tests of the built `edgens` binary: subcommands, cluster mode with 2 workers, metrics summed over
 // workers, worker restart, and reload under load.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decode,
@@ -23,6 +23,10 @@ let main: string;
 beforeAll(() => {
   main = buildCli();
 }, 180_000);
+afterAll(() => {
+  // main = <tmp>/dist/cli/main.js
+  if (main) rmSync(resolve(main, "../../.."), { recursive: true, force: true });
+});
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -36,7 +36,9 @@ describe("answer codec", () => {
     expect(qnameHash(Buffer.alloc(0))).toBe(0xcbf29ce484222325n);
     // One word: (offset ^ word) * prime mod 2^64, the word read little-endian.
     const w = Buffer.from([1, 0x61, 0, 0, 0, 0, 0, 0]).readBigUInt64LE(0);
-    expect(qnameHash(Buffer.from([1, 0x61, 0]))).toBe(((0xcbf29ce484222325n ^ w) * 0x100000001b3n) & ((1n << 64n) - 1n));
+    expect(qnameHash(Buffer.from([1, 0x61, 0]))).toBe(
+      ((0xcbf29ce484222325n ^ w) * 0x100000001b3n) & ((1n << 64n) - 1n),
+    );
     expect(qnameHash(wire("www.example.com."))).not.toBe(qnameHash(wire("www.example.org.")));
   });
 

@@ -45,16 +45,27 @@ describe.skipIf(!ok)("XDP answers equal the responder's, byte for byte", () => {
     const { answers, skipped } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
     expect(answers.length).toBeGreaterThan(10);
     fp.replaceAnswers(answers);
+    const before = fp.counters();
     let compared = 0;
     const passed: string[] = [];
     for (const pa of snapshot.exactAnswers.values()) {
       const qname = mixCase(pa.wire.subarray(12, pa.questionEnd - 4));
       const variants: (EdnsSpec | undefined)[] = pa.dnssecOk
-        ? [{ udpSize: 1232, do: true }, { udpSize: 4096, do: true }]
+        ? [
+            { udpSize: 1232, do: true },
+            { udpSize: 4096, do: true },
+          ]
         : [undefined, { udpSize: 1232 }, { udpSize: 512 }];
       for (const edns of variants) {
-        for (const rd of [false, true]) {
-          const query = dnsQuery({ id: 0x4242, qnameWire: qname, qtype: pa.qtype, flags: rd ? 0x0100 : 0, edns });
+        // Plain, RD, and RD+AD+CD (dig sets AD by default; CD must be copied, AD must not leak through).
+        for (const flags of [0, 0x0100, 0x0130]) {
+          const query = dnsQuery({
+            id: 0x4242,
+            qnameWire: qname,
+            qtype: pa.qtype,
+            flags,
+            edns,
+          });
           const user = responder.respond(query, "udp", newOutcome());
           const xdp = fp.testRun(frame(query));
           if (xdp.action !== "tx") {
@@ -64,14 +75,21 @@ describe.skipIf(!ok)("XDP answers equal the responder's, byte for byte", () => {
           const out = parseFrame(xdp.output);
           expect(out.udpChecksumOk).toBe(true);
           expect(user, `${qname.toString("latin1")}/${pa.qtype}`).not.toBeNull();
-          expect(out.dns.toString("hex"), `${qname.toString("latin1")}/${pa.qtype} ${JSON.stringify(edns)}`).toBe(
-            user!.toString("hex"),
-          );
+          expect(
+            out.dns.toString("hex"),
+            `${qname.toString("latin1")}/${pa.qtype} ${JSON.stringify(edns)}`,
+          ).toBe(user!.toString("hex"));
           compared++;
         }
       }
     }
-    console.log(`compared ${compared} answers byte for byte; ${passed.length} passed up; ${skipped} not loaded`);
+    console.log(
+      `compared ${compared} answers byte for byte; ${passed.length} passed up; ${skipped} not loaded`,
+    );
     expect(compared).toBeGreaterThan(20);
+    // The only reason to pass here: the answer does not fit the requester's buffer (the responder truncates).
+    const after = fp.counters();
+    expect(after.answered - before.answered).toBe(compared);
+    expect(after.pass_too_big - before.pass_too_big).toBe(passed.length);
   });
 });

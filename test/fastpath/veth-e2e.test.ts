@@ -43,6 +43,11 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     const att = fp.attach(lab.serverIf, "native", lab.server);
     expect(att.mode).toBe("native");
     expect(lab.exec(lab.server, "ip", ["-d", "link", "show", lab.serverIf])).toMatch(/prog\/xdp id \d+/);
+    expect(fp.isAttached()).toBe(true);
+    // The bpf_link owns the hook: netlink cannot take our program off behind our back.
+    const off = lab.run(lab.server, "ip", ["link", "set", "dev", lab.serverIf, "xdp", "off"]);
+    expect(off.status).not.toBe(0);
+    expect(fp.isAttached()).toBe(true);
   });
 
   it("answers dig over IPv4 with EDNS, echoing the question's case", () => {
@@ -97,6 +102,7 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     fp.detach();
     expect(fp.attachment).toBeNull();
     expect(lab.exec(lab.server, "ip", ["-d", "link", "show", lab.serverIf])).not.toMatch(/prog\/xdp/);
+    expect(fp.isAttached()).toBe(false);
     const before = fp.counters().seen;
     const r = lab.run(lab.client, "kdig", [
       "+retry=0",
@@ -107,5 +113,20 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     ]);
     expect(r.out).not.toMatch(/status: NOERROR/);
     expect(fp.counters().seen).toBe(before);
+  });
+
+  it("answers in generic mode too", () => {
+    expect(fp.attach(lab.serverIf, "generic", lab.server).mode).toBe("generic");
+    expect(fp.isAttached()).toBe(true);
+    const out = lab.exec(lab.client, "kdig", [
+      "+retry=0",
+      "+timeout=2",
+      `@${lab.server6}`,
+      "wWw.example.com",
+      "AAAA",
+    ]);
+    expect(out).toMatch(/www\.example\.com\.\s+300\s+IN\s+AAAA\s+2001:db8::1/i);
+    fp.detach();
+    expect(fp.isAttached()).toBe(false);
   });
 });

@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { createResponder } from "../../src/responder/responder.js";
 import { compileSnapshot, exactKey } from "../../src/responder/snapshot.js";
 import { newOutcome, type Transport } from "../../src/responder/types.js";
-import { nameToText, parseNameText } from "../../src/wire/name.js";
-import { typeToText } from "../../src/wire/rrtype.js";
+import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
+import { parseQuery } from "../../src/wire/query-parser.js";
+import { typeFromText, typeToText } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import { buildZone } from "../../src/zone/zone.js";
 import { ask, fixtureSnapshot, fixtureZones, makeQuery, type QueryOptions } from "../helpers/zone-fixture.js";
@@ -35,6 +36,18 @@ describe("precompiled answers", () => {
       snap.exactAnswers.has(exactKey(parseNameText("www.example.", null).toString("latin1"), 1, false)),
     ).toBe(true);
     expect(cold.snapshot.exactAnswers.size).toBe(0);
+  });
+
+  it("are keyed exactly as the query parser keys questions", () => {
+    for (const [name, type, dnssecOk] of [
+      ["WwW.Example.", "A", false],
+      ["_sip._udp.example.", "SRV", true],
+      [".", "NS", false],
+    ] as const) {
+      const q = parseQuery(makeQuery(name, type, dnssecOk ? { edns: { do: true } } : {}));
+      expect(q.questionKey).toBe(exactKey(nameKey(parseNameText(name, null)), typeFromText(type)!, dnssecOk));
+      expect(q.qkey).toBe(nameKey(parseNameText(name, null)));
+    }
   });
 
   it("are byte-identical to the lookup path for every entry, case, EDNS variant and transport", () => {

@@ -1,0 +1,446 @@
+// One secondary zone: SOA polling on the SOA's refresh/retry/expire timers (clamped), NOTIFY-triggered checks,
+// transfer (IXFR, AXFR fallback) from the first primary that answers, validation with the zone-file checks,
+// atomic persistence, and the 'update' / 'expired' events the server swaps snapshots on.
+//
+// Lifecycle: start() loads the persisted copy (emits 'update' at once unless it is past expire), then checks
+// the primaries now. A successful check (data current or newly transferred) schedules the next one after
+// `refresh`; when every primary fails, after `retry`. When `expire` passes since the last success, 'expired'
+// is emitted; the next success emits 'update' again. Bad data (older serial, failed checks) never replaces
+// what we hold: it counts as a failure of that primary and the next one is tried.
+import { EventEmitter } from "node:events";
+import { performance } from "node:perf_hooks";
+import type { Registry } from "prom-client";
+import type { Logger } from "../log.js";
+import { compareSerial } from "../transfer/serial.js";
+import type { TsigKey } from "../transfer/tsig.js";
+import { fetchSoa, type Primary, type XfrOptions } from "../transfer/xfr-client.js";
+import { type HeldZone, syncZone } from "../transfer/zone-sync.js";
+import { nameKey, nameToText } from "../wire/name.js";
+import { RRType } from "../wire/rrtype.js";
+import { DiagCode, formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
+import type { ResourceRecord } from "../zone/record.js";
+import { buildZone, type ZoneData } from "../zone/zone.js";
+import { checkZone, normalizeRecords } from "../zone/zone-check.js";
+import { type FailureReason, failureReason, SecondaryError } from "./errors.js";
+import { SecondaryMetrics } from "./metrics.js";
+import { type NotifyTarget, normalizeAddress } from "./notify-handler.js";
+import { clampTimers, resolveClamps, type SoaTimers, soaTimers, type TimerClamps } from "./soa-timers.js";
+import { ZoneStore } from "./zone-store.js";
+
+export interface SecondaryPrimary {
+  address: string;
+  port: number;
+  /** Sign SOA queries and transfers with this key; NOTIFY from this primary must then be signed with it. */
+  tsig?: TsigKey;
+}
+
+export interface SecondaryZoneOptions {
+  origin: Buffer;
+  /** Tried in order on every check. */
+  primaries: SecondaryPrimary[];
+  /** Directory of the persisted copy (`<zone>.zone`, `<zone>.state.json`). */
+  stateDir: string;
+  /** Further addresses NOTIFY is accepted from (primaries always are). */
+  allowNotify?: string[];
+  /** Bounds for the SOA timers, seconds (defaults: DEFAULT_CLAMPS). */
+  clamps?: Partial<TimerClamps>;
+  /** Fraction of each refresh/retry interval taken off at random, so many zones do not poll in step. 0.1. */
+  jitter?: number;
+  /** Interval between checks while we hold no data (no SOA to take `retry` from), seconds. Default 10. */
+  bootstrapRetrySeconds?: number;
+  /** Per-try timeout of the UDP SOA query (two tries), ms. Default 2000. */
+  soaTimeoutMs?: number;
+  /** Transfer limits (connect/per-message and whole-transfer timeouts, size cap); see XfrOptions. */
+  transfer?: Pick<XfrOptions, "messageTimeoutMs" | "totalTimeoutMs" | "maxBytes">;
+  registry?: Registry;
+  log?: Logger;
+}
+
+export type SecondaryState = "loading" | "ok" | "retrying" | "expired";
+
+export interface ZoneUpdate {
+  origin: Buffer;
+  /** Presentation form, the metrics label. */
+  zone: string;
+  serial: number;
+  /** Checked and normalized records (duplicates dropped, one TTL per RRset). */
+  records: ResourceRecord[];
+  /** The zone tree built from them (buildZone succeeded: the server can compile it as it is). */
+  data: ZoneData;
+  /** Where it came from; "refresh": the data we held, served again after a success ended an expiry. */
+  source: "disk" | "axfr" | "ixfr" | "refresh";
+}
+
+export interface SecondaryStatus {
+  zone: string;
+  state: SecondaryState;
+  /** Serial of the data we hold (served unless expired), null before any. */
+  serial: number | null;
+  /** End of the last check, successful or not (ms since the epoch). */
+  lastRefresh: number | null;
+  /** Last successful check (ms since the epoch); expire counts from here. */
+  lastSuccess: number | null;
+  expiresAt: number | null;
+  nextRefreshAt: number | null;
+  /** The most recent failure (cleared by a success). */
+  lastError: { reason: FailureReason; message: string; primary: string | null } | null;
+  /** The SOA timers in use, after clamping. */
+  timers: SoaTimers | null;
+}
+
+export interface SecondaryZoneEvents {
+  update: [ZoneUpdate];
+  expired: [{ zone: string; serial: number | null }];
+  /** Only emitted when someone listens (an unhandled 'error' would throw): persistence failures. */
+  error: [Error];
+}
+
+const MAX_TIMER_MS = 0x7fffffff;
+
+export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements NotifyTarget {
+  readonly origin: Buffer;
+  readonly zone: string;
+  private readonly opts: SecondaryZoneOptions;
+  private readonly clamps: TimerClamps;
+  private readonly store: ZoneStore;
+  private readonly metrics: SecondaryMetrics | null;
+  private readonly log: Logger | undefined;
+  private readonly allowed: Set<string>;
+
+  private held: HeldZone | null = null;
+  /** The last valid data, as emitted (or, when loaded expired, as it would have been). */
+  private current: ZoneUpdate | null = null;
+  private state: SecondaryState = "loading";
+  private lastRefresh: number | null = null;
+  private lastSuccess: number | null = null;
+  private lastError: SecondaryStatus["lastError"] = null;
+  private nextRefreshAt: number | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private expireTimer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private pending = false;
+  private started = false;
+  private stopped = false;
+  private untrack: (() => void) | null = null;
+
+  constructor(opts: SecondaryZoneOptions) {
+    super();
+    if (opts.primaries.length === 0) throw new RangeError("a secondary zone needs at least one primary");
+    this.opts = opts;
+    this.origin = Buffer.from(opts.origin);
+    this.zone = nameToText(opts.origin);
+    this.clamps = resolveClamps(opts.clamps);
+    this.store = new ZoneStore(opts.stateDir, opts.origin);
+    this.metrics = opts.registry ? SecondaryMetrics.for(opts.registry) : null;
+    this.log = opts.log?.child({ zone: this.zone });
+    this.allowed = new Set((opts.allowNotify ?? []).map(normalizeAddress));
+  }
+
+  /** Load the persisted copy (emitting 'update' when it is still valid), then check the primaries now. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error(`secondary zone ${this.zone} already started`);
+    this.started = true;
+    this.untrack = this.metrics?.track(this.zone, () => this.expiresAt()) ?? null;
+    try {
+      const stored = await this.store.load();
+      if (stored && !this.stopped) this.adoptStored(stored.serial, stored.records, stored.lastSuccess);
+    } catch (e) {
+      this.log?.warn({ err: (e as Error).message }, "persisted copy unusable; waiting for a transfer");
+    }
+    if (!this.stopped) this.kick();
+  }
+
+  /** Stop timers; resolves when a check in flight has ended (its result is dropped). */
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.clearRefreshTimer();
+    if (this.expireTimer) clearTimeout(this.expireTimer);
+    this.expireTimer = null;
+    this.untrack?.();
+    this.untrack = null;
+    return this.running ?? Promise.resolve();
+  }
+
+  /** A NOTIFY arrived: check the SOA now (coalesced with a check in flight). */
+  notify(serialHint?: number): void {
+    if (!this.started || this.stopped) return;
+    this.log?.debug({ serial: serialHint }, "NOTIFY: checking the SOA now");
+    this.clearRefreshTimer();
+    this.kick();
+  }
+
+  /** The keys a signed NOTIFY for this zone may use: those of the primaries. */
+  get notifyKeys(): TsigKey[] {
+    return this.opts.primaries.flatMap((p) => (p.tsig ? [p.tsig] : []));
+  }
+
+  /** NOTIFY ACL: a primary's address (with its key when it has one) or an `allowNotify` address. */
+  notifyAllowed(address: string, key: TsigKey | null): boolean {
+    const a = normalizeAddress(address);
+    for (const p of this.opts.primaries) {
+      if (normalizeAddress(p.address) !== a) continue;
+      if (!p.tsig || (key && nameKey(key.name) === nameKey(p.tsig.name))) return true;
+    }
+    return this.allowed.has(a);
+  }
+
+  status(): SecondaryStatus {
+    return {
+      zone: this.zone,
+      state: this.state,
+      serial: this.held?.serial ?? null,
+      lastRefresh: this.lastRefresh,
+      lastSuccess: this.lastSuccess,
+      expiresAt: this.expiresAt(),
+      nextRefreshAt: this.nextRefreshAt,
+      lastError: this.lastError,
+      timers: this.timers(),
+    };
+  }
+
+  private timers(): SoaTimers | null {
+    const soa = this.held?.records.find((r) => r.type === RRType.SOA);
+    return soa ? clampTimers(soaTimers(soa.rdata), this.clamps) : null;
+  }
+
+  private expiresAt(): number | null {
+    const t = this.timers();
+    return t && this.lastSuccess !== null ? this.lastSuccess + t.expire * 1000 : null;
+  }
+
+  private adoptStored(serial: number, records: ResourceRecord[], lastSuccess: number): void {
+    let update: ZoneUpdate;
+    try {
+      update = this.prepare(records, serial, "disk", this.store.zonePath);
+    } catch (e) {
+      this.log?.warn(
+        { err: (e as Error).message },
+        "persisted copy fails the checks; waiting for a transfer",
+      );
+      return;
+    }
+    this.held = { serial, records: update.records };
+    this.current = update;
+    this.lastSuccess = lastSuccess;
+    this.metrics?.lastRefresh.labels(this.zone).set(lastSuccess / 1000);
+    const expiresAt = this.expiresAt()!;
+    if (Date.now() >= expiresAt) {
+      // Past expire: not served, but still the base for an IXFR.
+      this.log?.warn({ serial, expiredAt: new Date(expiresAt).toISOString() }, "persisted copy has expired");
+      this.setExpired();
+      return;
+    }
+    this.state = "ok";
+    this.log?.info({ serial, records: update.records.length }, "serving the persisted copy");
+    this.armExpire();
+    this.emit("update", update);
+  }
+
+  /** Check, normalize and build; throws EDGENS_ERR_SECONDARY_INVALID_ZONE with the first errors. */
+  private prepare(
+    records: ResourceRecord[],
+    serial: number,
+    source: ZoneUpdate["source"],
+    where: string,
+  ): ZoneUpdate {
+    const diags = checkZone(this.origin, records, where);
+    if (hasErrors(diags)) {
+      const errors = diags.filter((d) => d.severity === "error");
+      const shown = errors.slice(0, 3).map(formatDiagnostic).join("; ");
+      throw new SecondaryError(
+        "EDGENS_ERR_SECONDARY_INVALID_ZONE",
+        `serial ${serial} fails the zone checks (${errors.length} error(s)): ${shown}`,
+      );
+    }
+    const fix = diags.some((d) => d.code === DiagCode.DUPLICATE || d.code === DiagCode.TTL_MISMATCH);
+    const normalized = fix ? normalizeRecords(records) : records;
+    let data: ZoneData;
+    try {
+      data = buildZone(this.origin, normalized);
+    } catch (e) {
+      throw new SecondaryError(
+        "EDGENS_ERR_SECONDARY_INVALID_ZONE",
+        `serial ${serial}: ${(e as Error).message}`,
+      );
+    }
+    return { origin: this.origin, zone: this.zone, serial, records: normalized, data, source };
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
+    this.running = this.refresh()
+      .catch((e) => this.log?.error({ err: (e as Error).message }, "refresh crashed"))
+      .finally(() => {
+        this.running = null;
+        if (this.pending && !this.stopped) {
+          this.pending = false;
+          this.clearRefreshTimer();
+          this.kick();
+        }
+      });
+  }
+
+  /** One check: the primaries in order until one gives current or newer valid data. */
+  private async refresh(): Promise<void> {
+    for (const p of this.opts.primaries) {
+      const name = `${p.address}#${p.port}`;
+      try {
+        const updated = await this.refreshFrom(p);
+        if (this.stopped) return;
+        await this.succeeded(name, updated);
+        return;
+      } catch (e) {
+        if (this.stopped) return;
+        const reason = failureReason(e);
+        this.metrics?.failed(this.zone, reason);
+        this.lastError = { reason, message: (e as Error).message, primary: name };
+        this.log?.warn({ primary: name, reason, err: (e as Error).message }, "refresh from primary failed");
+      }
+    }
+    this.failed();
+  }
+
+  /** True when new data was emitted. */
+  private async refreshFrom(p: SecondaryPrimary): Promise<boolean> {
+    const primary: Primary = { host: p.address, port: p.port };
+    const base: XfrOptions = { ...this.opts.transfer, ...(p.tsig ? { tsig: p.tsig } : {}) };
+    const soa = await fetchSoa(primary, this.origin, {
+      ...base,
+      messageTimeoutMs: this.opts.soaTimeoutMs ?? 2000,
+    });
+    if (this.stopped) return false;
+    const held = this.held;
+    if (held) {
+      const order = compareSerial(soa.serial, held.serial);
+      if (order === "eq") return false;
+      if (order !== "gt") throw this.backwards(soa.serial, held.serial, p);
+    }
+    let seen = 0;
+    const t0 = performance.now();
+    const r = await syncZone(primary, this.origin, held ?? undefined, {
+      ...base,
+      onProgress: (_records, bytes) => {
+        // syncZone may run IXFR then AXFR: a smaller count starts a new transfer.
+        this.metrics?.bytes.labels(this.zone).inc(bytes >= seen ? bytes - seen : bytes);
+        seen = bytes;
+      },
+    });
+    if (this.stopped) return false;
+    if (r.kind === "up-to-date") {
+      if (held && compareSerial(r.serial, held.serial) === "lt")
+        throw this.backwards(r.serial, held.serial, p);
+      return false;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    this.metrics?.transferSeconds.labels(this.zone, r.kind).observe(seconds);
+    if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
+    if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
+    const update = this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
+    this.held = { serial: r.serial, records: update.records };
+    this.current = update;
+    this.log?.info(
+      { serial: r.serial, kind: r.kind, records: update.records.length, ms: Math.round(seconds * 1000) },
+      "zone transferred",
+    );
+    try {
+      await this.store.saveZone(update.records, r.serial);
+    } catch (e) {
+      // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
+      this.persistFailed(e as Error);
+    }
+    if (this.stopped) return false;
+    this.emit("update", update);
+    return true;
+  }
+
+  private backwards(got: number, ours: number, p: SecondaryPrimary): SecondaryError {
+    return new SecondaryError(
+      "EDGENS_ERR_SECONDARY_SERIAL_BACKWARDS",
+      `primary ${p.address}#${p.port} serves serial ${got}, not newer than ours (${ours}); keeping ours`,
+    );
+  }
+
+  private persistFailed(e: Error): void {
+    this.metrics?.failed(this.zone, "persist");
+    this.log?.error({ err: e.message }, "cannot persist the zone");
+    if (this.listenerCount("error") > 0) this.emit("error", e);
+  }
+
+  private async succeeded(primary: string, updated: boolean): Promise<void> {
+    const now = Date.now();
+    const wasExpired = this.state === "expired";
+    this.lastRefresh = now;
+    this.lastSuccess = now;
+    this.lastError = null;
+    this.state = "ok";
+    this.metrics?.lastRefresh.labels(this.zone).set(now / 1000);
+    this.armExpire();
+    this.schedule(this.timers()!.refresh);
+    if (wasExpired && !updated && this.current) {
+      // Recovered with the data we already held (serial unchanged): serve it again.
+      this.log?.info({ primary, serial: this.current.serial }, "zone refreshed after expiry; serving again");
+      this.emit("update", { ...this.current, source: "refresh" });
+    }
+    try {
+      await this.store.saveState(this.held!.serial, now);
+    } catch (e) {
+      this.persistFailed(e as Error);
+    }
+  }
+
+  private failed(): void {
+    this.lastRefresh = Date.now();
+    if (this.state === "ok") this.state = "retrying";
+    const t = this.timers();
+    this.schedule(t ? t.retry : (this.opts.bootstrapRetrySeconds ?? 10));
+  }
+
+  private schedule(seconds: number): void {
+    this.clearRefreshTimer();
+    if (this.stopped) return;
+    const jitter = this.opts.jitter ?? 0.1;
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, seconds * 1000 * (1 - jitter * Math.random())));
+    this.nextRefreshAt = Date.now() + ms;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.nextRefreshAt = null;
+      this.kick();
+    }, ms);
+    this.refreshTimer.unref();
+  }
+
+  private clearRefreshTimer(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    this.nextRefreshAt = null;
+  }
+
+  /** (Re)arm the expire timer from the last success; long delays are re-armed in steps. */
+  private armExpire(): void {
+    if (this.expireTimer) clearTimeout(this.expireTimer);
+    this.expireTimer = null;
+    const at = this.expiresAt();
+    if (at === null || this.stopped) return;
+    const ms = at - Date.now();
+    if (ms <= 0) {
+      this.setExpired();
+      return;
+    }
+    this.expireTimer = setTimeout(() => this.armExpire(), Math.min(ms, MAX_TIMER_MS));
+    this.expireTimer.unref();
+  }
+
+  private setExpired(): void {
+    if (this.state === "expired") return;
+    this.state = "expired";
+    this.log?.error(
+      { serial: this.held?.serial, lastSuccess: this.lastSuccess },
+      "zone expired: no successful refresh within the SOA expire time; no longer served",
+    );
+    this.emit("expired", { zone: this.zone, serial: this.held?.serial ?? null });
+  }
+}

@@ -1,0 +1,167 @@
+// The on-disk copy of a secondary zone, so a restart serves the last valid data before the first refresh:
+// `<zone>.zone` (a master file) and `<zone>.state.json` (serial and when the last refresh succeeded, so expire
+// survives a restart). Each file is replaced atomically: temp file, fsync, rename, fsync of the directory.
+// The zone file is written only when the data changes; the state file after every successful refresh.
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { nameKey, nameToText } from "../wire/name.js";
+import { RRType } from "../wire/rrtype.js";
+import { hasErrors } from "../zone/diagnostic.js";
+import { parseMasterFile, recordToText } from "../zone/master-parser.js";
+import type { ResourceRecord } from "../zone/record.js";
+import { checkZone } from "../zone/zone-check.js";
+import { SecondaryError } from "./errors.js";
+
+export interface StoredState {
+  version: 1;
+  /** Zone origin, presentation form (a guard against a mixed-up state dir). */
+  zone: string;
+  serial: number;
+  /** When a refresh last succeeded (ms since the epoch): expire counts from here. */
+  lastSuccess: number;
+}
+
+export interface StoredZone {
+  serial: number;
+  records: ResourceRecord[];
+  /** From the state file; the zone file's mtime when there is none (it was written at a success). */
+  lastSuccess: number;
+}
+
+/** A file name for a zone: lower case, anything outside [a-z0-9._-] as %XX; the root zone is "root". */
+export function zoneFileStem(origin: Buffer): string {
+  const text = nameToText(Buffer.from(nameKey(origin), "latin1"));
+  if (text === ".") return "root";
+  return text
+    .slice(0, -1)
+    .replace(/[^a-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** The zone as a master file with absolute names, the SOA first. */
+export function zoneToMasterText(
+  origin: Buffer,
+  records: readonly ResourceRecord[],
+  header: string[],
+): string {
+  const soa = records.filter((r) => r.type === RRType.SOA);
+  const rest = records.filter((r) => r.type !== RRType.SOA);
+  const lines = [...header.map((h) => `; ${h}`), `$ORIGIN ${nameToText(origin)}`];
+  for (const r of [...soa, ...rest]) lines.push(recordToText(r));
+  return `${lines.join("\n")}\n`;
+}
+
+/** Write `data` to `path` so that readers see the old or the new content, never a mix, even after a crash. */
+export async function writeFileAtomic(path: string, data: string | Buffer, dir: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    const fh = await open(tmp, "w", 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  // The rename itself must reach the disk too.
+  const d = await open(dir, "r");
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export class ZoneStore {
+  readonly zonePath: string;
+  readonly statePath: string;
+  private readonly zoneText: string;
+
+  constructor(
+    readonly dir: string,
+    readonly origin: Buffer,
+  ) {
+    const stem = zoneFileStem(origin);
+    this.zonePath = join(dir, `${stem}.zone`);
+    this.statePath = join(dir, `${stem}.state.json`);
+    this.zoneText = nameToText(origin);
+  }
+
+  private persistError(what: string, e: unknown): SecondaryError {
+    return new SecondaryError(
+      "EDGENS_ERR_SECONDARY_PERSIST",
+      `cannot write ${what} of ${this.zoneText}: ${(e as Error).message}`,
+    );
+  }
+
+  async saveZone(records: readonly ResourceRecord[], serial: number): Promise<void> {
+    const header = [
+      `edgens secondary copy of ${this.zoneText} serial ${serial}`,
+      `written ${new Date().toISOString()}; replaced on every change, do not edit`,
+    ];
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(this.zonePath, zoneToMasterText(this.origin, records, header), this.dir);
+    } catch (e) {
+      throw this.persistError("the zone copy", e);
+    }
+  }
+
+  async saveState(serial: number, lastSuccess: number): Promise<void> {
+    const state: StoredState = { version: 1, zone: this.zoneText, serial, lastSuccess };
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(this.statePath, `${JSON.stringify(state)}\n`, this.dir);
+    } catch (e) {
+      throw this.persistError("the refresh state", e);
+    }
+  }
+
+  /** The persisted copy, null when there is none; throws EDGENS_ERR_SECONDARY_STORE when it is unusable. */
+  async load(): Promise<StoredZone | null> {
+    let text: string;
+    let mtime: number;
+    try {
+      text = await readFile(this.zonePath, "latin1");
+      mtime = (await stat(this.zonePath)).mtimeMs;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw this.storeError(`cannot read ${this.zonePath}: ${(e as Error).message}`);
+    }
+    const parsed = parseMasterFile(text, { file: this.zonePath, origin: this.origin });
+    const diags = [...parsed.diagnostics, ...checkZone(this.origin, parsed.records, this.zonePath)];
+    if (hasErrors(diags)) {
+      const first = diags.find((d) => d.severity === "error")!;
+      throw this.storeError(`${first.file}:${first.line}: ${first.message} [${first.code}]`);
+    }
+    const soa = parsed.records.find((r) => r.type === RRType.SOA)!;
+    const serial = soa.rdata.readUInt32BE(soa.rdata.length - 20);
+    // The state file is written after the zone file: when it names another serial, the process stopped in
+    // between, and the zone file's mtime (written at that successful refresh) is the better time.
+    const state = await this.loadState();
+    const lastSuccess = state?.zone === this.zoneText && state.serial === serial ? state.lastSuccess : mtime;
+    return { serial, records: parsed.records.map(stripSource), lastSuccess };
+  }
+
+  private async loadState(): Promise<StoredState | null> {
+    try {
+      const s = JSON.parse(await readFile(this.statePath, "utf8")) as Partial<StoredState>;
+      if (s.version !== 1 || typeof s.serial !== "number" || typeof s.lastSuccess !== "number") return null;
+      return s as StoredState;
+    } catch {
+      return null;
+    }
+  }
+
+  private storeError(message: string): SecondaryError {
+    return new SecondaryError("EDGENS_ERR_SECONDARY_STORE", message);
+  }
+}
+
+function stripSource(r: ResourceRecord): ResourceRecord {
+  return { owner: r.owner, type: r.type, class: r.class, ttl: r.ttl, rdata: r.rdata };
+}
