@@ -91,6 +91,49 @@ static __always_inline __u64 lower8(__u64 w)
 	return w | (upper >> 2);
 }
 
+/* The query's EDNS options: walk them (they must fill the OPT RDATA exactly) and sum them for the checksum
+ * check. NSID and ECS always go to the socket path; other options (cookies, padding...) only when the socket
+ * path ignores them too (config IGNORE_OPTIONS). Returns 0 or the pass reason. */
+static __always_inline int check_options(struct xdp_md *ctx, struct edgens_scratch *s, __u32 off, __u64 len,
+					 int ignore, __u64 *sum)
+{
+	barrier_var(len);
+	if (len == 0 || len > EDGENS_OPTIONS_MAX)
+		return EDGENS_C_PASS_EDNS;
+	if (!ignore)
+		return EDGENS_C_PASS_EDNS;
+	if (bpf_xdp_load_bytes(ctx, off, s->move, len) < 0)
+		return EDGENS_C_PASS_ERROR;
+	__u32 o = 0;
+	for (int k = 0; k < EDGENS_MAX_OPTIONS; k++) {
+		if (o >= len)
+			break;
+		if (o + 4 > len || o > EDGENS_OPTIONS_MAX)
+			return EDGENS_C_PASS_EDNS;
+		__u8 *h = &s->move[o];
+		__u16 code = ((__u16)h[0] << 8) | h[1];
+		__u32 olen = ((__u32)h[2] << 8) | h[3];
+		if (code == EDGENS_OPT_NSID || code == EDGENS_OPT_ECS)
+			return EDGENS_C_PASS_EDNS;
+		o += 4 + olen;
+	}
+	if (o != len) /* overran the RDATA, or more options than we look at */
+		return EDGENS_C_PASS_EDNS;
+	__u64 *mw = (__u64 *)s->move;
+	__u64 acc = 0;
+	for (__u32 w = 0; w < EDGENS_OPTIONS_MAX / 8; w++) {
+		if (w * 8 >= len)
+			break;
+		__u64 v = mw[w];
+		__u32 rem = len - w * 8;
+		if (rem < 8)
+			v &= (1ULL << (rem * 8)) - 1;
+		acc += (v & 0xffffffff) + (v >> 32);
+	}
+	*sum = bpf_ntohs(csum_fold(acc)); /* big-endian sum as if the options started at an even offset */
+	return 0;
+}
+
 /* The qname walks leave qlen with a different range on every exit (one per label/byte); passing it through
  * map memory turns it into one unknown value that is then bounds-checked once, so the verifier sees one
  * state instead of hundreds for the rest of the program. */
@@ -115,6 +158,7 @@ int edgens_xdp(struct xdp_md *ctx)
 	__u16 cfg_port = cfg->port;
 	__u32 cfg_udp_size = cfg->edns_udp_size;
 	__u8 generation = cfg->generation;
+	__u8 cfg_flags = cfg->flags;
 
 	/* L2: Ethernet with at most one VLAN tag. */
 	struct ethhdr *eth = data;
@@ -272,15 +316,28 @@ int edgens_xdp(struct xdp_md *ctx)
 	__u8 key_flags = 0;
 	__u32 limit = EDGENS_PLAIN_UDP_MAX;
 	__u8 opt[EDGENS_OPT_RR_LEN + 1] = {};
+	__u64 opts_sum = 0; /* the query's EDNS options, for its checksum */
 	if (arcount == 1) {
-		if (qend + EDGENS_OPT_RR_LEN != dns_len)
+		if (qend + EDGENS_OPT_RR_LEN > dns_len)
 			return pass(EDGENS_C_PASS_EDNS);
 		if (bpf_xdp_load_bytes(ctx, dns_off + qend, opt, EDGENS_OPT_RR_LEN) < 0)
 			return pass(EDGENS_C_PASS_ERROR);
+		__u64 rdlen = ((__u32)opt[9] << 8) | opt[10];
+		if (qend + EDGENS_OPT_RR_LEN + rdlen != dns_len) /* nothing may follow the OPT */
+			return pass(EDGENS_C_PASS_EDNS);
+		if (rdlen) {
+			int reason = check_options(ctx, s, dns_off + qend + EDGENS_OPT_RR_LEN, rdlen,
+						   cfg_flags & EDGENS_CFG_F_IGNORE_OPTIONS, &opts_sum);
+			if (reason)
+				return pass(reason);
+			/* The options start right after the fixed OPT fields: odd UDP offset when qlen is even. */
+			if (!(qlen & 1))
+				opts_sum = swap16(csum_fold(opts_sum));
+		}
 		if (opt[0] != 0 || opt[1] != 0 || opt[2] != EDGENS_DNS_TYPE_OPT)
 			return pass(EDGENS_C_PASS_EDNS);
-		/* ext rcode 0, version 0, no options (cookies, NSID, ECS are the socket path's). */
-		if (opt[5] != 0 || opt[6] != 0 || opt[9] != 0 || opt[10] != 0)
+		/* ext rcode 0, version 0. */
+		if (opt[5] != 0 || opt[6] != 0)
 			return pass(EDGENS_C_PASS_EDNS);
 		__u32 client = ((__u32)opt[3] << 8) | opt[4];
 		if (client > cfg_udp_size)
@@ -332,6 +389,7 @@ int edgens_xdp(struct xdp_md *ctx)
 		vsum += sum_words((const __be16 *)udp, 4) + sum_words((const __be16 *)dh, 6) + qsum;
 		__u64 osum = has_opt ? sum_words((const __be16 *)opt, 6) : 0;
 		vsum += (qlen & 1) ? swap16(csum_fold(osum)) : osum;
+		vsum += opts_sum;
 		if (csum_fold(vsum) != 0xffff)
 			return pass(EDGENS_C_PASS_MALFORMED);
 	} else if (v6) {

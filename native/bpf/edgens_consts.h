@@ -19,6 +19,13 @@
 /* Largest header + question block we move when growing at the front: VLAN Ethernet + IPv6 + UDP + DNS
  * header + qname + qtype/qclass (18 + 40 + 8 + 12 + 255 + 4 = 337), rounded up. */
 #define EDGENS_MOVE_MAX 344
+#define EDGENS_MOVE_BUF 352 /* EDGENS_MOVE_MAX + slack for 8-byte reads at any index below it */
+
+/* EDNS options we look through (cookies, padding...): at most this many, in at most this many octets. */
+#define EDGENS_MAX_OPTIONS 8
+#define EDGENS_OPTIONS_MAX EDGENS_MOVE_MAX
+#define EDGENS_OPT_NSID 3   /* RFC 5001: the socket path answers it */
+#define EDGENS_OPT_ECS 8    /* RFC 7871: reserved for answers by client subnet, always the socket path's */
 
 /* RFC 1035 limits. */
 #define EDGENS_MAX_LABEL 63

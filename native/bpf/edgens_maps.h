@@ -53,7 +53,7 @@ struct {
 struct edgens_scratch {
 	__u8 raw[EDGENS_QUESTION_COPY];
 	__u8 qname[EDGENS_QNAME_BUF];
-	__u8 move[EDGENS_MOVE_MAX]; /* headers + question while they move to a new packet start */
+	__u8 move[EDGENS_MOVE_BUF]; /* EDNS options while parsed; headers + question while they move up */
 	__u32 qlen; /* round trip through here drops per-path bounds so the verifier merges states */
 	__u32 pad;
 };

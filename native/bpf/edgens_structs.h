@@ -18,6 +18,7 @@
 
 /* edgens_config.flags */
 #define EDGENS_CFG_F_ENABLED 0x01 /* answer at all (off: every packet is passed) */
+#define EDGENS_CFG_F_IGNORE_OPTIONS 0x02 /* answer queries whose EDNS options the socket path ignores too */
 
 /* Key of the answer maps: hash of the lower-cased wire qname, its length, qtype and DO. */
 struct edgens_answer_key {
@@ -74,7 +75,7 @@ enum edgens_counter {
 	EDGENS_C_PASS_COUNTS,     /* QDCOUNT != 1, AN/NS != 0, AR > 1 */
 	EDGENS_C_PASS_QNAME,      /* compression pointer, label > 63, name > 255 */
 	EDGENS_C_PASS_QCLASS,     /* class is not IN */
-	EDGENS_C_PASS_EDNS,       /* additional record not OPT, version != 0, options present, trailing bytes */
+	EDGENS_C_PASS_EDNS,       /* additional record not OPT, version != 0, NSID/ECS or other options, trailing bytes */
 	EDGENS_C_PASS_MISS,       /* no answer for (qname, qtype, DO) */
 	EDGENS_C_PASS_COLLISION,  /* key hit but the stored qname differs */
 	EDGENS_C_PASS_TOO_BIG,    /* answer larger than the requester's buffer */

@@ -13,7 +13,17 @@ import {
 } from "./answer-codec.js";
 import { COUNTER_NAMES, type FastPathCounters, sumPerCpu } from "./counters.js";
 import { check, FastPathError } from "./errors.js";
-import { ADDR_KEY, ANSWER, ANSWER_KEY, CFG_F_ENABLED, CONFIG, MAPS, PROGRAM, writeU16 } from "./layout.js";
+import {
+  ADDR_KEY,
+  ANSWER,
+  ANSWER_KEY,
+  CFG_F_ENABLED,
+  CFG_F_IGNORE_OPTIONS,
+  CONFIG,
+  MAPS,
+  PROGRAM,
+  writeU16,
+} from "./layout.js";
 import { DEFAULT_OBJECT_PATH, loadNativeAddon, type NativeAddon, type RawBpfObject } from "./native-addon.js";
 
 export type XdpMode = "native" | "generic";
@@ -34,6 +44,12 @@ export interface FastPathConfig {
   ednsUdpSize: number;
   /** When false every packet is passed to the sockets. */
   enabled: boolean;
+  /**
+   * Answer queries carrying EDNS options other than NSID and ECS (cookies, padding...) as if the options were
+   * absent — right while the socket path ignores them too (it does: no cookie support). NSID and ECS queries
+   * always go to the sockets.
+   */
+  ignoreEdnsOptions: boolean;
 }
 
 export interface OpenOptions {
@@ -41,7 +57,7 @@ export interface OpenOptions {
   addon?: NativeAddon;
   /** Capacity of each answer generation (default: as compiled, 65536). */
   maxAnswers?: number;
-  /** Initial config, default port 53, EDNS 1232, enabled. */
+  /** Initial config, default port 53, EDNS 1232, enabled, EDNS options ignored. */
   config?: Partial<FastPathConfig>;
 }
 
@@ -80,7 +96,12 @@ export function inNetns<T>(addon: NativeAddon, netns: string | undefined, fn: ()
   return result.value;
 }
 
-const DEFAULT_CONFIG: FastPathConfig = { port: 53, ednsUdpSize: 1232, enabled: true };
+const DEFAULT_CONFIG: FastPathConfig = {
+  port: 53,
+  ednsUdpSize: 1232,
+  enabled: true,
+  ignoreEdnsOptions: true,
+};
 const BATCH = 256;
 
 function addrKey(address: string): Buffer {
@@ -370,7 +391,8 @@ export class FastPath {
     writeU16(v, this.cfg.port, CONFIG.port);
     writeU16(v, this.cfg.ednsUdpSize, CONFIG.ednsUdpSize);
     v[CONFIG.generation] = this.generation;
-    v[CONFIG.flags] = this.cfg.enabled ? CFG_F_ENABLED : 0;
+    v[CONFIG.flags] =
+      (this.cfg.enabled ? CFG_F_ENABLED : 0) | (this.cfg.ignoreEdnsOptions ? CFG_F_IGNORE_OPTIONS : 0);
     check(this.live().mapUpdate(MAPS.config, Buffer.alloc(4), v, BPF_ANY), "EDGENS_ERR_XDP_MAP", "config");
   }
 

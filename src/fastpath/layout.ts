@@ -48,6 +48,7 @@ export const ADDR_KEY = {
 export const KEY_F_DO = 0x01;
 export const ANS_F_OPT = 0x01;
 export const CFG_F_ENABLED = 0x01;
+export const CFG_F_IGNORE_OPTIONS = 0x02;
 
 /** Map names in edgens_maps.h. */
 export const MAPS = {

@@ -11,6 +11,7 @@ import type { EdgensConfig } from "../config/schema.js";
 import { DEFAULT_ADMIN_STATE_FILE } from "./admin-state.js";
 import { type AgentPrefix, HealthConfigError } from "./agent.js";
 import type { DnsCheckSpec } from "./checks.js";
+import { type HealthConfig, healthConfigSchema } from "./config.js";
 import type { RouteLineConfig } from "./route-effects.js";
 import type { MachineConfig } from "./state-machine.js";
 
@@ -27,18 +28,8 @@ export interface AgentSettings {
   logLevel: string;
 }
 
-/** Shipped defaults; docs/HEALTH.md argues each against the lab's failover figures. */
-export const AGENT_DEFAULTS = {
-  rise: 2,
-  fall: 2,
-  intervalMs: 100,
-  fastIntervalMs: 50,
-  timeoutMs: 150,
-  drainWaitMs: 3000,
-  holdDownMs: 1000,
-  holdDownMaxMs: 60_000,
-  holdDownDecayMs: 60_000,
-} as const;
+/** Shipped defaults (the schema's); docs/HEALTH.md argues each against the lab's failover figures. */
+export const AGENT_DEFAULTS: Readonly<HealthConfig> = Object.freeze(healthConfigSchema.parse({}));
 
 export const AGENT_USAGE = `usage: edgens health-agent [options]   (run by ExaBGP as its API process)
   --prefix P                anycast prefix to announce, e.g. 192.0.2.53/32 (repeatable; family from the address)
@@ -133,9 +124,9 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
   if (values.help) return null;
   const str = (k: string) => values[k] as string | undefined;
   const list = (k: string) => (values[k] as string[] | undefined) ?? [];
-  const D = AGENT_DEFAULTS;
   const node = str("config") !== undefined ? loadNodeConfig(str("config")!, str("site")) : null;
   if (str("site") !== undefined && node === null) throw new HealthConfigError("--site needs --config");
+  const h = node ? healthSection(node) : AGENT_DEFAULTS;
 
   const prefixTexts =
     list("prefix").length > 0 ? list("prefix") : (node?.bgp?.prefixes.map((p) => p.prefix) ?? []);
@@ -147,11 +138,13 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
   if (prefixes.length === 0)
     throw new HealthConfigError("at least one --prefix (or bgp.prefixes) is required");
 
-  const names = list("name").length > 0 ? list("name") : node ? zoneNames(node) : [];
+  const names =
+    list("name").length > 0 ? list("name") : h.names.length > 0 ? h.names : node ? zoneNames(node) : [];
   if (names.length === 0)
     throw new HealthConfigError("at least one --name (or a zone with an origin) is required");
-  const timeoutMs = int("timeout-ms", str("timeout-ms"), D.timeoutMs, 1);
-  const serialText = str("expect-serial");
+  const timeoutMs = int("timeout-ms", str("timeout-ms"), h.timeoutMs, 1);
+  const serialText =
+    str("expect-serial") ?? (h.expectSerial !== undefined ? String(h.expectSerial) : undefined);
   const expect = {
     rcode: (str("expect-rcode") ?? "NOERROR").toUpperCase(),
     // The node's own zones are authoritative: with --config the AA bit is always required.
@@ -159,7 +152,7 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     ...(serialText !== undefined ? { serial: int("expect-serial", serialText, 0) } : {}),
     ...(values["expect-answer"] !== undefined ? { answer: list("expect-answer") } : {}),
   };
-  const qtype = (str("qtype") ?? "SOA").toUpperCase() as dnsPacket.RecordType;
+  const qtype = (str("qtype") ?? h.qtype).toUpperCase() as dnsPacket.RecordType;
   const dnsChecks: DnsCheckSpec[] = [];
   const flagTargets = list("check-udp").length + list("check-tcp").length > 0;
   const fromConfig =
@@ -182,29 +175,29 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     throw new HealthConfigError(`--readyz: expected an http:// URL, got '${readyzUrl}'`);
   }
 
-  const intervalMs = int("interval-ms", str("interval-ms"), D.intervalMs, 1);
+  const intervalMs = int("interval-ms", str("interval-ms"), h.intervalMs, 1);
   const machine: MachineConfig = {
-    rise: int("rise", str("rise"), D.rise, 1),
-    fall: int("fall", str("fall"), D.fall, 1),
+    rise: int("rise", str("rise"), h.rise, 1),
+    fall: int("fall", str("fall"), h.fall, 1),
     intervalMs,
     fastIntervalMs: int(
       "fast-interval-ms",
       str("fast-interval-ms"),
-      Math.min(D.fastIntervalMs, intervalMs),
+      Math.min(h.fastIntervalMs, intervalMs),
       1,
     ),
-    drainWaitMs: int("drain-wait-ms", str("drain-wait-ms"), D.drainWaitMs),
+    drainWaitMs: int("drain-wait-ms", str("drain-wait-ms"), h.drainWaitMs),
     holdDown: {
-      baseMs: int("hold-down-ms", str("hold-down-ms"), D.holdDownMs),
-      maxMs: int("hold-down-max-ms", str("hold-down-max-ms"), D.holdDownMaxMs),
-      decayMs: int("hold-down-decay-ms", str("hold-down-decay-ms"), D.holdDownDecayMs),
+      baseMs: int("hold-down-ms", str("hold-down-ms"), h.holdDownMs),
+      maxMs: int("hold-down-max-ms", str("hold-down-max-ms"), h.holdDownMaxMs),
+      decayMs: int("hold-down-decay-ms", str("hold-down-decay-ms"), h.holdDownDecayMs),
     },
   };
 
   const bgp = node?.bgp;
   const localAsText = str("local-as") ?? (bgp ? String(bgp.localAs) : undefined);
   const prepend = int("prepend", str("prepend"), bgp?.prepend ?? 0);
-  const drainPrepend = int("drain-prepend", str("drain-prepend"), 0);
+  const drainPrepend = int("drain-prepend", str("drain-prepend"), h.drainPrepend);
   if ((prepend > 0 || drainPrepend > 0) && localAsText === undefined) {
     throw new HealthConfigError(
       "--prepend/--drain-prepend need --local-as (ExaBGP sends a given AS_PATH verbatim)",
@@ -223,7 +216,7 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     prepend,
     drainCommunity: str("drain-community") ?? bgp?.drainCommunity ?? "65535:0",
   };
-  const metricsText = str("metrics");
+  const metricsText = str("metrics") ?? h.metrics ?? undefined;
   return {
     prefixes,
     dnsChecks,
@@ -233,10 +226,21 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     machine,
     routes,
     drainPrepend,
-    adminStateFile: str("admin-state") ?? DEFAULT_ADMIN_STATE_FILE,
+    adminStateFile: str("admin-state") ?? h.adminStateFile,
     metrics: metricsText === undefined ? null : target("metrics", metricsText),
     logLevel: str("log-level") ?? node?.log.level ?? "info",
   };
+}
+
+/** The node config's `health:` section (validated here until the config schema includes it). */
+function healthSection(node: EdgensConfig): HealthConfig {
+  const raw = (node as { health?: unknown }).health ?? {};
+  const r = healthConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `health.${i.path.map(String).join(".")}: ${i.message}`);
+    throw new HealthConfigError(`--config: ${issues.join("; ")}`);
+  }
+  return r.data;
 }
 
 function loadNodeConfig(file: string, site: string | undefined): EdgensConfig {

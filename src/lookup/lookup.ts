@@ -3,7 +3,7 @@
 //
 // Chains (CNAME, DNAME) are followed only inside the same zone, as NSD and Knot do; a resolver restarts
 // the query for a target elsewhere. A name seen twice ends the chain (loop), and so does MAX_CHAIN.
-import { isSubdomainKey, labelOffsets, MAX_NAME_LENGTH, nameKey, readName } from "../wire/name.js";
+import { isSubdomainKey, labelOffsets, lowerAscii, MAX_NAME_LENGTH, nameKey, readName } from "../wire/name.js";
 import { Rcode, RRType } from "../wire/rrtype.js";
 import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
 import { addReferralGlue, addTargetAddresses } from "./additional.js";
@@ -16,7 +16,7 @@ export const MAX_CHAIN = 12;
 const YXDOMAIN = 6;
 
 export interface LookupOptions {
-  /** DO bit: add RRSIGs covering the answer and authority RRsets when the zone has them. */
+  /** DO bit: add RRSIGs, DS and denial proofs when the zone is signed (`ZoneData.signed`). */
   dnssec: boolean;
   /** RFC 8482: answer ANY with a single RRset (the responder always asks for this, like NSD); false = all. */
   minimalAny: boolean;
@@ -133,7 +133,8 @@ function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: n
   pushSigned(step, result.answer, node, dname, node.owner);
   const target = rdataName(dname.rdatas[0]!);
   if (!target) return null;
-  const prefix = name.subarray(0, ownerDepth);
+  // The kept labels in lower case, as NSD and Knot write them (either case is correct, RFC 4343).
+  const prefix = lowerAscii(name.subarray(0, ownerDepth));
   if (prefix.length + target.length > MAX_NAME_LENGTH) {
     result.rcode = YXDOMAIN;
     return null;
@@ -178,6 +179,8 @@ function wildcardOrNxdomain(step: Step, name: Buffer, key: string, closestEnclos
 /** Look `qname` up in `zone` (which must contain it). */
 export function lookup(zone: ZoneData, qname: Buffer, qtype: number, opts: LookupOptions): LookupResult {
   const result = newResult();
+  // DO=1 changes nothing in an unsigned zone (no RRSIGs, no DS in referrals, no proofs), as in NSD and Knot.
+  if (opts.dnssec && !zone.signed) opts = { ...opts, dnssec: false };
   const proof = opts.dnssec ? denialFor(zone, result.authority) : null;
   const step: Step = { zone, qtype, opts, result, seenAdditional: new Set(), proof };
   const seen = new Set<string>();

@@ -77,7 +77,8 @@ export function prependLabel(label: Uint8Array, wire: Uint8Array): Buffer {
 
 /** Concatenate a relative wire name prefix (no root byte) with an absolute wire name. */
 export function joinNames(prefixWithoutRoot: Uint8Array, suffix: Uint8Array): Buffer {
-  if (prefixWithoutRoot.length + suffix.length > MAX_NAME_LENGTH) throw new NameError("name longer than 255 octets");
+  if (prefixWithoutRoot.length + suffix.length > MAX_NAME_LENGTH)
+    throw new NameError("name longer than 255 octets");
   return Buffer.concat([prefixWithoutRoot, suffix]);
 }
 
@@ -169,7 +170,8 @@ export function parseNameText(text: string, origin: Uint8Array | null): Buffer {
   if (!absolute) {
     if (label.length > 0) flush();
     if (!origin) throw new NameError(`relative name '${text}' but no origin is known`);
-    if (out.length + origin.length > MAX_NAME_LENGTH) throw new NameError(`name longer than 255 octets: '${text}'`);
+    if (out.length + origin.length > MAX_NAME_LENGTH)
+      throw new NameError(`name longer than 255 octets: '${text}'`);
     return Buffer.concat([Buffer.from(out), origin]);
   }
   out.push(0);

@@ -41,6 +41,11 @@ export interface ZoneData {
   apex: ZoneNode;
   /** Every name with data plus every empty non-terminal up to the apex. */
   nodes: ReadonlyMap<string, ZoneNode>;
+  /**
+   * DNSSEC-signed: the apex DNSKEY RRset carries an RRSIG (NSD 4's rule). Only then do answers to DO=1 queries
+   * get RRSIGs, DS in referrals and denial proofs; an unsigned zone answers DO=1 like DO=0.
+   */
+  signed: boolean;
   /** The apex SOA with TTL = min(SOA TTL, SOA MINIMUM), for negative answers (RFC 2308 §3). */
   negativeSoa: RRset;
   /** RRSIGs of the apex SOA with the same TTL as `negativeSoa`, or null when unsigned. */
@@ -176,6 +181,7 @@ export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
     class: zoneClass,
     apex,
     nodes,
+    signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
     negativeSoa,
     negativeSoaSigs,
     nsecChain,

@@ -13,6 +13,7 @@ import {
   ANSWER_KEY,
   BODY_MAX,
   CFG_F_ENABLED,
+  CFG_F_IGNORE_OPTIONS,
   CONFIG,
   KEY_F_DO,
   QNAME_BUF,
@@ -48,7 +49,8 @@ int main(void) {
 ${lines.join("\n")}
   printf("\\"QNAME_BUF\\": %d, \\"BODY_MAX\\": %d, \\"KEY_F_DO\\": %d, \\"ANS_F_OPT\\": %d,\\n",
          EDGENS_QNAME_BUF, EDGENS_BODY_MAX, EDGENS_KEY_F_DO, EDGENS_ANS_F_OPT);
-  printf("\\"CFG_F_ENABLED\\": %d, \\"C_MAX\\": %d\\n}\\n", EDGENS_CFG_F_ENABLED, EDGENS_C_MAX);
+  printf("\\"CFG_F_ENABLED\\": %d, \\"CFG_F_IGNORE_OPTIONS\\": %d, \\"C_MAX\\": %d\\n}\\n",
+         EDGENS_CFG_F_ENABLED, EDGENS_CFG_F_IGNORE_OPTIONS, EDGENS_C_MAX);
   return 0;
 }
 `;
@@ -80,6 +82,7 @@ describe.skipIf(!ok)("edgens_structs.h layout matches src/fastpath/layout.ts", (
         KEY_F_DO,
         ANS_F_OPT,
         CFG_F_ENABLED,
+        CFG_F_IGNORE_OPTIONS,
         C_MAX: COUNTER_NAMES.length,
       });
     } finally {

@@ -228,9 +228,30 @@ describe.skipIf(!ok)("XDP fast path on packet fixtures (BPF_PROG_TEST_RUN)", () 
     ],
     ["class CH", { qclass: 3 }, "pass_qclass"],
     ["EDNS version 1", { edns: { udpSize: 1232, version: 1 } }, "pass_edns"],
+    ["EDNS NSID option", { edns: { udpSize: 1232, options: Buffer.from("00030000", "hex") } }, "pass_edns"],
     [
-      "EDNS option (cookie)",
-      { edns: { udpSize: 1232, options: Buffer.from("000a0008a1b2c3d4e5f60718", "hex") } },
+      "EDNS client subnet option",
+      { edns: { udpSize: 1232, options: Buffer.from("0008000700011800c00002", "hex") } },
+      "pass_edns",
+    ],
+    [
+      "NSID after a cookie",
+      { edns: { udpSize: 1232, options: Buffer.from(`000a0008${"ab".repeat(8)}00030000`, "hex") } },
+      "pass_edns",
+    ],
+    [
+      "an EDNS option running past the OPT",
+      { edns: { udpSize: 1232, options: Buffer.from("000a0010a1b2c3d4e5f60718", "hex") } },
+      "pass_edns",
+    ],
+    [
+      "a truncated EDNS option header",
+      { edns: { udpSize: 1232, options: Buffer.from("000a00", "hex") } },
+      "pass_edns",
+    ],
+    [
+      "more than 8 EDNS options",
+      { edns: { udpSize: 1232, options: Buffer.from("000c0000".repeat(9), "hex") } },
       "pass_edns",
     ],
     [
@@ -258,6 +279,31 @@ describe.skipIf(!ok)("XDP fast path on packet fixtures (BPF_PROG_TEST_RUN)", () 
       { udpChecksum: "zero" },
     );
     expect(out.udpChecksumOk).toBe(true);
+  });
+
+  it("answers queries with cookies and padding as the socket path does: options ignored, none sent back", () => {
+    const cookie = Buffer.from("000a0008a1b2c3d4e5f60718", "hex");
+    const padding = Buffer.concat([Buffer.from("000c0025", "hex"), Buffer.alloc(0x25)]);
+    for (const [qname, options] of [
+      ["www.example.com.", cookie],
+      ["WWW.example.com.", Buffer.concat([cookie, padding])],
+      ["www.example.com.", Buffer.concat([padding, cookie])],
+    ] as [string, Buffer][]) {
+      for (const family of [4, 6] as const) {
+        before = fp.counters();
+        const { msg } = expectAnswer({ qname, edns: { udpSize: 1232, options } }, { family });
+        const opt = msg.additionals?.find((a) => a.type === "OPT") as dnsPacket.OptAnswer;
+        expect(opt.options ?? []).toEqual([]);
+      }
+    }
+    // A wrong checksum over the options is still caught.
+    before = fp.counters();
+    expectPass({ edns: { udpSize: 1232, options: cookie } }, "pass_malformed", { udpChecksum: "bad" });
+    // Switched off: options go to the sockets.
+    fp.configure({ ignoreEdnsOptions: false });
+    before = fp.counters();
+    expectPass({ edns: { udpSize: 1232, options: cookie } }, "pass_edns");
+    fp.configure({ ignoreEdnsOptions: true });
   });
 
   it("passes a name longer than 255 octets", () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runHealthAgent } from "../../src/cli/health-agent.js";
 import { HealthConfigError } from "../../src/health/agent.js";
 import { AGENT_DEFAULTS, parseAgentFlags, serviceAddresses } from "../../src/health/agent-flags.js";
+import { healthConfigSchema } from "../../src/health/config.js";
 import { bgpRouteEffects } from "../../src/health/route-effects.js";
 
 const base = ["--check-udp", "192.0.2.53:53", "--name", "example.com", "--prefix", "192.0.2.53/32"];
@@ -141,5 +142,21 @@ describe("health-agent flags", () => {
       "127.0.0.1",
       "::1",
     ]);
+  });
+
+  it("the health: section schema carries the shipped defaults and rejects nonsense", () => {
+    expect(healthConfigSchema.parse({})).toMatchObject({
+      rise: 2,
+      fall: 2,
+      intervalMs: 100,
+      fastIntervalMs: 50,
+      timeoutMs: 150,
+      holdDownMs: 1000,
+      drainWaitMs: 3000,
+      metrics: null,
+    });
+    expect(healthConfigSchema.safeParse({ rise: 0 }).success).toBe(false);
+    expect(healthConfigSchema.safeParse({ metrics: "localhost:9" }).success).toBe(false);
+    expect(healthConfigSchema.safeParse({ bogus: 1 }).success).toBe(false);
   });
 });

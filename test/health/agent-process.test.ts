@@ -41,11 +41,14 @@ async function startResponderProcess(port = 0): Promise<{ child: Child; port: nu
 const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 
 describe("health agent process", () => {
-  it("announce, hang, kill, restore, drain, stdin close", async () => {
+  let attempt = 0;
+  // Retried once: the time budgets hold on a quiet machine, but a shared 2-core box can stall a process.
+  it("announce, hang, kill, restore, drain, stdin close", { timeout: 60_000, retry: 1 }, async () => {
+    attempt++;
     const timings: Record<string, number> = {};
     let resp = await startResponderProcess();
     const port = resp.port;
-    const adminState = join(dir, "admin-state.json");
+    const adminState = join(dir, `admin-state-${attempt}.json`);
     const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
     const agent = spawn(
       process.execPath,
@@ -137,5 +140,5 @@ describe("health agent process", () => {
     expect(timings.withdrawToReannounce).toBeGreaterThanOrEqual(2000 - 50);
     expect(timings.gshutToWithdraw).toBeGreaterThanOrEqual(500 - 50);
     resp.child.kill("SIGKILL");
-  }, 60_000);
+  });
 });

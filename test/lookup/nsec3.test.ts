@@ -1,12 +1,18 @@
 // NSEC3 (RFC 5155): hashing and the proofs of §7.2, on the NSEC3-signed copy of the lookup fixture.
 // NSEC3 records are shown as their owner only; test/responder/nsd-differential.test.ts compares full bytes.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { nsec3Hash } from "../../src/lookup/nsec3.js";
 import { createResponder } from "../../src/responder/responder.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
-import { parseNameText } from "../../src/wire/name.js";
+import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
 import { base32HexToText } from "../../src/wire/rdata/text-fields.js";
+import { parseMasterFile } from "../../src/zone/master-parser.js";
+import { buildZone } from "../../src/zone/zone.js";
 import { ask, loadFixtureZone } from "../helpers/zone-fixture.js";
+
+const nameKeyWire = (name: string) => Buffer.from(nameKey(parseNameText(name, null)), "latin1");
 
 const zone = loadFixtureZone("nsec3.example.zone", "example.");
 const responder = createResponder(compileSnapshot([zone], 1), { identity: "t", maxUdpPayload: 1232 });
@@ -95,5 +101,35 @@ describe("NSEC3 proofs with DO=1 (RFC 5155 §7.2)", () => {
   it("keeps the NSEC3 chain out of the name tree", () => {
     expect(zone.nsec3?.entries.length).toBeGreaterThan(40);
     expect([...zone.nodes.keys()].some((k) => k.length > 33 && k.charCodeAt(0) === 32)).toBe(false);
+  });
+});
+
+describe("NSEC3 opt-out (RFC 5155 §7.2.7)", () => {
+  // Simulate an opt-out span: drop the NSEC3 of the insecure delegation other.example. (the lookup orders
+  // the chain by owner hash and never reads the "next hashed owner" field).
+  const origin = parseNameText("example.", null);
+  const text = readFileSync(
+    fileURLToPath(new URL("../fixtures/zones/lookup/nsec3.example.zone", import.meta.url)),
+    "latin1",
+  );
+  const hashOf = (name: string) =>
+    base32HexToText(nsec3Hash(nameKeyWire(name), zone.nsec3!.salt, zone.nsec3!.iterations)).toLowerCase();
+  const other = hashOf("other.example.");
+  const records = parseMasterFile(text, { file: "nsec3", origin }).records.filter(
+    (r) => !nameToText(r.owner).startsWith(`${other}.`),
+  );
+  const optOut = createResponder(compileSnapshot([buildZone(origin, records)], 1), {
+    identity: "t",
+    maxUdpPayload: 1232,
+  });
+
+  it("proves the closest provable encloser and covers the delegation", () => {
+    const { d } = ask(optOut, "www.other.example.", "A", { edns: { do: true } });
+    expect(d.aa).toBe(false);
+    const owners = d.ns.filter((rr) => rr.split(" ")[3] === "NSEC3").map((rr) => rr.split(".")[0]!);
+    expect(owners[0]).toBe(APEX);
+    expect(owners).toHaveLength(2);
+    expect(owners[1]! < other).toBe(true);
+    expect(d.ns.slice(0, 1)).toEqual(["other.example. 3600 IN NS ns.other.example."]);
   });
 });

@@ -47,6 +47,7 @@ const queries: Query[] = [
   ["dangling.example.", "A"],
   ["todeleg.example.", "A"],
   ["www.dn.example.", "A"],
+  ["WWW.Dn.example.", "A"],
   ["a.dn.example.", "A"],
   ["dn.example.", "A"],
   ["dn.example.", "DNAME"],
@@ -95,6 +96,12 @@ const queries: Query[] = [
   ["big.example.", "TXT", { edns: { udpSize: 1232 } }],
   ["www.example.", "RRSIG"],
   ["www.example.", "TYPE65280"],
+  // DO=1 on an unsigned zone: no RRSIGs, no DS in referrals.
+  ["www.example.", "A", { edns: { do: true } }],
+  ["www.example.", "MX", { edns: { do: true } }],
+  ["nope.example.", "A", { edns: { do: true } }],
+  ["www.sub.example.", "A", { edns: { do: true } }],
+  ["sub.example.", "DS", { edns: { do: true } }],
 ];
 
 function udpQuery(q: Buffer, port: number): Promise<Buffer> {

@@ -2,7 +2,7 @@
 // swap() must switch generations atomically.
 import { describe, expect, it } from "vitest";
 import { createResponder } from "../../src/responder/responder.js";
-import { compileSnapshot, exactKey } from "../../src/responder/snapshot.js";
+import { compileSnapshot, compileSnapshotAsync, exactKey } from "../../src/responder/snapshot.js";
 import { newOutcome, type Transport } from "../../src/responder/types.js";
 import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
 import { parseQuery } from "../../src/wire/query-parser.js";
@@ -72,6 +72,33 @@ describe("precompiled answers", () => {
       }
     }
     expect(compared).toBeGreaterThan(500);
+  });
+});
+
+describe("compiling", () => {
+  it("caps the table at maxPrecompiled; the lookup path answers the rest with the same bytes", () => {
+    const capped = createResponder(compileSnapshot(fixtureZones(), 1, { maxPrecompiled: 10 }), {
+      identity: "t",
+      maxUdpPayload: 1232,
+    });
+    expect(capped.snapshot.exactAnswers.size).toBe(10);
+    const full = createResponder(fixtureSnapshot(), { identity: "t", maxUdpPayload: 1232 });
+    for (const name of ["www.example.", "mail.example.", "alias.example.", "www.child.example."]) {
+      const q = makeQuery(name, "A", { edns: { do: true } });
+      expect(capped.respond(q, "udp", newOutcome())).toEqual(full.respond(q, "udp", newOutcome()));
+    }
+  });
+
+  it("compileSnapshotAsync builds the same table and lets the event loop run between chunks", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const snap = await compileSnapshotAsync(fixtureZones(), 7, { chunk: 20 });
+    clearInterval(timer);
+    const sync = fixtureSnapshot();
+    expect(snap.generation).toBe(7);
+    expect([...snap.exactAnswers.keys()]).toEqual([...sync.exactAnswers.keys()]);
+    for (const [k, v] of sync.exactAnswers) expect(snap.exactAnswers.get(k)!.wire).toEqual(v.wire);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
 

@@ -12,13 +12,22 @@ export interface ScriptedPrimary {
   port: number;
   /** Serve this zone text from now on (parse errors throw). */
   serve(text: string): void;
+  /** While muted, UDP queries go unanswered and TCP connections are closed at once (a dead primary). */
+  mute(on: boolean): void;
   /** Query types received, in order (SOA 6, AXFR 252, IXFR 251). */
   queries(): number[];
   close(): Promise<void>;
 }
 
-export function zoneText(origin: string, serial: number, body: string[], timers = "3600 600 86400 300"): string {
-  return [`$ORIGIN ${origin}`, "$TTL 300", `@ SOA ns1 hostmaster ${serial} ${timers}`, ...body, ""].join("\n");
+export function zoneText(
+  origin: string,
+  serial: number,
+  body: string[],
+  timers = "3600 600 86400 300",
+): string {
+  return [`$ORIGIN ${origin}`, "$TTL 300", `@ SOA ns1 hostmaster ${serial} ${timers}`, ...body, ""].join(
+    "\n",
+  );
 }
 
 export async function startScriptedPrimary(origin: string, text: string): Promise<ScriptedPrimary> {
@@ -33,12 +42,20 @@ export async function startScriptedPrimary(origin: string, text: string): Promis
   serve(text);
   const soa = () => records.find((r) => r.type === RRType.SOA)!;
   const all = () => [soa(), ...records.filter((r) => r.type !== RRType.SOA), soa()];
+  const log: number[] = [];
+  let muted = false;
+  const typeOf = (q: Buffer) => parseMessage(q).question[0]!.type;
   const tcp: FakeServer = await startFakeTcp((q, sock) => {
-    sock.write(frame(answerTo(q, all())));
+    log.push(typeOf(q));
+    if (muted) sock.destroy();
+    else sock.write(frame(answerTo(q, all())));
   });
   let udp: FakeServer;
   try {
-    udp = await startFakeUdp((q) => answerTo(q, [soa()]), tcp.port);
+    udp = await startFakeUdp((q) => {
+      log.push(typeOf(q));
+      return muted ? null : answerTo(q, [soa()]);
+    }, tcp.port);
   } catch (e) {
     await tcp.close();
     throw e;
@@ -47,10 +64,10 @@ export async function startScriptedPrimary(origin: string, text: string): Promis
     host: "127.0.0.1",
     port: tcp.port,
     serve,
-    queries: () =>
-      [...udp.queries, ...tcp.queries]
-        .map((q) => ({ t: parseMessage(q).question[0]!.type }))
-        .map((x) => x.t),
+    mute: (on) => {
+      muted = on;
+    },
+    queries: () => [...log],
     close: async () => {
       await Promise.all([tcp.close(), udp.close()]);
     },
