@@ -45,6 +45,7 @@ export async function runHealthAgent(
   checks.push(fastPathCheck());
   const metrics = new HealthMetrics();
 
+  const input = io.input ?? process.stdin;
   let agent: HealthAgent;
   try {
     agent = new HealthAgent({
@@ -56,7 +57,7 @@ export async function runHealthAgent(
       ),
       machine: settings.machine,
       routes: bgpRouteEffects(settings.routes, settings.drainPrepend),
-      input: io.input ?? process.stdin,
+      input,
       output: out,
       adminStateFile: settings.adminStateFile,
       metrics,
@@ -92,6 +93,8 @@ export async function runHealthAgent(
   await agent.start();
   io.onStart?.(agent, metrics);
   const code = await agent.exited;
+  // An open stdin would keep the process alive after a shutdown notification or SIGTERM: let it go.
+  if (input === process.stdin) process.stdin.destroy();
   if (signals) {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);

@@ -4,6 +4,7 @@ import { runBgpRender } from "./bgp-render.js";
 import { runConfigCheck } from "./config-check.js";
 import { runDrain } from "./drain.js";
 import { runHealthAgent } from "./health-agent.js";
+import { runLab } from "./lab.js";
 import { runReload } from "./reload.js";
 import { runServe } from "./serve.js";
 import { type Io, misuse, USAGE } from "./usage.js";
@@ -38,6 +39,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | null> {
       return runDrain(argv.slice(1), io.out, io.err, cmd === "drain");
     case "health-agent":
       return runHealthAgent(argv.slice(1), io.out, io.err);
+    case "lab":
+      return runLab(argv.slice(1), io.out, io.err);
     case "version":
     case "--version":
       io.out.write(`edgens ${version()}\n`);

@@ -11,6 +11,8 @@ commands:
   bgp render [options]            render the ExaBGP configuration from the bgp: section
   drain | undrain [--reason TEXT] take the node out of (or back into) anycast service, gracefully
   health-agent [options]          the health agent ExaBGP runs (checks → announce/withdraw)
+  lab up|status|fail|restore|query|down
+                                  multi-site anycast lab in network namespaces (root; docs/LAB.md)
   version                         print the version
   help                            print this text
 

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "./errors.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
 import type { Plain } from "./merge.js";
+import { parseXdpInterface, XDP_INTERFACE_HINT } from "./xdp-interface.js";
 
 export interface ServeFlags {
   configFile?: string;
@@ -23,6 +24,7 @@ export const SERVE_OPTIONS = {
   "pid-file": { type: "string" },
   "log-level": { type: "string" },
   example: { type: "boolean" },
+  xdp: { type: "string", multiple: true },
 } as const;
 
 /** Parse serve flags. Throws ConfigError (one line per bad flag); unknown flags throw from parseArgs. */
@@ -72,6 +74,14 @@ export function parseServeFlags(argv: string[]): ServeFlags {
   if (values["pid-file"] !== undefined) overlay.pidFile = values["pid-file"];
   if (values["log-level"] !== undefined) overlay.log = { level: values["log-level"] };
   if (values.example) overlay.example = true;
+  if (values.xdp) {
+    for (const x of values.xdp) {
+      if (!parseXdpInterface(x))
+        problems.push(`--xdp: expected ${XDP_INTERFACE_HINT}, got ${JSON.stringify(x)}`);
+    }
+    // The flag turns the fast path on: native with a generic fallback unless IFACE:generic/:native says otherwise.
+    overlay.fastpath = { interfaces: values.xdp, mode: "native" };
+  }
   if (Object.keys(node).length > 0) overlay.node = node;
   if (problems.length > 0) throw new ConfigError(problems);
   return { configFile: values.config, siteFile: values.site, overlay };

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { bgpConfigSchema } from "../bgp/config.js";
 import { NameError, nameToText, parseNameText } from "../wire/name.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
+import { parseXdpInterface, XDP_INTERFACE_HINT } from "./xdp-interface.js";
 
 const listenAddress = z.string().superRefine((value, ctx) => {
   if (parseListenAddress(value) === null) {
@@ -57,7 +58,11 @@ export const configSchema = z.strictObject({
   pidFile: nonEmpty.nullable(),
   fastpath: z
     .strictObject({
-      interfaces: z.array(nonEmpty),
+      interfaces: z.array(
+        nonEmpty.refine((v) => parseXdpInterface(v) !== null, {
+          error: (iss) => `expected ${XDP_INTERFACE_HINT}, got ${JSON.stringify(iss.input)}`,
+        }),
+      ),
       mode: z.enum(["native", "generic", "off"]),
     })
     .superRefine((fp, ctx) => {

@@ -59,7 +59,8 @@ export function failureReason(e: unknown): FailureReason {
       case "EDGENS_ERR_XFR_CUT_OFF":
         return "connect";
       case "EDGENS_ERR_XFR_RCODE":
-        return "rcode";
+        // NOTAUTH to a signed query is how some primaries say the TSIG did not verify.
+        return e.rcode === 9 ? "tsig" : "rcode";
       case "EDGENS_ERR_XFR_TOO_BIG":
         return "too-big";
       default:

@@ -164,6 +164,17 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   /** A NOTIFY arrived: check the SOA now (coalesced with a check in flight). */
   notify(serialHint?: number): void {
     if (!this.started || this.stopped) return;
+    // RFC 1996 §3.11: the serial is a hint. One equal to ours while all is well needs no check (Knot does the
+    // same); anything else, or no hint, is checked against the primaries themselves.
+    if (
+      serialHint !== undefined &&
+      this.held?.serial === serialHint &&
+      this.state === "ok" &&
+      !this.running
+    ) {
+      this.log?.debug({ serial: serialHint }, "NOTIFY for the serial we hold: no check");
+      return;
+    }
     this.log?.debug({ serial: serialHint }, "NOTIFY: checking the SOA now");
     this.clearRefreshTimer();
     this.kick();
@@ -233,7 +244,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.state = "ok";
     this.log?.info({ serial, records: update.records.length }, "serving the persisted copy");
     this.armExpire();
-    this.emit("update", update);
+    this.emitSafe("update", update);
   }
 
   /** Check, normalize and build; throws EDGENS_ERR_SECONDARY_INVALID_ZONE with the first errors. */
@@ -353,7 +364,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       this.persistFailed(e as Error);
     }
     if (this.stopped) return false;
-    this.emit("update", update);
+    this.emitSafe("update", update);
     return true;
   }
 
@@ -383,7 +394,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     if (wasExpired && !updated && this.current) {
       // Recovered with the data we already held (serial unchanged): serve it again.
       this.log?.info({ primary, serial: this.current.serial }, "zone refreshed after expiry; serving again");
-      this.emit("update", { ...this.current, source: "refresh" });
+      this.emitSafe("update", { ...this.current, source: "refresh" });
     }
     try {
       await this.store.saveState(this.held!.serial, now);
@@ -434,6 +445,15 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.expireTimer.unref();
   }
 
+  /** A throwing listener (the server's swap) must not count as a failed refresh or kill a timer callback. */
+  private emitSafe<K extends "update" | "expired">(event: K, ...args: SecondaryZoneEvents[K]): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (e) {
+      this.log?.error({ err: (e as Error).message, event }, "zone event listener threw");
+    }
+  }
+
   private setExpired(): void {
     if (this.state === "expired") return;
     this.state = "expired";
@@ -441,6 +461,6 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       { serial: this.held?.serial, lastSuccess: this.lastSuccess },
       "zone expired: no successful refresh within the SOA expire time; no longer served",
     );
-    this.emit("expired", { zone: this.zone, serial: this.held?.serial ?? null });
+    this.emitSafe("expired", { zone: this.zone, serial: this.held?.serial ?? null });
   }
 }

@@ -7,10 +7,8 @@ import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
-import { hasErrors } from "../zone/diagnostic.js";
 import { parseMasterFile, recordToText } from "../zone/master-parser.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { checkZone } from "../zone/zone-check.js";
 import { SecondaryError } from "./errors.js";
 
 export interface StoredState {
@@ -121,7 +119,7 @@ export class ZoneStore {
     }
   }
 
-  /** The persisted copy, null when there is none; throws EDGENS_ERR_SECONDARY_STORE when it is unusable. */
+  /** The persisted copy, null when there is none; throws EDGENS_ERR_SECONDARY_STORE when it does not parse. */
   async load(): Promise<StoredZone | null> {
     let text: string;
     let mtime: number;
@@ -132,13 +130,14 @@ export class ZoneStore {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw this.storeError(`cannot read ${this.zonePath}: ${(e as Error).message}`);
     }
+    // Only parsed here: the caller runs the zone checks, as for a transfer.
     const parsed = parseMasterFile(text, { file: this.zonePath, origin: this.origin });
-    const diags = [...parsed.diagnostics, ...checkZone(this.origin, parsed.records, this.zonePath)];
-    if (hasErrors(diags)) {
-      const first = diags.find((d) => d.severity === "error")!;
-      throw this.storeError(`${first.file}:${first.line}: ${first.message} [${first.code}]`);
-    }
-    const soa = parsed.records.find((r) => r.type === RRType.SOA)!;
+    const first = parsed.diagnostics.find((d) => d.severity === "error");
+    if (first) throw this.storeError(`${first.file}:${first.line}: ${first.message} [${first.code}]`);
+    const soa = parsed.records.find(
+      (r) => r.type === RRType.SOA && nameKey(r.owner) === nameKey(this.origin),
+    );
+    if (!soa || soa.rdata.length < 22) throw this.storeError(`${this.zonePath}: no SOA for ${this.zoneText}`);
     const serial = soa.rdata.readUInt32BE(soa.rdata.length - 20);
     // The state file is written after the zone file: when it names another serial, the process stopped in
     // between, and the zone file's mtime (written at that successful refresh) is the better time.

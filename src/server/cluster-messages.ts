@@ -1,16 +1,21 @@
 // IPC between the cluster primary and its workers (JSON over the cluster channel).
 import type { EdgensConfig } from "../config/schema.js";
+import type { WireEntry } from "./fast-path-sync.js";
 import type { ReloadSummary } from "./serving-node.js";
 
 /** Environment variable carrying the config (JSON) to a freshly forked worker. */
 export const WORKER_CONFIG_ENV = "EDGENS_WORKER_CONFIG";
 
-export type PrimaryMessage = { type: "edgens:reload"; id: number; config: EdgensConfig };
+export type PrimaryMessage =
+  | { type: "edgens:reload"; id: number; config: EdgensConfig }
+  // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
+  | { type: "edgens:fast-answers"; id: number; limit: number };
 
 export type WorkerMessage =
   | { type: "edgens:ready"; zones: number }
   | { type: "edgens:startup-failed"; error: string; code: string }
-  | { type: "edgens:reloaded"; id: number; summary: ReloadSummary };
+  | { type: "edgens:reloaded"; id: number; summary: ReloadSummary }
+  | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number };
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   return (

@@ -15,6 +15,7 @@ import {
   WORKER_CONFIG_ENV,
   type WorkerMessage,
 } from "./cluster-messages.js";
+import { ANSWER_CAPACITY, decodeWireEntries, FastPathSync, type WireEntry } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import type { ReloadSummary } from "./serving-node.js";
@@ -41,6 +42,8 @@ interface Slot {
 // A worker that dies within this long of starting counts as crash-looping: restart it with a growing delay.
 const CRASH_LOOP_MS = 2000;
 const MAX_RESTART_DELAY_MS = 10_000;
+// A worker serialising its answer table for the fast path: generous, it is only done at start and reload.
+const FAST_ANSWERS_TIMEOUT_MS = 30_000;
 
 export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHandle> {
   const { log } = opts;
@@ -54,6 +57,10 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   let reloadId = 0;
   let configVersion = 0;
   const pendingReloads = new Map<number, { left: number; summaries: ReloadSummary[]; done: () => void }>();
+  // The XDP fast path lives here, in the one process that outlives the workers (see fast-path-sync.ts).
+  const fastPath = new FastPathSync(log);
+  let fastAnswersId = 0;
+  const pendingFastAnswers = new Map<number, (r: { entries: WireEntry[]; skipped: number }) => void>();
 
   cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)), args: [] });
 
@@ -88,7 +95,6 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     control.workersReady.set(ready);
     if (!announced && ready === count) {
       announced = true;
-      log.info(readyLine(config, slots[0]!.zones, count));
       resolveReady();
     }
   };
@@ -129,6 +135,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       } else {
         log.error({ worker: slot.index, error: m.error }, "worker failed to start");
       }
+    } else if (m.type === "edgens:fast-answers") {
+      pendingFastAnswers.get(m.id)?.({ entries: m.entries, skipped: m.skipped });
     } else if (m.type === "edgens:reloaded") {
       const p = pendingReloads.get(m.id);
       if (p) {
@@ -142,7 +150,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   let metricsServer: Server | null = null;
   if (config.metrics.listen) {
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
-      metrics: async () => `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}`,
+      metrics: async () =>
+        `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}\n${await fastPath.registry.metrics()}`,
       contentType: aggregator.contentType,
       ready: () => {
         const ready = slots.filter((s) => s?.ready).length;
@@ -151,6 +160,26 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     });
   }
 
+  /** The precompiled answers one ready worker serves (every worker compiles the same zones the same way). */
+  const fetchFastAnswers = async (): Promise<{ entries: WireEntry[]; skipped: number } | null> => {
+    const slot = slots.find((s) => s?.ready && s.worker.isConnected());
+    if (!slot) return null;
+    const id = ++fastAnswersId;
+    try {
+      return await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(null), FAST_ANSWERS_TIMEOUT_MS);
+        pendingFastAnswers.set(id, (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+        const msg: PrimaryMessage = { type: "edgens:fast-answers", id, limit: ANSWER_CAPACITY };
+        slot.worker.send(msg);
+      });
+    } finally {
+      pendingFastAnswers.delete(id);
+    }
+  };
+
   for (let i = 0; i < count; i++) fork(i);
   try {
     await allReady;
@@ -158,6 +187,13 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     metricsServer?.close();
     throw e;
   }
+  if (config.fastpath.mode === "off") fastPath.start(config, []);
+  else {
+    const answers = await fetchFastAnswers();
+    if (answers) fastPath.start(config, decodeWireEntries(answers.entries), answers.skipped);
+    else log.warn("XDP fast path off (socket-only): no worker sent its answer table");
+  }
+  log.info(readyLine(config, slots[0]!.zones, count));
 
   return {
     async reload() {
@@ -195,6 +231,12 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
         if (live.length === 0) resolve();
       });
       pendingReloads.delete(id);
+      // Every worker has swapped (or timed out): only now does the fast path flip to the new answers.
+      if (fastPath.on) {
+        const answers = await fetchFastAnswers();
+        if (answers) fastPath.sync(config, decodeWireEntries(answers.entries), answers.skipped);
+        else fastPath.disable("no worker sent its answer table after the reload");
+      }
       const ok = summaries.length === live.length && summaries.every((s) => s.failures.length === 0);
       control.reloaded(ok);
       log.info({ zones: summaries[0]?.zones, workers: summaries.length }, "reloaded");
@@ -202,6 +244,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     },
     async stop() {
       stopping = true;
+      fastPath.close();
       if (metricsServer) metricsServer.close();
       await Promise.all(
         slots.map(

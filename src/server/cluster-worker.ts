@@ -5,6 +5,7 @@ import type { EdgensConfig } from "../config/schema.js";
 import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
+import { encodeWireEntries } from "./fast-path-sync.js";
 import { type ReloadSummary, ServingNode } from "./serving-node.js";
 
 function send(m: WorkerMessage): void {
@@ -35,6 +36,11 @@ export async function runClusterWorker(): Promise<void> {
     return;
   }
   process.on("message", (m: PrimaryMessage) => {
+    if (m?.type === "edgens:fast-answers") {
+      const { entries, skipped } = encodeWireEntries(node.snapshot.exactAnswers.values(), m.limit);
+      send({ type: "edgens:fast-answers", id: m.id, entries, skipped });
+      return;
+    }
     if (m?.type !== "edgens:reload") return;
     let summary: ReloadSummary;
     try {

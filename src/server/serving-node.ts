@@ -79,6 +79,11 @@ export class ServingNode {
     return new ServingNode(zones, slot, options, transports, metrics, log);
   }
 
+  /** The snapshot being served (the XDP fast path fills its answer map from it). */
+  get snapshot(): Snapshot {
+    return this.slot.target.snapshot;
+  }
+
   get zoneCount(): number {
     return this.zones.served.length;
   }

@@ -7,6 +7,7 @@ import type { EdgensConfig } from "../config/schema.js";
 import { ControlMetrics } from "../metrics/control-metrics.js";
 import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
+import { FastPathSync } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import { ServingNode } from "./serving-node.js";
@@ -17,6 +18,7 @@ export interface SingleProcessServer extends ServerHandle {
   readonly control: ControlMetrics;
   readonly metricsServer: Server | null;
   readonly config: EdgensConfig;
+  readonly fastPath: FastPathSync;
 }
 
 export async function startSingleProcess(opts: ServeOptions): Promise<SingleProcessServer> {
@@ -24,11 +26,12 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   let config = opts.config;
   const metrics = new ServerMetrics();
   const control = new ControlMetrics();
+  const fastPath = new FastPathSync(log);
   // The metrics listener comes up first: /healthz answers while zones load, /readyz says not yet.
   let node: ServingNode | null = null;
   let metricsServer: Server | null = null;
   if (config.metrics.listen) {
-    const merged = Registry.merge([metrics.registry, control.registry]);
+    const merged = Registry.merge([metrics.registry, control.registry, fastPath.registry]);
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
       metrics: () => merged.metrics(),
       contentType: merged.contentType,
@@ -46,6 +49,8 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   }
   control.workersReady.set(1);
   const running = node;
+  // This process owns the fast path; it is up (or known to be off) before the ready line.
+  fastPath.start(config, running.snapshot.exactAnswers.values());
   log.info(readyLine(config, running.zoneCount, 1));
 
   return {
@@ -53,6 +58,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
     metrics,
     control,
     metricsServer,
+    fastPath,
     get config() {
       return config;
     },
@@ -67,6 +73,8 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
         return false;
       }
       const summary = running.reload(next);
+      // The sockets answer from the new snapshot now; then the fast path flips to the same answers.
+      fastPath.sync(next, running.snapshot.exactAnswers.values());
       config = next;
       const ok = summary.failures.length === 0;
       control.reloaded(ok);
@@ -74,6 +82,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       return ok;
     },
     async stop() {
+      fastPath.close();
       await running.close();
       if (metricsServer) await new Promise((r) => metricsServer!.close(r));
     },

@@ -45,6 +45,7 @@ describe("health agent process", () => {
   // Retried once: the time budgets hold on a quiet machine, but a shared 2-core box can stall a process.
   it("announce, hang, kill, restore, drain, stdin close", { timeout: 60_000, retry: 1 }, async () => {
     attempt++;
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
     const timings: Record<string, number> = {};
     let resp = await startResponderProcess();
     const port = resp.port;

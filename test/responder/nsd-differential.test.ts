@@ -104,13 +104,13 @@ const queries: Query[] = [
   ["sub.example.", "DS", { edns: { do: true } }],
 ];
 
-function udpQuery(q: Buffer, port: number): Promise<Buffer> {
+function udpQuery(q: Buffer, port: number, timeoutMs = 2000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = createSocket("udp4");
     const timer = setTimeout(() => {
       s.close();
       reject(new Error("NSD did not answer"));
-    }, 2000);
+    }, timeoutMs);
     s.on("message", (m) => {
       clearTimeout(timer);
       s.close();
@@ -184,6 +184,29 @@ const signedQueries: Query[] = [
   ["nope.example.", "A", { edns: { do: false } }],
 ];
 
+function nsdConf(dir: string, port: number, zoneLines: string[]): string {
+  return [
+    "server:",
+    `  ip-address: 127.0.0.1@${port}`,
+    '  username: ""',
+    '  chroot: ""',
+    `  zonesdir: "${dir}"`,
+    '  database: ""',
+    `  pidfile: "${dir}/nsd.pid"`,
+    `  xfrdfile: "${dir}/xfrd.state"`,
+    `  zonelistfile: "${dir}/zone.list"`,
+    `  logfile: "${dir}/nsd.log"`,
+    "  server-count: 1",
+    '  identity: "edge-test"',
+    "  nsid: ascii_edgetest",
+    "  minimal-responses: yes",
+    "remote-control:",
+    "  control-enable: no",
+    ...zoneLines,
+    "",
+  ].join("\n");
+}
+
 function startNsd(zoneFiles: Record<string, string>): { port: () => number } {
   let nsd: ChildProcess | undefined;
   let dir = "";
@@ -191,47 +214,35 @@ function startNsd(zoneFiles: Record<string, string>): { port: () => number } {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "edgens-responder-nsd-"));
-    port = await freePort();
     const zoneLines: string[] = [];
     for (const [origin, f] of Object.entries(zoneFiles)) {
       copyFileSync(join(FIXTURES, f), join(dir, f));
       zoneLines.push("zone:", `  name: ${origin}`, `  zonefile: ${f}`);
     }
-    writeFileSync(
-      join(dir, "nsd.conf"),
-      [
-        "server:",
-        `  ip-address: 127.0.0.1@${port}`,
-        '  username: ""',
-        '  chroot: ""',
-        `  zonesdir: "${dir}"`,
-        '  database: ""',
-        `  pidfile: "${dir}/nsd.pid"`,
-        `  xfrdfile: "${dir}/xfrd.state"`,
-        `  zonelistfile: "${dir}/zone.list"`,
-        `  logfile: "${dir}/nsd.log"`,
-        "  server-count: 1",
-        '  identity: "edge-test"',
-        "  nsid: ascii_edgetest",
-        "  minimal-responses: yes",
-        "remote-control:",
-        "  control-enable: no",
-        ...zoneLines,
-        "",
-      ].join("\n"),
-    );
-    nsd = spawn("nsd", ["-d", "-c", join(dir, "nsd.conf")], { stdio: "ignore" });
-    const probe = makeQuery("example.", "SOA");
-    for (let i = 0; i < 50; i++) {
-      try {
-        await udpQuery(probe, port);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
+    // A few attempts: the port picked may be taken by another test before NSD binds it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      port = await freePort();
+      writeFileSync(join(dir, "nsd.conf"), nsdConf(dir, port, zoneLines));
+      const proc = spawn("nsd", ["-d", "-c", join(dir, "nsd.conf")], { stdio: "ignore" });
+      nsd = proc;
+      const probe = makeQuery("example.", "SOA");
+      const deadline = Date.now() + 20_000; // loaded CI machines are slow to start daemons
+      while (Date.now() < deadline && proc.exitCode === null && proc.signalCode === null) {
+        try {
+          await udpQuery(probe, port, 300);
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        await exited;
       }
     }
-    throw new Error("NSD did not start");
-  });
+    throw new Error(`NSD did not start (see ${dir}/nsd.log)`);
+  }, 70_000);
 
   afterAll(async () => {
     if (nsd?.pid !== undefined && nsd.exitCode === null) {

@@ -201,7 +201,7 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     await b.zone.stop();
   });
 
-  it("NSD: AXFR, then a serial going backwards is rejected, then IXFR answered AXFR-style", async () => {
+  it("NSD: AXFR; a serial going backwards rejected; IXFR answered AXFR-style; a zone without NS rejected", async () => {
     const reg = new Registry();
     const c = newZone("c", { registry: reg, primaries: [{ address: nsd.host, port: nsd.port }] });
     await c.zone.start();
@@ -222,6 +222,14 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     expect(c.updates[1]!.source).toBe("axfr");
     expect(ids(c.updates[1]!.records)).toEqual(fileIds("sec.test.v2.zone"));
     expect(await reg.metrics()).toMatch(/reason="serial-backwards"\} 1/);
+
+    // NSD serves a zone without apex NS (Knot refuses to load one): rejected, V2 kept.
+    await nsd.reload(ORIGIN, fixture("sec.test.no-ns.zone"), V2 + 1);
+    c.zone.notify();
+    await until("rejection", () => c.zone.status().lastError?.reason === "invalid-zone");
+    expect(c.zone.status().lastError!.message).toMatch(/EDGENS_ERR_ZONE_NO_NS/);
+    expect(c.zone.status().serial).toBe(V2);
+    expect(c.updates).toHaveLength(2);
     await c.zone.stop();
   });
 

@@ -237,6 +237,46 @@ describe("SecondaryZone (scripted primary)", () => {
     expect(soaQueries.length).toBeLessThanOrEqual(2);
   });
 
+  it("a NOTIFY carrying the serial we hold starts no check; another serial does", async () => {
+    const { zone, updates } = newZone();
+    await zone.start();
+    await until("update", () => updates.length === 1);
+    await until("idle", () => zone.status().nextRefreshAt !== null);
+    const before = primary.queries().length;
+    zone.notify(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(primary.queries().length).toBe(before);
+    zone.notify(2);
+    await until("SOA query", () => primary.queries().length === before + 1);
+  });
+
+  it("a disk that cannot be written: the new data is still served, the failure reported", async () => {
+    const registry = new Registry();
+    writeFileSync(join(tmp, "not-a-dir"), "");
+    const { zone, updates } = newZone({ registry, stateDir: join(tmp, "not-a-dir") });
+    const errors: Error[] = [];
+    zone.on("error", (e) => errors.push(e));
+    await zone.start();
+    await until("update", () => updates.length === 1);
+    await until("state write failed", () => errors.length === 2);
+    expect((errors[0] as { code?: string }).code).toBe("EDGENS_ERR_SECONDARY_PERSIST");
+    expect(zone.status().state).toBe("ok");
+    expect(await registry.metrics()).toMatch(/reason="persist"\} 2/);
+  });
+
+  it("a throwing 'update' listener does not count as a failed refresh", async () => {
+    const registry = new Registry();
+    const { zone, updates } = newZone({ registry });
+    zone.on("update", () => {
+      throw new Error("swap failed");
+    });
+    await zone.start();
+    await until("update", () => updates.length === 1);
+    await until("ok", () => zone.status().state === "ok");
+    expect(zone.status().lastError).toBeNull();
+    expect(await registry.metrics()).not.toMatch(/edgens_zone_transfer_failures_total\{/);
+  });
+
   it("a corrupt persisted copy is ignored (transfer instead)", async () => {
     const store = new ZoneStore(join(tmp, "state"), origin);
     const { zone: seed, updates: seeded } = newZone();

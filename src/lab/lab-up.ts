@@ -1,0 +1,216 @@
+// `edgens lab up`: namespaces and veths from the address plan, FRR in every router namespace, and per node
+// `edgens serve` + ExaBGP (config rendered by src/bgp/render.ts) whose API process is `edgens health-agent`.
+// Returns once every client's router holds the anycast routes and every client is answered by the site the
+// topology says is nearest. Any failure tears down what was built.
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderExabgp } from "../bgp/render.js";
+import { spawnInNetns, waitForLog } from "./daemon.js";
+import { FrrRouter } from "./frr-process.js";
+import { renderFrrConfig } from "./frr-config.js";
+import { labDown } from "./lab-down.js";
+import {
+  labDir,
+  labHosts,
+  type LabState,
+  LabStateError,
+  netnsPrefix,
+  validLabName,
+  writeLabState,
+} from "./lab-state.js";
+import { createNetns, createVeth, ip, listNetns } from "./netns.js";
+import { agentArgv, nodeBgpConfig, nodePaths, serveArgv, zoneText } from "./node-files.js";
+import { queryInNetns } from "./ns-helper.js";
+import { ANYCAST_PREFIXES, ANYCAST_V4, ANYCAST_V6, expectedSite, type Topology, uplink } from "./topology.js";
+import { CHECK_ANSWER, CHECK_NAME } from "./node-files.js";
+
+export interface UpOptions {
+  name: string;
+  topology: Topology;
+  stateRoot: string;
+  nodeBin: string;
+  cli: string;
+  /** Bound on the whole convergence wait. */
+  convergeTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function labUp(o: UpOptions): Promise<LabState> {
+  const log = o.log ?? (() => {});
+  if (!validLabName(o.name)) throw new LabStateError(`lab name must be 1-12 of a-z0-9, got '${o.name}'`);
+  if ((await listNetns(netnsPrefix(o.name))).length > 0 || existsSync(labDir(o.stateRoot, o.name))) {
+    throw new LabStateError(`lab '${o.name}' exists: edgens lab down --name ${o.name}`);
+  }
+  if (!existsSync(o.cli)) throw new LabStateError(`edgens CLI not found at ${o.cli} (build it first)`);
+  const state: LabState = {
+    version: 1,
+    name: o.name,
+    dir: labDir(o.stateRoot, o.name),
+    createdAt: new Date().toISOString(),
+    nodeBin: o.nodeBin,
+    cli: o.cli,
+    topology: o.topology,
+    nodes: {},
+  };
+  // FRR drops to user frr: every directory on the way to its own must be traversable.
+  mkdirSync(o.stateRoot, { recursive: true, mode: 0o755 });
+  chmodSync(o.stateRoot, statSync(o.stateRoot).mode | 0o755);
+  writeLabState(state);
+  try {
+    await build(state, o, log);
+    return state;
+  } catch (e) {
+    log(`lab up failed, tearing down: ${(e as Error).message}`);
+    await labDown(o.stateRoot, o.name);
+    throw e;
+  }
+}
+
+async function build(state: LabState, o: UpOptions, log: (l: string) => void): Promise<void> {
+  const { plan, netns } = labHosts(state);
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+  for (const h of plan.hosts) {
+    await createNetns(netns(h), { forwarding: h.role === "core" || h.role === "site" });
+  }
+  for (const l of plan.links) {
+    await createVeth({ netns: netns(l.a.host), ...l.a }, { netns: netns(l.b.host), ...l.b });
+  }
+  for (const h of plan.hosts.filter((x) => x.role === "node" || x.role === "client")) {
+    const { peer } = uplink(plan, h.id);
+    await ip("-n", netns(h), "route", "add", "default", "via", peer.ipv4);
+    await ip("-n", netns(h), "-6", "route", "add", "default", "via", peer.ipv6);
+    if (h.role === "node") {
+      await ip("-n", netns(h), "addr", "add", `${ANYCAST_V4}/32`, "dev", "lo");
+      await ip("-n", netns(h), "addr", "add", `${ANYCAST_V6}/128`, "dev", "lo");
+    }
+  }
+  log(`${plan.hosts.length} namespaces, ${plan.links.length} links (${since()})`);
+
+  const routers = plan.hosts.filter((h) => h.role === "core" || h.role === "site");
+  await Promise.all(
+    routers.map(async (r) => {
+      const dir = join(state.dir, "routers", r.id);
+      await FrrRouter.start({
+        netns: netns(r),
+        dir,
+        config: renderFrrConfig(plan, r, { hostname: `${state.name}-${r.id}`, logFile: join(dir, "frr.log") }),
+      });
+    }),
+  );
+  log(`${routers.length} FRR routers (${since()})`);
+
+  const nodes = plan.hosts.filter((h) => h.role === "node");
+  await Promise.all(
+    nodes.map(async (n) => {
+      const p = nodePaths(state.dir, n.id);
+      mkdirSync(p.dir, { recursive: true });
+      writeFileSync(p.zone, zoneText(n.id, false, 1));
+      const { self } = uplink(plan, n.id);
+      const serve = spawnInNetns(netns(n), serveArgv(o.nodeBin, o.cli, n.id, self, p), p.serveLog);
+      state.nodes[n.id] = { serve, exabgp: null, failure: null, serial: 1 };
+      writeLabState(state);
+      await waitForLog(p.serveLog, "edgens ready:", { timeoutMs: 30_000, pid: serve, what: `edgens serve ${n.id}` });
+    }),
+  );
+  log(`${nodes.length} edgens servers (${since()})`);
+
+  for (const n of nodes) startExabgp(state, n.id);
+  writeLabState(state);
+  log(`${nodes.length} ExaBGP + health agents started (${since()})`);
+
+  await waitConverged(state, o.convergeTimeoutMs ?? 90_000);
+  log(`converged: every client answered by its nearest site (${since()})`);
+}
+
+/** Renders the node's exabgp.conf/env and starts ExaBGP in its namespace; records the pid in `state`. */
+export function startExabgp(state: LabState, nodeId: string): number {
+  const { plan, netns } = labHosts(state);
+  const p = nodePaths(state.dir, nodeId);
+  const { self, peer } = uplink(plan, nodeId);
+  const router = plan.hosts.find((h) => h.id === peer.host)!;
+  const cfg = nodeBgpConfig(self, { ...peer, as: router.as! }, agentArgv(state.nodeBin, state.cli, p));
+  const { conf, env } = renderExabgp(cfg);
+  writeFileSync(p.exabgpConf, conf);
+  writeFileSync(p.exabgpEnv, env);
+  const pid = spawnInNetns(netns(nodeId), ["/usr/sbin/exabgp", "--env", p.exabgpEnv, p.exabgpConf], p.exabgpLog);
+  state.nodes[nodeId] = { ...state.nodes[nodeId]!, exabgp: pid };
+  return pid;
+}
+
+export function startServe(state: LabState, nodeId: string): number {
+  const { plan, netns } = labHosts(state);
+  const p = nodePaths(state.dir, nodeId);
+  const pid = spawnInNetns(
+    netns(nodeId),
+    serveArgv(state.nodeBin, state.cli, nodeId, uplink(plan, nodeId).self, p),
+    p.serveLog,
+  );
+  state.nodes[nodeId] = { ...state.nodes[nodeId]!, serve: pid };
+  return pid;
+}
+
+interface FrrPrefix {
+  paths?: { bestpath?: { overall?: boolean } }[];
+}
+
+/** Every router holds both anycast routes, then every client gets the right answer from its nearest site. */
+async function waitConverged(state: LabState, timeoutMs: number): Promise<void> {
+  const { plan, netns } = labHosts(state);
+  const deadline = Date.now() + timeoutMs;
+  const routers = plan.hosts.filter((h) => h.role === "core" || h.role === "site");
+  const frrDirs = routers.map((r) => join(state.dir, "routers", r.id));
+  let missing: string[] = [];
+  while (Date.now() < deadline) {
+    missing = [];
+    for (const [i, dir] of frrDirs.entries()) {
+      for (const [afi, prefix] of [
+        ["ipv4", ANYCAST_PREFIXES[0]],
+        ["ipv6", ANYCAST_PREFIXES[1]],
+      ] as const) {
+        const j = await vtyshJson<FrrPrefix>(dir, `show bgp ${afi} unicast ${prefix} json`).catch((): FrrPrefix => ({}));
+        if (!(j.paths ?? []).some((p) => p.bestpath?.overall)) missing.push(`${routers[i]!.id} ${prefix}`);
+      }
+    }
+    if (missing.length === 0) break;
+    await sleep(500);
+  }
+  if (missing.length > 0) throw new LabStateError(`no anycast route after ${timeoutMs} ms at: ${missing.join(", ")}`);
+
+  let wrong: string[] = [];
+  while (Date.now() < deadline) {
+    wrong = [];
+    await Promise.all(
+      state.topology.clients.map(async (c) => {
+        const want = expectedSite(state.topology, c.name).site;
+        for (const server of [ANYCAST_V4, ANYCAST_V6]) {
+          const r = await queryInNetns(state, netns(c.name), { server, name: CHECK_NAME, expect: CHECK_ANSWER });
+          if (r.status !== "ok" || (want !== null && !r.nsid?.startsWith(`${want}/`)))
+            wrong.push(`${c.name}→${server}: ${r.status} from ${r.nsid ?? "nobody"}, want ${want}`);
+        }
+      }),
+    );
+    if (wrong.length === 0) return;
+    await sleep(500);
+  }
+  throw new LabStateError(`clients not answered by their nearest site: ${wrong.join("; ")}`);
+}
+
+export function vtyshJson<T>(dir: string, command: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile("vtysh", ["--vty_socket", dir, "-c", command], { timeout: 10_000, maxBuffer: 16 << 20 }, (e, out) => {
+      if (e) reject(e);
+      else {
+        try {
+          resolve(JSON.parse(out) as T);
+        } catch (err) {
+          reject(err);
+        }
+      }
+    });
+  });
+}
