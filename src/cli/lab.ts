@@ -1,11 +1,8 @@
-// `edgens lab …`: a multi-site anycast lab in network namespaces (docs/LAB.md). The `_query`, `_probe` and
-// `_http` subcommands are internal: the lab runs them inside a namespace with `ip netns exec`.
-import { get } from "node:http";
+// `edgens lab …`: a multi-site anycast lab in network namespaces (docs/LAB.md).
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { queryOnce, runProbe } from "../lab/dns-probe.js";
-import { DEFAULT_PROBE, formatReport, labFail, labRestore } from "../lab/lab-fail.js";
 import { labDown } from "../lab/lab-down.js";
+import { formatReport, labFail, labRestore } from "../lab/lab-fail.js";
 import { DEFAULT_STATE_ROOT, FAIL_MODES, type FailMode, labHosts, readLabState } from "../lab/lab-state.js";
 import { formatStatus, labStatus } from "../lab/lab-status.js";
 import { labUp } from "../lab/lab-up.js";
@@ -30,9 +27,11 @@ common options:
   --state-dir DIR        state root (default ${DEFAULT_STATE_ROOT})
 `;
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function runLab(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+export async function runLab(
+  args: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
   const [cmd, ...rest] = args;
   const misuse = (m: string) => {
     err.write(`edgens lab: ${m}\n\n${LAB_USAGE}`);
@@ -54,15 +53,6 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
         json: { type: "boolean" },
         all: { type: "boolean" },
         mode: { type: "string" },
-        // internal helpers
-        server: { type: "string" },
-        qname: { type: "string" },
-        type: { type: "string" },
-        class: { type: "string" },
-        expect: { type: "string" },
-        "timeout-ms": { type: "string" },
-        "interval-ms": { type: "string" },
-        "max-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -71,7 +61,7 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
   }
   const name = values.name as string;
   const root = values["state-dir"] as string;
-  if (values.help || cmd === "help" || cmd === undefined) {
+  if (values.help || cmd === "help" || cmd === "--help" || cmd === "-h" || cmd === undefined) {
     out.write(LAB_USAGE);
     return cmd === undefined && !values.help ? 2 : 0;
   }
@@ -105,8 +95,10 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
         if (!client) return misuse("query needs CLIENT");
         const s = readLabState(root, name);
         const { netns } = labHosts(s);
-        for (const server of [ANYCAST_V4, ANYCAST_V6]) {
-          const r = await queryInNetns(s, netns(client), { server, name: qname, type: qtype });
+        const servers = [ANYCAST_V4, ANYCAST_V6];
+        const rs = await queryInNetns(s, netns(client), servers, { name: qname, type: qtype });
+        for (const [i, r] of rs.entries()) {
+          const server = servers[i];
           out.write(
             `${client} → ${server}: ${r.status} ${r.rcode ?? ""} nsid ${r.nsid ?? "-"} ${
               r.rttMs !== null ? `${r.rttMs.toFixed(2)} ms` : ""
@@ -120,19 +112,6 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
         out.write(`removed ${r.namespaces.length} namespaces, stopped ${r.processes} processes\n`);
         return 0;
       }
-      case "_query": {
-        const r = await queryOnce(helperQuery());
-        out.write(`${JSON.stringify(r)}\n`);
-        return 0;
-      }
-      case "_probe":
-        return await probe();
-      case "_http": {
-        const url = positionals[0];
-        if (!url) return misuse("_http needs URL");
-        out.write(`${JSON.stringify(await httpGet(url))}\n`);
-        return 0;
-      }
       default:
         return misuse(`unknown lab command "${cmd}"`);
     }
@@ -143,17 +122,6 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
       return 1;
     }
     throw e;
-  }
-
-  function helperQuery() {
-    return {
-      server: (values.server as string | undefined) ?? ANYCAST_V4,
-      name: (values.qname as string | undefined) ?? CHECK_NAME,
-      type: (values.type as string | undefined) ?? "A",
-      qclass: (values.class as string | undefined) ?? "IN",
-      ...(values.expect !== undefined ? { expect: values.expect as string } : {}),
-      timeoutMs: Number(values["timeout-ms"] ?? 1000),
-    };
   }
 
   async function up(): Promise<number> {
@@ -187,36 +155,4 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
     out.write(formatStatus(await labStatus(readLabState(root, name))));
     return 0;
   }
-
-  async function probe(): Promise<number> {
-    const q = helperQuery();
-    const p = runProbe(
-      {
-        ...q,
-        intervalMs: Number(values["interval-ms"] ?? DEFAULT_PROBE.intervalMs),
-        maxMs: Number(values["max-ms"] ?? DEFAULT_PROBE.maxMs),
-      },
-      (r) => out.write(`${JSON.stringify(r)}\n`),
-    );
-    process.once("SIGTERM", () => p.stop());
-    process.once("SIGINT", () => p.stop());
-    await p.done;
-    await wait(10);
-    return 0;
-  }
-}
-
-function httpGet(url: string): Promise<{ status: number; body: string } | { error: string }> {
-  return new Promise((resolve) => {
-    const req = get(url, { timeout: 2000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", (e) => resolve({ error: e.message }));
-  });
 }

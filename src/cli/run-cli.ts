@@ -7,6 +7,7 @@ import { runHealthAgent } from "./health-agent.js";
 import { runLab } from "./lab.js";
 import { runReload } from "./reload.js";
 import { runServe } from "./serve.js";
+import { runStats } from "./stats.js";
 import { type Io, misuse, USAGE } from "./usage.js";
 import { runZoneCheck } from "./zone-check.js";
 
@@ -37,6 +38,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | null> {
     case "drain":
     case "undrain":
       return runDrain(argv.slice(1), io.out, io.err, cmd === "drain");
+    case "stats":
+      return runStats(argv.slice(1), io);
     case "health-agent":
       return runHealthAgent(argv.slice(1), io.out, io.err);
     case "lab":

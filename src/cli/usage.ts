@@ -11,6 +11,8 @@ commands:
   bgp render [options]            render the ExaBGP configuration from the bgp: section
   drain | undrain [--reason TEXT] take the node out of (or back into) anycast service, gracefully
   health-agent [options]          the health agent ExaBGP runs (checks → announce/withdraw)
+  stats [--json] [--metrics URL]  a running node's query counters by path (socket, xdp) and the fast path's
+                                  counters, from its /metrics (default http://127.0.0.1:9153/metrics)
   lab up|status|fail|restore|query|down
                                   multi-site anycast lab in network namespaces (root; docs/LAB.md)
   version                         print the version
@@ -29,6 +31,8 @@ serve options (flags override the config file):
   --metrics ADDR:PORT   serve /metrics, /healthz and /readyz here
   --pid-file FILE       write the process id here (for \`edgens reload\`)
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent
+  --xdp IFACE[:MODE]    attach the XDP fast path to IFACE, repeatable; MODE native or generic (default:
+                        native, falling back to generic); needs root or CAP_BPF+CAP_NET_ADMIN
 `;
 
 export interface Io {

@@ -47,5 +47,7 @@ export function defaultConfig() {
       interfaces: [] as string[],
       mode: "off",
     },
+    // TSIG keys by name ({algorithm, secret}), used by zones[].provide; none by default.
+    tsigKeys: {} as Record<string, { algorithm: string; secret: string }>,
   };
 }

@@ -2,8 +2,10 @@
 // is an error, so typos do not silently fall back to a default.
 import { z } from "zod";
 import { bgpConfigSchema } from "../bgp/config.js";
+import { healthConfigSchema } from "../health/config.js";
 import { NameError, nameToText, parseNameText } from "../wire/name.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
+import { checkTsigKeyReferences, provideSchema, tsigKeysSchema } from "./provide-schema.js";
 import { parseXdpInterface, XDP_INTERFACE_HINT } from "./xdp-interface.js";
 
 const listenAddress = z.string().superRefine((value, ctx) => {
@@ -33,49 +35,66 @@ export const originSchema = z.string().transform((value, ctx) => {
 const nonEmpty = z.string().min(1, { error: "expected a non-empty string" });
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const configSchema = z.strictObject({
-  node: z.strictObject({
-    site: nonEmpty.nullable(),
-    nsid: z.string().min(1).max(128, { error: "expected at most 128 characters (NSID payload)" }).nullable(),
-    identity: nonEmpty.max(255, { error: "expected at most 255 characters (one TXT string)" }),
-  }),
-  listen: z.array(listenAddress).min(1, { error: "expected at least one listen address" }),
-  zones: z.array(z.strictObject({ origin: originSchema.nullable().optional(), file: nonEmpty })),
-  zonesDir: nonEmpty.nullable(),
-  example: z.boolean(),
-  workers: int(0, 256),
-  edns: z.strictObject({ maxUdpPayload: int(512, 4096) }),
-  tcp: z.strictObject({
-    idleTimeoutMs: int(100, 3_600_000),
-    maxConnections: int(1, 1_000_000),
-    maxConnectionsPerClient: int(1, 1_000_000),
-    maxPipelined: int(1, 65_535),
-    maxMessageSize: int(12, 65_535),
-    maxWriteBufferBytes: int(4096, 1 << 30),
-  }),
-  metrics: z.strictObject({ listen: listenAddress.nullable() }),
-  log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]) }),
-  pidFile: nonEmpty.nullable(),
-  fastpath: z
-    .strictObject({
-      interfaces: z.array(
-        nonEmpty.refine((v) => parseXdpInterface(v) !== null, {
-          error: (iss) => `expected ${XDP_INTERFACE_HINT}, got ${JSON.stringify(iss.input)}`,
-        }),
-      ),
-      mode: z.enum(["native", "generic", "off"]),
-    })
-    .superRefine((fp, ctx) => {
-      if (fp.mode !== "off" && fp.interfaces.length === 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["interfaces"],
-          message: `expected at least one interface when mode is "${fp.mode}"`,
-        });
-      }
+export const configSchema = z
+  .strictObject({
+    node: z.strictObject({
+      site: nonEmpty.nullable(),
+      nsid: z
+        .string()
+        .min(1)
+        .max(128, { error: "expected at most 128 characters (NSID payload)" })
+        .nullable(),
+      identity: nonEmpty.max(255, { error: "expected at most 255 characters (one TXT string)" }),
     }),
-  // Optional: only nodes that announce the anycast prefixes themselves (src/bgp/config.ts).
-  bgp: bgpConfigSchema.optional(),
-});
+    listen: z.array(listenAddress).min(1, { error: "expected at least one listen address" }),
+    zones: z.array(
+      z.strictObject({
+        origin: originSchema.nullable().optional(),
+        file: nonEmpty,
+        // Primary role: who may transfer this zone, whom to NOTIFY (src/config/provide-schema.ts).
+        provide: provideSchema.optional(),
+      }),
+    ),
+    zonesDir: nonEmpty.nullable(),
+    example: z.boolean(),
+    workers: int(0, 256),
+    edns: z.strictObject({ maxUdpPayload: int(512, 4096) }),
+    tcp: z.strictObject({
+      idleTimeoutMs: int(100, 3_600_000),
+      maxConnections: int(1, 1_000_000),
+      maxConnectionsPerClient: int(1, 1_000_000),
+      maxPipelined: int(1, 65_535),
+      maxMessageSize: int(12, 65_535),
+      maxWriteBufferBytes: int(4096, 1 << 30),
+    }),
+    metrics: z.strictObject({ listen: listenAddress.nullable() }),
+    log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]) }),
+    pidFile: nonEmpty.nullable(),
+    fastpath: z
+      .strictObject({
+        interfaces: z.array(
+          nonEmpty.refine((v) => parseXdpInterface(v) !== null, {
+            error: (iss) => `expected ${XDP_INTERFACE_HINT}, got ${JSON.stringify(iss.input)}`,
+          }),
+        ),
+        mode: z.enum(["native", "generic", "off"]),
+      })
+      .superRefine((fp, ctx) => {
+        if (fp.mode !== "off" && fp.interfaces.length === 0) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["interfaces"],
+            message: `expected at least one interface when mode is "${fp.mode}"`,
+          });
+        }
+      }),
+    // Optional: only nodes that announce the anycast prefixes themselves (src/bgp/config.ts).
+    bgp: bgpConfigSchema.optional(),
+    // Health agent tuning (src/health/config.ts): rise/fall, intervals, hold-down, drain.
+    health: healthConfigSchema.prefault({}),
+    // TSIG keys by name, referenced by zones[].provide (transfer ACLs, NOTIFY).
+    tsigKeys: tsigKeysSchema,
+  })
+  .superRefine((config, ctx) => checkTsigKeyReferences(config, ctx));
 
 export type EdgensConfig = z.output<typeof configSchema>;

@@ -7,7 +7,12 @@ import { readFile } from "node:fs/promises";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function spawnInNetns(netns: string, argv: string[], logFile: string, env?: NodeJS.ProcessEnv): number {
+export function spawnInNetns(
+  netns: string,
+  argv: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+): number {
   const fd = openSync(logFile, "a");
   try {
     const child = spawn("ip", ["netns", "exec", netns, ...argv], {
@@ -100,7 +105,9 @@ export async function waitForLog(
       throw new Error(`${opts.what} exited during start; log ${file}:\n${content.slice(-2000)}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${opts.what}: no '${text}' in ${file} after ${opts.timeoutMs} ms:\n${content.slice(-2000)}`);
+      throw new Error(
+        `${opts.what}: no '${text}' in ${file} after ${opts.timeoutMs} ms:\n${content.slice(-2000)}`,
+      );
     }
     await sleep(100);
   }

@@ -69,7 +69,15 @@ function outcome(bytes: Buffer, o: QueryOptions, sentAt: number): QueryOutcome {
   try {
     p = dnsPacket.decode(bytes);
   } catch (e) {
-    return { status: "error", sentAt, rttMs, rcode: null, nsid: null, answers: [], detail: (e as Error).message };
+    return {
+      status: "error",
+      sentAt,
+      rttMs,
+      rcode: null,
+      nsid: null,
+      answers: [],
+      detail: (e as Error).message,
+    };
   }
   const opt = (p.additionals ?? []).find((a) => a.type === "OPT") as
     | { options?: { code: number; data?: Buffer }[] }
@@ -124,7 +132,10 @@ export interface ProbeRecord extends QueryOutcome {
  * Sends a query every `intervalMs` for `maxMs` (or until stopped), calling `emit` with each outcome in the order
  * they resolve. Resolves once every query has been answered or timed out.
  */
-export function runProbe(o: ProbeOptions, emit: (r: ProbeRecord) => void): { done: Promise<void>; stop(): void } {
+export function runProbe(
+  o: ProbeOptions,
+  emit: (r: ProbeRecord) => void,
+): { done: Promise<void>; stop(): void } {
   const sock = udpSocket(o.server);
   const pending = new Map<number, { seq: number; sentAt: number; timer: NodeJS.Timeout }>();
   let seq = 0;

@@ -24,7 +24,8 @@ export function renderFrrConfig(
   const nets4: string[] = [];
   const nets6: string[] = [];
   for (const l of plan.links) {
-    const [self, peer] = l.a.host === router.id ? [l.a, l.b] : l.b.host === router.id ? [l.b, l.a] : [null, null];
+    const [self, peer] =
+      l.a.host === router.id ? [l.a, l.b] : l.b.host === router.id ? [l.b, l.a] : [null, null];
     if (!self || !peer) continue;
     nets4.push(`10.200.${l.index}.0/24`);
     nets6.push(`fd00:ed6e:0:${l.index}::/64`);

@@ -11,8 +11,8 @@ import { renameSync, statSync, writeFileSync } from "node:fs";
 import { writeAdminState } from "../health/admin-state.js";
 import { alive, childPids, cmdline, inNetns, signal, waitForLog } from "./daemon.js";
 import { wallNow } from "./dns-probe.js";
-import { type FailoverSummary, contiguous, stableTail, summarize } from "./failover.js";
-import { type FailMode, labHosts, type LabState, LabStateError, writeLabState } from "./lab-state.js";
+import { contiguous, type FailoverSummary, stableTail, summarize } from "./failover.js";
+import { type FailMode, type LabState, LabStateError, labHosts, writeLabState } from "./lab-state.js";
 import { startExabgp, startServe } from "./lab-up.js";
 import { CHECK_ANSWER, CHECK_NAME, nodePaths, zoneText } from "./node-files.js";
 import { queryInNetns, startProbe } from "./ns-helper.js";
@@ -109,7 +109,11 @@ async function applyFailure(s: LabState, nodeId: string, mode: FailMode): Promis
       return `SIGKILL ExaBGP (pid ${pid})`;
     }
     case "drain":
-      await writeAdminState(p.adminState, { state: "drained", since: new Date().toISOString(), reason: "lab fail" });
+      await writeAdminState(p.adminState, {
+        state: "drained",
+        since: new Date().toISOString(),
+        reason: "lab fail",
+      });
       return `admin state drained (${p.adminState})`;
   }
 }
@@ -129,7 +133,11 @@ async function applyRestore(s: LabState, nodeId: string): Promise<string> {
     done.push(`zone rewritten right + SIGHUP (serial ${rec.serial})`);
   }
   if (rec.failure === "drain") {
-    await writeAdminState(p.adminState, { state: "active", since: new Date().toISOString(), reason: "lab restore" });
+    await writeAdminState(p.adminState, {
+      state: "active",
+      since: new Date().toISOString(),
+      reason: "lab restore",
+    });
     done.push("admin state active");
   }
   if (serve === null) {
@@ -137,7 +145,12 @@ async function applyRestore(s: LabState, nodeId: string): Promise<string> {
     if (rec.failure === "wrong-answers") writeFileSync(p.zone, zoneText(nodeId, false, ++rec.serial));
     const from = statSync(p.serveLog).size;
     const pid = startServe(s, nodeId);
-    await waitForLog(p.serveLog, "edgens ready:", { from, timeoutMs: 30_000, pid, what: `edgens serve ${nodeId}` });
+    await waitForLog(p.serveLog, "edgens ready:", {
+      from,
+      timeoutMs: 30_000,
+      pid,
+      what: `edgens serve ${nodeId}`,
+    });
     done.push(`started edgens serve (pid ${pid})`);
   }
   if (ownPid(s, nodeId, rec.exabgp) === null) {
@@ -153,10 +166,11 @@ async function pickClient(s: LabState, nodeId: string, answeredOnly: boolean): P
   const { netns } = labHosts(s);
   const answered = await Promise.all(
     s.topology.clients.map(async (c) => {
-      const r = await queryInNetns(s, netns(c.name), { server: ANYCAST_V4, name: CHECK_NAME, timeoutMs: 500 }).catch(
-        () => null,
-      );
-      return r?.nsid === nodeId ? c.name : null;
+      const r = await queryInNetns(s, netns(c.name), [ANYCAST_V4], {
+        name: CHECK_NAME,
+        timeoutMs: 500,
+      }).catch(() => null);
+      return r?.[0]?.nsid === nodeId ? c.name : null;
     }),
   );
   const hit = answered.find((c) => c !== null);
@@ -179,8 +193,7 @@ async function probeAround(
   expectMove: boolean,
 ): Promise<{ action: string; summary: FailoverSummary; settled: boolean }> {
   const { netns } = labHosts(s);
-  const probe = startProbe(s, netns(client), {
-    server: ANYCAST_V4,
+  const probe = startProbe(s, netns(client), ANYCAST_V4, {
     name: CHECK_NAME,
     expect: CHECK_ANSWER,
     intervalMs: ps.intervalMs,
@@ -227,7 +240,8 @@ export async function labFail(
   ps: ProbeSettings = DEFAULT_PROBE,
 ): Promise<FailReport> {
   const rec = nodeRecord(s, nodeId);
-  if (rec.failure !== null) throw new LabStateError(`${nodeId} is already failed (${rec.failure}): restore it first`);
+  if (rec.failure !== null)
+    throw new LabStateError(`${nodeId} is already failed (${rec.failure}): restore it first`);
   const client = await pickClient(s, nodeId, true);
   const record = (action: string) => {
     rec.failure = mode;
@@ -251,7 +265,11 @@ export async function labFail(
   return { node: nodeId, client, ...r };
 }
 
-export async function labRestore(s: LabState, nodeId: string, ps: ProbeSettings = DEFAULT_PROBE): Promise<FailReport> {
+export async function labRestore(
+  s: LabState,
+  nodeId: string,
+  ps: ProbeSettings = DEFAULT_PROBE,
+): Promise<FailReport> {
   nodeRecord(s, nodeId);
   const site = nodeId.split("/")[0]!;
   const client = await pickClient(s, nodeId, false);
@@ -260,7 +278,8 @@ export async function labRestore(s: LabState, nodeId: string, ps: ProbeSettings 
     writeLabState(s);
     return action;
   };
-  if (client === null) return { node: nodeId, action: await restore(), client: null, summary: null, settled: false };
+  if (client === null)
+    return { node: nodeId, action: await restore(), client: null, summary: null, settled: false };
   const r = await probeAround(
     s,
     client,
@@ -273,7 +292,11 @@ export async function labRestore(s: LabState, nodeId: string, ps: ProbeSettings 
   return { node: nodeId, client, ...r };
 }
 
-export function formatReport(kind: "fail" | "restore", r: FailReport, ps: ProbeSettings = DEFAULT_PROBE): string {
+export function formatReport(
+  kind: "fail" | "restore",
+  r: FailReport,
+  ps: ProbeSettings = DEFAULT_PROBE,
+): string {
   const lines = [`${kind} ${r.node}: ${r.action}`];
   if (!r.client || !r.summary) {
     lines.push("  no client is answered by this node: nothing probed");
@@ -283,7 +306,9 @@ export function formatReport(kind: "fail" | "restore", r: FailReport, ps: ProbeS
   lines.push(
     `  probe from ${r.client}: 1 query / ${ps.intervalMs} ms, ${m.total} sent (${m.afterEvent} after the event)`,
     `  before: ${m.before ?? "?"}   after: ${m.after ?? "?"}   ${
-      m.settledMs !== null ? `settled ${m.settledMs.toFixed(0)} ms after the event` : `NOT settled within ${ps.maxMs} ms`
+      m.settledMs !== null
+        ? `settled ${m.settledMs.toFixed(0)} ms after the event`
+        : `NOT settled within ${ps.maxMs} ms`
     }`,
     `  lost ${m.lost}, wrong ${m.wrong}, answered by others meanwhile ${m.otherAnswers}`,
   );

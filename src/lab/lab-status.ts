@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive, childPids, cmdline } from "./daemon.js";
 import type { QueryOutcome } from "./dns-probe.js";
-import { labHosts, type LabState } from "./lab-state.js";
+import { type LabState, labHosts } from "./lab-state.js";
 import { vtyshJson } from "./lab-up.js";
 import { AGENT_METRICS, CHECK_ANSWER, CHECK_NAME } from "./node-files.js";
 import { httpInNetns, queryInNetns } from "./ns-helper.js";
@@ -34,7 +34,13 @@ export interface RouteStatus {
   router: string;
   prefix: string;
   paths: number;
-  best: { aspath: string; nexthop: string; communities: string; localpref: number | null; multipath: number } | null;
+  best: {
+    aspath: string;
+    nexthop: string;
+    communities: string;
+    localpref: number | null;
+    multipath: number;
+  } | null;
 }
 
 export interface NodeStatus {
@@ -111,25 +117,29 @@ export async function labStatus(s: LabState): Promise<LabStatus> {
   const clients = await Promise.all(
     s.topology.clients.map(async (c): Promise<ClientStatus> => {
       const exp = expectedSite(s.topology, c.name, down);
-      const answers = await Promise.all(
-        [ANYCAST_V4, ANYCAST_V6].map(async (server) => {
-          const r: QueryOutcome = await queryInNetns(s, netns(c.name), {
-            server,
-            name: CHECK_NAME,
-            expect: CHECK_ANSWER,
-            timeoutMs: 500,
-          }).catch((e: Error) => ({
-            status: "error",
-            sentAt: 0,
-            rttMs: null,
-            rcode: null,
-            nsid: null,
-            answers: [],
-            detail: e.message,
-          }));
-          return { server, status: r.status, nsid: r.nsid, rttMs: r.rttMs, answers: r.answers };
-        }),
+      const servers = [ANYCAST_V4, ANYCAST_V6];
+      const rs = await queryInNetns(s, netns(c.name), servers, {
+        name: CHECK_NAME,
+        expect: CHECK_ANSWER,
+        timeoutMs: 500,
+      }).catch((e: Error): QueryOutcome[] =>
+        servers.map(() => ({
+          status: "error",
+          sentAt: 0,
+          rttMs: null,
+          rcode: null,
+          nsid: null,
+          answers: [],
+          detail: e.message,
+        })),
       );
+      const answers = rs.map((r, i) => ({
+        server: servers[i]!,
+        status: r.status,
+        nsid: r.nsid,
+        rttMs: r.rttMs,
+        answers: r.answers,
+      }));
       return {
         client: c.name,
         router: c.router,
@@ -191,7 +201,10 @@ export async function labStatus(s: LabState): Promise<LabStatus> {
         const rec = s.nodes[h.id] ?? { serve: null, exabgp: null, failure: null, serial: 0 };
         const { self } = uplink(plan, h.id);
         const peers = summaries.get(h.site!) ?? {};
-        const sessions = [self.ipv4, self.ipv6].map((a) => ({ peer: a, state: peers[a]?.state ?? "unknown" }));
+        const sessions = [self.ipv4, self.ipv6].map((a) => ({
+          peer: a,
+          state: peers[a]?.state ?? "unknown",
+        }));
         const exaAlive = rec.exabgp !== null && alive(rec.exabgp);
         const agentPid = exaAlive
           ? (childPids(rec.exabgp!).find((p) => cmdline(p).includes("health-agent")) ?? null)

@@ -7,23 +7,30 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { renderExabgp } from "../bgp/render.js";
 import { spawnInNetns, waitForLog } from "./daemon.js";
-import { FrrRouter } from "./frr-process.js";
 import { renderFrrConfig } from "./frr-config.js";
+import { FrrRouter } from "./frr-process.js";
 import { labDown } from "./lab-down.js";
 import {
-  labDir,
-  labHosts,
   type LabState,
   LabStateError,
+  labDir,
+  labHosts,
   netnsPrefix,
   validLabName,
   writeLabState,
 } from "./lab-state.js";
 import { createNetns, createVeth, ip, listNetns } from "./netns.js";
-import { agentArgv, nodeBgpConfig, nodePaths, serveArgv, zoneText } from "./node-files.js";
+import {
+  agentArgv,
+  CHECK_ANSWER,
+  CHECK_NAME,
+  nodeBgpConfig,
+  nodePaths,
+  serveArgv,
+  zoneText,
+} from "./node-files.js";
 import { queryInNetns } from "./ns-helper.js";
 import { ANYCAST_PREFIXES, ANYCAST_V4, ANYCAST_V6, expectedSite, type Topology, uplink } from "./topology.js";
-import { CHECK_ANSWER, CHECK_NAME } from "./node-files.js";
 
 export interface UpOptions {
   name: string;
@@ -98,7 +105,10 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
       await FrrRouter.start({
         netns: netns(r),
         dir,
-        config: renderFrrConfig(plan, r, { hostname: `${state.name}-${r.id}`, logFile: join(dir, "frr.log") }),
+        config: renderFrrConfig(plan, r, {
+          hostname: `${state.name}-${r.id}`,
+          logFile: join(dir, "frr.log"),
+        }),
       });
     }),
   );
@@ -114,7 +124,11 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
       const serve = spawnInNetns(netns(n), serveArgv(o.nodeBin, o.cli, n.id, self, p), p.serveLog);
       state.nodes[n.id] = { serve, exabgp: null, failure: null, serial: 1 };
       writeLabState(state);
-      await waitForLog(p.serveLog, "edgens ready:", { timeoutMs: 30_000, pid: serve, what: `edgens serve ${n.id}` });
+      await waitForLog(p.serveLog, "edgens ready:", {
+        timeoutMs: 30_000,
+        pid: serve,
+        what: `edgens serve ${n.id}`,
+      });
     }),
   );
   log(`${nodes.length} edgens servers (${since()})`);
@@ -137,7 +151,11 @@ export function startExabgp(state: LabState, nodeId: string): number {
   const { conf, env } = renderExabgp(cfg);
   writeFileSync(p.exabgpConf, conf);
   writeFileSync(p.exabgpEnv, env);
-  const pid = spawnInNetns(netns(nodeId), ["/usr/sbin/exabgp", "--env", p.exabgpEnv, p.exabgpConf], p.exabgpLog);
+  const pid = spawnInNetns(
+    netns(nodeId),
+    ["/usr/sbin/exabgp", "--env", p.exabgpEnv, p.exabgpConf],
+    p.exabgpLog,
+  );
   state.nodes[nodeId] = { ...state.nodes[nodeId]!, exabgp: pid };
   return pid;
 }
@@ -172,14 +190,17 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
         ["ipv4", ANYCAST_PREFIXES[0]],
         ["ipv6", ANYCAST_PREFIXES[1]],
       ] as const) {
-        const j = await vtyshJson<FrrPrefix>(dir, `show bgp ${afi} unicast ${prefix} json`).catch((): FrrPrefix => ({}));
+        const j = await vtyshJson<FrrPrefix>(dir, `show bgp ${afi} unicast ${prefix} json`).catch(
+          (): FrrPrefix => ({}),
+        );
         if (!(j.paths ?? []).some((p) => p.bestpath?.overall)) missing.push(`${routers[i]!.id} ${prefix}`);
       }
     }
     if (missing.length === 0) break;
     await sleep(500);
   }
-  if (missing.length > 0) throw new LabStateError(`no anycast route after ${timeoutMs} ms at: ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw new LabStateError(`no anycast route after ${timeoutMs} ms at: ${missing.join(", ")}`);
 
   let wrong: string[] = [];
   while (Date.now() < deadline) {
@@ -187,10 +208,16 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
     await Promise.all(
       state.topology.clients.map(async (c) => {
         const want = expectedSite(state.topology, c.name).site;
-        for (const server of [ANYCAST_V4, ANYCAST_V6]) {
-          const r = await queryInNetns(state, netns(c.name), { server, name: CHECK_NAME, expect: CHECK_ANSWER });
+        const rs = await queryInNetns(state, netns(c.name), [ANYCAST_V4, ANYCAST_V6], {
+          name: CHECK_NAME,
+          expect: CHECK_ANSWER,
+          timeoutMs: 500,
+        });
+        for (const [i, r] of rs.entries()) {
           if (r.status !== "ok" || (want !== null && !r.nsid?.startsWith(`${want}/`)))
-            wrong.push(`${c.name}→${server}: ${r.status} from ${r.nsid ?? "nobody"}, want ${want}`);
+            wrong.push(
+              `${c.name}→${i === 0 ? ANYCAST_V4 : ANYCAST_V6}: ${r.status} from ${r.nsid ?? "nobody"}, want ${want}`,
+            );
         }
       }),
     );
@@ -202,15 +229,20 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
 
 export function vtyshJson<T>(dir: string, command: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile("vtysh", ["--vty_socket", dir, "-c", command], { timeout: 10_000, maxBuffer: 16 << 20 }, (e, out) => {
-      if (e) reject(e);
-      else {
-        try {
-          resolve(JSON.parse(out) as T);
-        } catch (err) {
-          reject(err);
+    execFile(
+      "vtysh",
+      ["--vty_socket", dir, "-c", command],
+      { timeout: 10_000, maxBuffer: 16 << 20 },
+      (e, out) => {
+        if (e) reject(e);
+        else {
+          try {
+            resolve(JSON.parse(out) as T);
+          } catch (err) {
+            reject(err);
+          }
         }
-      }
-    });
+      },
+    );
   });
 }

@@ -47,7 +47,20 @@ export interface VethEnd {
 
 /** A veth pair between two namespaces with a /24 and a /64 (the lab's plan), both ends up. */
 export async function createVeth(a: VethEnd, b: VethEnd): Promise<void> {
-  await ip("link", "add", a.ifname, "netns", a.netns, "type", "veth", "peer", "name", b.ifname, "netns", b.netns);
+  await ip(
+    "link",
+    "add",
+    a.ifname,
+    "netns",
+    a.netns,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    b.ifname,
+    "netns",
+    b.netns,
+  );
   for (const end of [a, b]) {
     await ip("-n", end.netns, "addr", "add", `${end.ipv4}/24`, "dev", end.ifname);
     await ip("-n", end.netns, "addr", "add", `${end.ipv6}/64`, "dev", end.ifname, "nodad");

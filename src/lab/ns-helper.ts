@@ -1,7 +1,8 @@
 // Work that must happen inside a lab namespace (DNS queries from a client, HTTP to a node's loopback) runs as
-// a short-lived `edgens lab _query|_probe|_http` process started with `ip netns exec`: Node cannot enter a
-// namespace itself. These are the parent-side wrappers.
+// a short-lived `node ns-helper-main.js …` started with `ip netns exec`: Node cannot enter a namespace itself.
+// These are the parent-side wrappers. The helper sits next to the CLI: dist/cli/main.js → dist/lab/.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import type { ProbeRecord, QueryOutcome } from "./dns-probe.js";
@@ -9,17 +10,22 @@ import type { LabState } from "./lab-state.js";
 
 const run = promisify(execFile);
 
-function argv(s: Pick<LabState, "nodeBin" | "cli">, netns: string, args: string[]): string[] {
-  return ["netns", "exec", netns, s.nodeBin, s.cli, "lab", ...args];
+type Bins = Pick<LabState, "nodeBin" | "cli">;
+
+export function helperPath(s: Bins): string {
+  return join(dirname(s.cli), "..", "lab", "ns-helper-main.js");
 }
 
-export async function helperJson<T>(s: Pick<LabState, "nodeBin" | "cli">, netns: string, args: string[]): Promise<T> {
-  const { stdout } = await run("ip", argv(s, netns, args), { timeout: 15_000, maxBuffer: 8 << 20 });
+function argv(s: Bins, netns: string, args: string[]): string[] {
+  return ["netns", "exec", netns, s.nodeBin, helperPath(s), ...args];
+}
+
+async function helperJson<T>(s: Bins, netns: string, args: string[]): Promise<T> {
+  const { stdout } = await run("ip", argv(s, netns, args), { timeout: 20_000, maxBuffer: 8 << 20 });
   return JSON.parse(stdout) as T;
 }
 
 export interface QueryArgs {
-  server: string;
   name: string;
   type?: string;
   qclass?: string;
@@ -27,31 +33,37 @@ export interface QueryArgs {
   timeoutMs?: number;
 }
 
-function queryFlags(q: QueryArgs): string[] {
-  const f = ["--server", q.server, "--qname", q.name];
-  if (q.type) f.push("--type", q.type);
-  if (q.qclass) f.push("--class", q.qclass);
-  if (q.expect) f.push("--expect", q.expect);
-  if (q.timeoutMs) f.push("--timeout-ms", String(q.timeoutMs));
-  return f;
+function queryArgs(servers: string[], q: QueryArgs): string[] {
+  return [
+    servers.join(","),
+    q.name,
+    q.type ?? "A",
+    q.qclass ?? "IN",
+    q.expect ?? "-",
+    String(q.timeoutMs ?? 1000),
+  ];
 }
 
-export function queryInNetns(s: Pick<LabState, "nodeBin" | "cli">, netns: string, q: QueryArgs): Promise<QueryOutcome> {
-  return helperJson<QueryOutcome>(s, netns, ["_query", ...queryFlags(q)]);
+/** One query to each server, in parallel, from inside `netns`. */
+export function queryInNetns(
+  s: Bins,
+  netns: string,
+  servers: string[],
+  q: QueryArgs,
+): Promise<QueryOutcome[]> {
+  return helperJson<QueryOutcome[]>(s, netns, ["query", ...queryArgs(servers, q)]);
 }
 
 export function httpInNetns(
-  s: Pick<LabState, "nodeBin" | "cli">,
+  s: Bins,
   netns: string,
   url: string,
 ): Promise<{ status: number; body: string } | { error: string }> {
-  return helperJson(s, netns, ["_http", url]);
+  return helperJson(s, netns, ["http", url]);
 }
 
 export interface ProbeHandle {
   records: Map<number, ProbeRecord>;
-  /** Resolves when the probe process has sent its first answer back (it is running). */
-  started: Promise<void>;
   /** Resolves when the probe process has exited (all queries resolved). */
   exited: Promise<void>;
   /** Called after every record. */
@@ -61,27 +73,23 @@ export interface ProbeHandle {
 }
 
 export function startProbe(
-  s: Pick<LabState, "nodeBin" | "cli">,
+  s: Bins,
   netns: string,
+  server: string,
   q: QueryArgs & { intervalMs: number; maxMs: number },
 ): ProbeHandle {
   const child = spawn(
     "ip",
-    argv(s, netns, ["_probe", ...queryFlags(q), "--interval-ms", String(q.intervalMs), "--max-ms", String(q.maxMs)]),
+    argv(s, netns, ["probe", ...queryArgs([server], q), String(q.intervalMs), String(q.maxMs)]),
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const records = new Map<number, ProbeRecord>();
   const listeners: (() => void)[] = [];
-  let markStarted: () => void = () => {};
-  const started = new Promise<void>((r) => {
-    markStarted = r;
-  });
   const rl = createInterface({ input: child.stdout! });
   rl.on("line", (line) => {
     try {
       const r = JSON.parse(line) as ProbeRecord;
       records.set(r.seq, r);
-      markStarted();
       for (const l of listeners) l();
     } catch {
       // not a record
@@ -90,7 +98,6 @@ export function startProbe(
   const exited = new Promise<void>((r) => child.on("exit", () => r()));
   return {
     records,
-    started,
     exited,
     onRecord: (cb) => listeners.push(cb),
     // `ip netns exec` execs node, so this signals the probe itself; it stops sending and drains what is pending.

@@ -30,7 +30,10 @@ export const topologySchema = z
       .min(1)
       .max(16),
     /** `router` is a site or core name. */
-    clients: z.array(z.strictObject({ name: shortName, router: shortName })).min(1).max(32),
+    clients: z
+      .array(z.strictObject({ name: shortName, router: shortName }))
+      .min(1)
+      .max(32),
   })
   .superRefine((t, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
@@ -144,7 +147,7 @@ export function nodeId(site: string, n: number): string {
 
 export function addressPlan(t: Topology): AddressPlan {
   const hosts: LabHost[] = [];
-  t.cores.forEach((c, i) =>
+  t.cores.forEach((c, i) => {
     hosts.push({
       role: "core",
       id: c,
@@ -152,9 +155,9 @@ export function addressPlan(t: Topology): AddressPlan {
       site: null,
       as: 65001 + i,
       routerId: `10.200.254.${i + 1}`,
-    }),
-  );
-  t.sites.forEach((s, i) =>
+    });
+  });
+  t.sites.forEach((s, i) => {
     hosts.push({
       role: "site",
       id: s.name,
@@ -162,11 +165,18 @@ export function addressPlan(t: Topology): AddressPlan {
       site: s.name,
       as: 65101 + i,
       routerId: `10.200.253.${i + 1}`,
-    }),
-  );
+    });
+  });
   for (const s of t.sites) {
     for (let n = 1; n <= s.nodes; n++) {
-      hosts.push({ role: "node", id: nodeId(s.name, n), key: `${s.name}n${n}`, site: s.name, as: null, routerId: null });
+      hosts.push({
+        role: "node",
+        id: nodeId(s.name, n),
+        key: `${s.name}n${n}`,
+        site: s.name,
+        as: null,
+        routerId: null,
+      });
     }
   }
   for (const c of t.clients) {

@@ -108,6 +108,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private readonly allowed: Set<string>;
 
   private held: HeldZone | null = null;
+  private heldTimers: SoaTimers | null = null;
   /** The last valid data, as emitted (or, when loaded expired, as it would have been). */
   private current: ZoneUpdate | null = null;
   private state: SecondaryState = "loading";
@@ -209,9 +210,15 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     };
   }
 
+  private hold(serial: number, records: ResourceRecord[]): void {
+    this.held = { serial, records };
+    const soa = records.find((r) => r.type === RRType.SOA)!;
+    this.heldTimers = clampTimers(soaTimers(soa.rdata), this.clamps);
+  }
+
+  /** The clamped timers of the SOA we hold. */
   private timers(): SoaTimers | null {
-    const soa = this.held?.records.find((r) => r.type === RRType.SOA);
-    return soa ? clampTimers(soaTimers(soa.rdata), this.clamps) : null;
+    return this.heldTimers;
   }
 
   private expiresAt(): number | null {
@@ -230,7 +237,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       );
       return;
     }
-    this.held = { serial, records: update.records };
+    this.hold(serial, update.records);
     this.current = update;
     this.lastSuccess = lastSuccess;
     this.metrics?.lastRefresh.labels(this.zone).set(lastSuccess / 1000);
@@ -351,7 +358,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
     if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
     const update = this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
-    this.held = { serial: r.serial, records: update.records };
+    this.hold(r.serial, update.records);
     this.current = update;
     this.log?.info(
       { serial: r.serial, kind: r.kind, records: update.records.length, ms: Math.round(seconds * 1000) },

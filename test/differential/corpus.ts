@@ -78,6 +78,11 @@ export const CORPUS: Case[] = [
   c("dname-xzone", "www.legacy.example.test. A", "DNAME into another served zone"),
   c("dname-nx-target", "nope.redir.example.test. A", "DNAME to a non-existent target"),
   c("dname-owner", "redir.example.test. DNAME", "the DNAME owner itself"),
+  c(
+    "dname-qtype-cname",
+    "nope.redir.example.test. CNAME",
+    "QTYPE=CNAME: the synthesized CNAME is the answer",
+  ),
   c("dname-case", "wWw.ReDiR.example.test. A", "mixed-case qname through a DNAME (synthesized CNAME owner)"),
   c("dname-owner-a", "redir.example.test. A", "DNAME does not apply to its owner: NODATA"),
   // Wildcards (RFC 4592)

@@ -95,6 +95,7 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
     const bgpPort = 20_000 + Math.floor(Math.random() * 40_000);
     frr = startFrrPeer(bgpPort);
     const adminState = join(dir, `admin-state-${attempt}.json`);
+    const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
     exa = startExabgp(bgpPort, [
       process.execPath,
       built.agentMain,
@@ -117,6 +118,8 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
       "64512",
       "--drain-prepend",
       "2",
+      "--metrics",
+      `127.0.0.1:${metricsPort}`,
     ]);
     const present = (p: ReturnType<FrrPeer["path"]>) => p !== null;
     const absent = (p: ReturnType<FrrPeer["path"]>) => p === null;
@@ -124,6 +127,11 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
     await until(present, 30_000, "first announcement");
     expect(lastPath).toMatchObject({ nexthop: NEXT_HOP, aspath: "64512", communities: "" });
     await sleep(500);
+    // ExaBGP's real acks and JSON neighbor events reached the agent.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/edgens_health_api_acks_total\{result="done"\} [1-9]/);
+    expect(metrics).toContain('edgens_health_bgp_session_up{neighbor="127.0.0.2"} 1');
+    expect(metrics).toContain('edgens_health_announced_prefixes{family="ipv4"} 1');
 
     // Crash.
     let t0 = performance.now();

@@ -124,6 +124,9 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     });
     expect(copy.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(ids(copy.records)).toEqual(fileIds("sec.test.zone"));
+    await until("state saved", () => a.zone.status().lastSuccess !== null);
+    await new Promise((r) => setTimeout(r, 100));
+    cpSync(join(tmp, "a"), join(tmp, "a-v1"), { recursive: true });
   });
 
   it("Knot: zone-reload → Knot's signed NOTIFY → IXFR applied (latency printed)", async () => {
@@ -154,6 +157,17 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     expect(knot.log()).not.toMatch(/notify, outgoing.*failed/);
     const text = await registry.metrics();
     expect(text).toMatch(/edgens_zone_transfer_seconds_count\{zone="sec.test.",kind="ixfr"\} 1/);
+  });
+
+  it("a restart from an older persisted copy serves it at once, then catches up by IXFR", async () => {
+    const r = newZone("a-v1");
+    await r.zone.start();
+    expect(r.updates.map((u) => [u.source, u.serial])).toEqual([["disk", V1]]);
+    await until("IXFR", () => r.updates.length === 2);
+    expect(r.updates[1]!.source).toBe("ixfr");
+    expect(r.updates[1]!.serial).toBe(V2);
+    expect(ids(r.updates[1]!.records)).toEqual(fileIds("sec.test.v2.zone"));
+    await r.zone.stop();
   });
 
   it("NOTIFY from a disallowed source, or unsigned from the primary, is REFUSED and starts no check", async () => {
