@@ -140,6 +140,18 @@ const envSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * BFD between the site routers and an FRR `bfdd` on this host (`edgens bgp render` writes bfdd.conf). ExaBGP
+ * has no BFD: without it a hung host is noticed only by the hold timer. 100 ms × 3 detects in ~0.3–0.45 s.
+ */
+const bfdSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Desired transmit and required receive interval (ms); the session runs at the slower side's value. */
+  intervalMs: z.number().int().min(10).max(60_000).default(100),
+  /** Missed packets before the session is declared down. */
+  multiplier: z.number().int().min(2).max(255).default(3),
+});
+
 export const bgpConfigSchema = z
   .strictObject({
     localAs: asn,
@@ -160,6 +172,7 @@ export const bgpConfigSchema = z
     drainCommunity: standardCommunity.default(GRACEFUL_SHUTDOWN_COMMUNITY),
     api: apiSchema.prefault({}),
     env: envSchema.prefault({}),
+    bfd: bfdSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

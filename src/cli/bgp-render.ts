@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Document, LineCounter, parseDocument } from "yaml";
 import { BgpConfigError, parseBgpConfig } from "../bgp/config.js";
+import { renderBfdd } from "../bgp/bfd.js";
 import { renderExabgp } from "../bgp/render.js";
 import { checkExabgpConfig } from "../lab/exabgp-process.js";
 
@@ -20,13 +21,14 @@ export interface Writer {
   write(chunk: string): unknown;
 }
 
-const USAGE = `usage: edgens bgp render --config FILE [--site FILE] [--out DIR] [--only conf|env] [--check]
+const USAGE = `usage: edgens bgp render --config FILE [--site FILE] [--out DIR] [--only conf|env|bfdd] [--check]
 
 Renders ExaBGP's exabgp.conf and exabgp.env from the bgp: section of the edgens config.
   --config FILE   node config (YAML)
   --site FILE     per-site overlay, merged over --config
-  --out DIR       write DIR/exabgp.conf and DIR/exabgp.env (default: print to stdout)
-  --only WHICH    print or write only conf or env
+  --out DIR       write DIR/exabgp.conf and DIR/exabgp.env, and DIR/bfdd.conf (FRR bfdd) when bgp.bfd is
+                  enabled (default: print to stdout)
+  --only WHICH    print or write only conf, env or bfdd
   --check         also run \`exabgp --test\` on the result (needs ExaBGP installed)
 `;
 
@@ -114,13 +116,13 @@ export async function runBgpRender(args: string[], out: Writer, err: Writer): Pr
     out.write(USAGE);
     return 0;
   }
-  if (!opts.config || (opts.only !== undefined && opts.only !== "conf" && opts.only !== "env")) {
+  if (!opts.config || (opts.only !== undefined && !["conf", "env", "bfdd"].includes(opts.only))) {
     err.write(USAGE);
     return 2;
   }
 
   const files: Loaded[] = [];
-  let rendered: { conf: string; env: string };
+  let rendered: { conf: string; env: string; bfdd?: string };
   try {
     files.push(await loadYaml(opts.config));
     if (opts.site) files.push(await loadYaml(opts.site));
@@ -129,6 +131,8 @@ export async function runBgpRender(args: string[], out: Writer, err: Writer): Pr
       throw new LoadError(`${files.map((f) => f.path).join(" + ")}: no bgp: section`);
     const cfg = parseBgpConfig(merged.bgp);
     rendered = renderExabgp(cfg);
+    if (cfg.bfd.enabled) rendered.bfdd = renderBfdd(cfg);
+    else if (opts.only === "bfdd") throw new LoadError("bgp.bfd.enabled is not true: there is no bfdd config");
   } catch (e) {
     if (e instanceof BgpConfigError) {
       for (const i of e.issues) err.write(`${locate(i.path.split("."), files)}: ${i.path}: ${i.message}\n`);
@@ -140,15 +144,18 @@ export async function runBgpRender(args: string[], out: Writer, err: Writer): Pr
     return 1;
   }
 
-  const wanted = (["conf", "env"] as const).filter((w) => opts.only === undefined || opts.only === w);
+  const wanted = (["conf", "env", "bfdd"] as const).filter(
+    (w) => (opts.only === undefined || opts.only === w) && rendered[w] !== undefined,
+  );
+  const fileName = (w: (typeof wanted)[number]) => (w === "bfdd" ? "bfdd.conf" : `exabgp.${w}`);
   if (opts.out) {
     try {
       await mkdir(opts.out, { recursive: true });
       for (const w of wanted) {
-        const file = join(opts.out, `exabgp.${w}`);
+        const file = join(opts.out, fileName(w));
         // The conf may hold TCP-MD5 passwords: never world-readable, not even while being written.
         const mode = w === "conf" ? 0o640 : 0o644;
-        await writeFile(file, rendered[w], { mode });
+        await writeFile(file, rendered[w] ?? "", { mode });
         await chmod(file, mode); // `mode` above applies only when the file is created
         out.write(`wrote ${file}\n`);
       }
@@ -160,8 +167,8 @@ export async function runBgpRender(args: string[], out: Writer, err: Writer): Pr
     }
   } else {
     for (const w of wanted) {
-      if (wanted.length > 1) out.write(`# ==> exabgp.${w} <==\n`);
-      out.write(rendered[w]);
+      if (wanted.length > 1) out.write(`# ==> ${fileName(w)} <==\n`);
+      out.write(rendered[w] ?? "");
     }
   }
   if (opts.check) {

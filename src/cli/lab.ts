@@ -15,7 +15,7 @@ export const LAB_USAGE = `usage: edgens lab <command> [options]   (root; FRR, Ex
                          build the lab: core routers, site routers, nodes (edgens serve + ExaBGP + health
                          agent), clients; returns when every client is answered by its nearest site
   status [--json]        who answers each client, every router's anycast route, every node's state
-  fail SITE/NODE --mode kill|hang|wrong-answers|agent-kill|exabgp-kill|drain
+  fail SITE/NODE --mode kill|hang|wrong-answers|agent-kill|exabgp-kill|drain|freeze
                          break a node while a client it serves sends a query every 10 ms; print the failover
   restore SITE/NODE      undo the failure (restart what is dead); print the time until traffic is back
   query CLIENT [NAME [TYPE]]

@@ -8,6 +8,7 @@ import { runLab } from "./lab.js";
 import { runReload } from "./reload.js";
 import { runServe } from "./serve.js";
 import { runStats } from "./stats.js";
+import { runStatus } from "./status.js";
 import { type Io, misuse, USAGE } from "./usage.js";
 import { runZoneCheck } from "./zone-check.js";
 
@@ -40,6 +41,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | null> {
       return runDrain(argv.slice(1), io.out, io.err, cmd === "drain");
     case "stats":
       return runStats(argv.slice(1), io);
+    case "status":
+      return runStatus(argv.slice(1), io.out, io.err);
     case "health-agent":
       return runHealthAgent(argv.slice(1), io.out, io.err);
     case "lab":

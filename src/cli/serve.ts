@@ -28,9 +28,9 @@ export async function runServe(args: string[], io: Io): Promise<number | null> {
     io.err.write(`edgens: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
     return 1;
   }
-  if (config.zones.length === 0 && !config.zonesDir && !config.example) {
+  if (config.zones.length === 0 && !config.zonesDir && !config.example && config.catalogs.length === 0) {
     io.err.write(
-      "edgens: no zones to serve: give --zone FILE, --zones-dir DIR, --example or a config file\n",
+      "edgens: no zones to serve: give --zone FILE, --zones-dir DIR, --secondary, --catalog, --example or a config file\n",
     );
     return 1;
   }

@@ -13,6 +13,9 @@ commands:
   health-agent [options]          the health agent ExaBGP runs (checks → announce/withdraw)
   stats [--json] [--metrics URL]  a running node's query counters by path (socket, xdp) and the fast path's
                                   counters, from its /metrics (default http://127.0.0.1:9153/metrics)
+  status [--json] [--config FILE] [--metrics URL] [--agent-metrics URL] [--admin-state FILE]
+                                  the node at a glance: server readiness and zone serials, health agent
+                                  state per prefix, BGP sessions, drain state (docs/failover.md)
   lab up|status|fail|restore|query|down
                                   multi-site anycast lab in network namespaces (root; docs/LAB.md)
   version                         print the version

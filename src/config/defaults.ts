@@ -14,7 +14,11 @@ export function defaultConfig() {
     },
     // Unprivileged loopback by default: binding :53 on public addresses is an explicit decision.
     listen: ["127.0.0.1:5353"],
-    zones: [] as { origin?: string | null; file: string }[],
+    zones: [] as { origin?: string | null; file?: string }[],
+    // RFC 9432 catalog zones consumed (members served as secondary zones); none by default.
+    catalogs: [] as unknown[],
+    // Persisted copies of transferred zones; flag-only runs (--secondary/--catalog) use ./edgens-state.
+    stateDir: "/var/lib/edgens",
     zonesDir: null as string | null,
     // Serve the embedded example zone (example.edgens.test.).
     example: false,

@@ -1,5 +1,6 @@
 // `edgens serve` flags → a config overlay (the top layer: flags override the files).
 import { parseArgs } from "node:util";
+import { secondaryFlags } from "./secondary-flags.js";
 import { ConfigError } from "./errors.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
 import type { Plain } from "./merge.js";
@@ -25,6 +26,11 @@ export const SERVE_OPTIONS = {
   "log-level": { type: "string" },
   example: { type: "boolean" },
   xdp: { type: "string", multiple: true },
+  secondary: { type: "string", multiple: true },
+  catalog: { type: "string", multiple: true },
+  tsig: { type: "string", multiple: true },
+  "allow-notify": { type: "string", multiple: true },
+  "state-dir": { type: "string" },
 } as const;
 
 /** Parse serve flags. Throws ConfigError (one line per bad flag); unknown flags throw from parseArgs. */
@@ -82,6 +88,7 @@ export function parseServeFlags(argv: string[]): ServeFlags {
     // The flag turns the fast path on: native with a generic fallback unless IFACE:generic/:native says otherwise.
     overlay.fastpath = { interfaces: values.xdp, mode: "native" };
   }
+  secondaryFlags(values, overlay, problems);
   if (Object.keys(node).length > 0) overlay.node = node;
   if (problems.length > 0) throw new ConfigError(problems);
   return { configFile: values.config, siteFile: values.site, overlay };

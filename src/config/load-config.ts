@@ -51,6 +51,7 @@ function resolvePaths(data: Plain, baseDir: string): void {
   const abs = (v: unknown) => (typeof v === "string" && v.length > 0 ? resolve(baseDir, v) : v);
   if ("zonesDir" in data) data.zonesDir = abs(data.zonesDir);
   if ("pidFile" in data) data.pidFile = abs(data.pidFile);
+  if ("stateDir" in data) data.stateDir = abs(data.stateDir);
   if (Array.isArray(data.zones)) {
     for (const z of data.zones) if (isPlainObject(z) && "file" in z) z.file = abs(z.file);
   }

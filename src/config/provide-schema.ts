@@ -3,6 +3,7 @@
 // `edgens config check` reports a misspelt key name with its path.
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseNameText } from "../wire/name.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
 
 export const TSIG_ALGORITHM_NAMES = [
@@ -41,8 +42,20 @@ const peerAddress = z.string().refine((v) => parseListenAddress(v) !== null, {
   error: (iss) => `expected ${LISTEN_ADDRESS_HINT}, got ${JSON.stringify(iss.input)}`,
 });
 
+const keyName = nonEmpty.refine(
+  (v) => {
+    try {
+      parseNameText(v.endsWith(".") ? v : `${v}.`, null);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (iss) => `expected a TSIG key name (a domain name), got ${JSON.stringify(iss.input)}` },
+);
+
 export const tsigKeysSchema = z.record(
-  nonEmpty,
+  keyName,
   z.strictObject({
     algorithm: z.enum(TSIG_ALGORITHM_NAMES),
     secret: z
@@ -70,7 +83,11 @@ export function checkTsigKeyReferences(config: KeyRefs, ctx: z.RefinementCtx): v
   const known = new Set(Object.keys(config.tsigKeys).map(tsigKeyId));
   const check = (name: string | undefined, path: (string | number)[]) => {
     if (name !== undefined && !known.has(tsigKeyId(name))) {
-      ctx.addIssue({ code: "custom", path, message: `unknown TSIG key ${JSON.stringify(name)} (not in tsigKeys)` });
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `unknown TSIG key ${JSON.stringify(name)} (not in tsigKeys)`,
+      });
     }
   };
   config.zones.forEach((zone, i) => {

@@ -6,6 +6,7 @@ import { healthConfigSchema } from "../health/config.js";
 import { NameError, nameToText, parseNameText } from "../wire/name.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
 import { checkTsigKeyReferences, provideSchema, tsigKeysSchema } from "./provide-schema.js";
+import { catalogSchema, checkSecondaryConfig, secondarySchema } from "./secondary-schema.js";
 import { parseXdpInterface, XDP_INTERFACE_HINT } from "./xdp-interface.js";
 
 const listenAddress = z.string().superRefine((value, ctx) => {
@@ -50,11 +51,18 @@ export const configSchema = z
     zones: z.array(
       z.strictObject({
         origin: originSchema.nullable().optional(),
-        file: nonEmpty,
+        // Required unless the zone is a secondary (checked by checkSecondaryConfig).
+        file: nonEmpty.optional(),
         // Primary role: who may transfer this zone, whom to NOTIFY (src/config/provide-schema.ts).
         provide: provideSchema.optional(),
+        // Secondary role: transferred from hidden primaries (src/config/secondary-schema.ts).
+        secondary: secondarySchema.optional(),
       }),
     ),
+    // RFC 9432 catalog zones: their members are served as secondary zones (src/config/secondary-schema.ts).
+    catalogs: z.array(catalogSchema.extend({ zone: originSchema })),
+    // Where transferred zones persist (secondary zones, catalogs and their members).
+    stateDir: nonEmpty,
     zonesDir: nonEmpty.nullable(),
     example: z.boolean(),
     workers: int(0, 256),
@@ -95,6 +103,9 @@ export const configSchema = z
     // TSIG keys by name, referenced by zones[].provide (transfer ACLs, NOTIFY).
     tsigKeys: tsigKeysSchema,
   })
-  .superRefine((config, ctx) => checkTsigKeyReferences(config, ctx));
+  .superRefine((config, ctx) => {
+    checkTsigKeyReferences(config, ctx);
+    checkSecondaryConfig(config, ctx);
+  });
 
 export type EdgensConfig = z.output<typeof configSchema>;

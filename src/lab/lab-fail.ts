@@ -7,6 +7,8 @@
 //   agent-kill     SIGKILL the health agent (ExaBGP respawns it; traffic should not move)
 //   exabgp-kill    SIGKILL ExaBGP (the BGP sessions drop)    restore: start ExaBGP again
 //   drain          admin-state drained (graceful shutdown)   restore: admin-state active
+//   freeze         SIGSTOP every process of the node (a hung host: only the BGP hold timer notices)
+//                                                            restore: SIGCONT
 import { renameSync, statSync, writeFileSync } from "node:fs";
 import { writeAdminState } from "../health/admin-state.js";
 import { alive, childPids, cmdline, inNetns, signal, waitForLog } from "./daemon.js";
@@ -14,6 +16,7 @@ import { wallNow } from "./dns-probe.js";
 import { contiguous, type FailoverSummary, stableTail, summarize } from "./failover.js";
 import { type FailMode, type LabState, LabStateError, labHosts, writeLabState } from "./lab-state.js";
 import { startExabgp, startServe } from "./lab-up.js";
+import { netnsPids } from "./netns.js";
 import { CHECK_ANSWER, CHECK_NAME, nodePaths, zoneText } from "./node-files.js";
 import { queryInNetns, startProbe } from "./ns-helper.js";
 import { ANYCAST_V4, expectedSite } from "./topology.js";
@@ -115,6 +118,11 @@ async function applyFailure(s: LabState, nodeId: string, mode: FailMode): Promis
         reason: "lab fail",
       });
       return `admin state drained (${p.adminState})`;
+    case "freeze": {
+      const pids = await netnsPids(labHosts(s).netns(nodeId));
+      for (const pid of pids) signal(pid, "SIGSTOP");
+      return `SIGSTOP every process of the node (${pids.length}: serve, ExaBGP, agent)`;
+    }
   }
 }
 
@@ -123,6 +131,11 @@ async function applyRestore(s: LabState, nodeId: string): Promise<string> {
   const rec = nodeRecord(s, nodeId);
   const p = nodePaths(s.dir, nodeId);
   const done: string[] = [];
+  if (rec.failure === "freeze") {
+    const pids = await netnsPids(labHosts(s).netns(nodeId));
+    for (const pid of pids) signal(pid, "SIGCONT");
+    done.push(`SIGCONT ${pids.length} processes`);
+  }
   const serve = ownPid(s, nodeId, rec.serve);
   if (rec.failure === "hang" && serve !== null) {
     signal(serve, "SIGCONT");

@@ -17,7 +17,15 @@ export class LabStateError extends Error {
 export const DEFAULT_STATE_ROOT = "/run/edgens-lab";
 export const NETNS_PREFIX = "edgens-lab-";
 
-export const FAIL_MODES = ["kill", "hang", "wrong-answers", "agent-kill", "exabgp-kill", "drain"] as const;
+export const FAIL_MODES = [
+  "kill",
+  "hang",
+  "wrong-answers",
+  "agent-kill",
+  "exabgp-kill",
+  "drain",
+  "freeze",
+] as const;
 export type FailMode = (typeof FAIL_MODES)[number];
 
 export interface NodeRecord {

@@ -4,9 +4,10 @@
 // not reach back to S (the caller then answers AXFR-style).
 import { compareSerial } from "../transfer/serial.js";
 import { nameKey } from "../wire/name.js";
+import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
-import type { ZoneData } from "../zone/zone.js";
-import { zoneBody, zoneSoa } from "./zone-records.js";
+import type { RRset, ZoneData } from "../zone/zone.js";
+import { zoneSoa } from "./zone-records.js";
 
 export interface Delta {
   fromSerial: number;
@@ -39,26 +40,95 @@ function recordBytes(rr: ResourceRecord): number {
 
 /**
  * The delta from `before` to `after` (the SOA travels in `fromSoa`/`toSoa`). A TTL change shows as a deletion
- * plus an addition, as in BIND's and Knot's journals.
+ * plus an addition, as in BIND's and Knot's journals. Walks both trees RRset by RRset: unchanged RRsets cost a
+ * few Buffer comparisons, so a reload of a large zone with a small change stays cheap.
  */
 export function diffZones(before: ZoneData, after: ZoneData): Delta {
-  const old = new Map<string, ResourceRecord>();
-  for (const rr of zoneBody(before)) old.set(recordKey(rr), rr);
+  const deleted: ResourceRecord[] = [];
   const added: ResourceRecord[] = [];
-  for (const rr of zoneBody(after)) {
-    const k = recordKey(rr);
-    if (!old.delete(k)) added.push(rr);
+  const apexKey = after.originKey;
+  const all = () => true;
+  for (const [key, nb] of after.nodes) {
+    const na = before.nodes.get(key);
+    // The apex SOA is not part of the delta's body: it travels as fromSoa/toSoa.
+    const keep = key === apexKey ? (t: number) => t !== RRType.SOA : all;
+    diffMaps(na?.rrsets, nb.rrsets, deleted, added, keep);
+    diffMaps(na?.sigs, nb.sigs, deleted, added, all);
+  }
+  for (const [key, na] of before.nodes) {
+    if (after.nodes.has(key)) continue;
+    diffMaps(na.rrsets, undefined, deleted, added, all);
+    diffMaps(na.sigs, undefined, deleted, added, all);
+  }
+  const chain = (d: ZoneData) => {
+    const m = new Map<string, { nsec3: RRset; sig: RRset | null }>();
+    for (const e of d.nsec3?.entries ?? []) m.set(nameKey(e.nsec3.owner), e);
+    return m;
+  };
+  const ca = chain(before);
+  const cb = chain(after);
+  for (const [key, eb] of cb) {
+    const ea = ca.get(key);
+    diffRRset(ea?.nsec3, eb.nsec3, deleted, added);
+    diffRRset(ea?.sig ?? undefined, eb.sig ?? undefined, deleted, added);
+  }
+  for (const [key, ea] of ca) {
+    if (cb.has(key)) continue;
+    diffRRset(ea.nsec3, undefined, deleted, added);
+    diffRRset(ea.sig ?? undefined, undefined, deleted, added);
   }
   const fromSoa = zoneSoa(before);
   const toSoa = zoneSoa(after);
-  return {
-    fromSerial: soaSerialOf(fromSoa),
-    toSerial: soaSerialOf(toSoa),
-    fromSoa,
-    toSoa,
-    deleted: [...old.values()],
-    added,
-  };
+  return { fromSerial: soaSerialOf(fromSoa), toSerial: soaSerialOf(toSoa), fromSoa, toSoa, deleted, added };
+}
+
+function diffMaps(
+  a: Map<number, RRset> | undefined,
+  b: Map<number, RRset> | undefined,
+  deleted: ResourceRecord[],
+  added: ResourceRecord[],
+  keep: (type: number) => boolean,
+): void {
+  if (b) {
+    for (const [t, rb] of b) if (keep(t)) diffRRset(a?.get(t), rb, deleted, added);
+  }
+  if (a) {
+    for (const [t, ra] of a) if (!b?.has(t) && keep(t)) diffRRset(ra, undefined, deleted, added);
+  }
+}
+
+function records(rrset: RRset, rdatas: Iterable<Buffer> = rrset.rdatas): ResourceRecord[] {
+  const out: ResourceRecord[] = [];
+  for (const rdata of rdatas)
+    out.push({ owner: rrset.owner, type: rrset.type, class: rrset.class, ttl: rrset.ttl, rdata });
+  return out;
+}
+
+function diffRRset(
+  a: RRset | undefined,
+  b: RRset | undefined,
+  deleted: ResourceRecord[],
+  added: ResourceRecord[],
+): void {
+  if (!a) {
+    if (b) added.push(...records(b));
+    return;
+  }
+  if (!b) {
+    deleted.push(...records(a));
+    return;
+  }
+  if (a.ttl !== b.ttl || a.class !== b.class) {
+    deleted.push(...records(a));
+    added.push(...records(b));
+    return;
+  }
+  if (a.rdatas.length === b.rdatas.length && a.rdatas.every((r, i) => r.equals(b.rdatas[i]!))) return;
+  const left = new Map(a.rdatas.map((r) => [r.toString("latin1"), r]));
+  const fresh: Buffer[] = [];
+  for (const r of b.rdatas) if (!left.delete(r.toString("latin1"))) fresh.push(r);
+  deleted.push(...records(a, left.values()));
+  added.push(...records(b, fresh));
 }
 
 /** SERIAL is the first of the five 32-bit fields that end SOA RDATA. */

@@ -3,12 +3,14 @@
 //   opcode              → not QUERY: NOTIMP (header only, as NSD)
 //   question + OPT      → malformed, QDCOUNT ≠ 1, bad/duplicate OPT: FORMERR (header only)
 //   EDNS version        → > 0: BADVERS (question + OPT)
+//   zone unavailable    → a secondary zone with no data yet or expired: SERVFAIL (question + OPT)
 //   AXFR over UDP       → NOTIMP (as NSD)
 //   class               → IN: precompiled table, else lookup; ANY: lookup with AA=0 (as NSD); CH: identity;
 //                         other classes: REFUSED (header only, as NSD)
 //   size                → drop optional additional, then TC=1 with question + OPT
 //   any exception       → SERVFAIL (never thrown to the transport)
 import { MAX_MESSAGE, MessageWriter } from "../wire/message-writer.js";
+import { labelOffsets } from "../wire/name.js";
 import { newParsedQuery, type ParsedQuery, parseQuery } from "../wire/query-parser.js";
 import { Rcode, RRClass, RRType } from "../wire/rrtype.js";
 import { Flag, type WrittenAnswer, writeInternetAnswer } from "./answer.js";
@@ -90,6 +92,11 @@ class QueryResponder implements SnapshotResponder {
           ? Math.max(MIN_UDP_PAYLOAD, Math.min(q.udpSize, this.maxUdp))
           : MIN_UDP_PAYLOAD;
 
+    // A zone we are configured for but cannot answer from (no data yet, or expired): SERVFAIL, not REFUSED,
+    // so resolvers try another server instead of treating the zone as lame.
+    if (snap.unavailable.size > 0 && q.qclass !== RRClass.CH && unavailableZone(snap, q.qkey)) {
+      return this.error(query, q, Rcode.SERVFAIL, true, outcome);
+    }
     // AXFR needs TCP (RFC 5936 §4.2); NSD answers NOTIMP on UDP. Over TCP the lookup path REFUSES it.
     if (q.qtype === RRType.AXFR && transport === "udp")
       return this.error(query, q, Rcode.NOTIMP, true, outcome);
@@ -208,6 +215,18 @@ class QueryResponder implements SnapshotResponder {
     outcome.rcode = Rcode.SERVFAIL;
     return out;
   }
+}
+
+/** Whether the closest enclosing zone of `qkey` is an unavailable one (a deeper served zone wins). */
+function unavailableZone(snap: Snapshot, qkey: string): boolean {
+  const offsets = labelOffsets(qkey);
+  offsets.push(qkey.length - 1); // the root
+  for (const at of offsets) {
+    const k = at === 0 ? qkey : qkey.slice(at);
+    if (snap.zoneByKey.has(k)) return false;
+    if (snap.unavailable.has(k)) return true;
+  }
+  return false;
 }
 
 export function createResponder(snapshot: Snapshot, opts: ResponderOptions): SnapshotResponder {

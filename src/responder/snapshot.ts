@@ -35,6 +35,11 @@ export interface Snapshot {
   /** Zones by origin key. */
   readonly zoneByKey: ReadonlyMap<string, ZoneData>;
   readonly exactAnswers: ReadonlyMap<string, PrecompiledAnswer>;
+  /**
+   * Origin keys of zones configured here but without data to serve (a secondary zone before its first
+   * transfer, or expired): names under them (and not under a deeper served zone) are answered SERVFAIL.
+   */
+  readonly unavailable: ReadonlySet<string>;
 }
 
 export interface CompileOptions {
@@ -45,6 +50,8 @@ export interface CompileOptions {
    * answered by the lookup path, with the same bytes, a little slower.
    */
   maxPrecompiled?: number;
+  /** Origin keys (`nameKey`) of zones to answer SERVFAIL for; see Snapshot.unavailable. */
+  unavailable?: Iterable<string>;
 }
 
 export const DEFAULT_MAX_PRECOMPILED = 1_000_000;
@@ -123,7 +130,8 @@ export function compileSnapshot(zones: ZoneData[], generation: number, opts: Com
   if (opts.precompile ?? true) {
     for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED));
   }
-  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers };
+  const unavailable = new Set(opts.unavailable ?? []);
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
 }
 
 /**
@@ -144,5 +152,6 @@ export async function compileSnapshotAsync(
       if (++n % chunk === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
-  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers };
+  const unavailable = new Set(opts.unavailable ?? []);
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
 }

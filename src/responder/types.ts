@@ -12,12 +12,18 @@ export interface QueryOutcome {
   truncated: boolean;
 }
 
+/** Where a message came from (the server routes NOTIFY with it; the query responder ignores it). */
+export interface RemoteAddress {
+  address: string;
+  port: number;
+}
+
 export interface Responder {
   /**
    * Answer one DNS message as received on `transport`. Returns the response, or null when the message must be
    * dropped silently (e.g. QR=1). Never throws: malformed input yields FORMERR or null.
    */
-  respond(query: Buffer, transport: Transport, outcome: QueryOutcome): Buffer | null;
+  respond(query: Buffer, transport: Transport, outcome: QueryOutcome, remote?: RemoteAddress): Buffer | null;
 }
 
 export function newOutcome(): QueryOutcome {

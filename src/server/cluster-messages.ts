@@ -1,6 +1,7 @@
 // IPC between the cluster primary and its workers (JSON over the cluster channel).
 import type { EdgensConfig } from "../config/schema.js";
 import type { WireEntry } from "./fast-path-sync.js";
+import type { SecondaryChange } from "./secondary-table.js";
 import type { ReloadSummary } from "./serving-node.js";
 
 /** Environment variable carrying the config (JSON) to a freshly forked worker. */
@@ -9,13 +10,19 @@ export const WORKER_CONFIG_ENV = "EDGENS_WORKER_CONFIG";
 export type PrimaryMessage =
   | { type: "edgens:reload"; id: number; config: EdgensConfig }
   // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
-  | { type: "edgens:fast-answers"; id: number; limit: number };
+  | { type: "edgens:fast-answers"; id: number; limit: number }
+  // Secondary zone states from the SecondaryHost (no ZoneData: workers load the persisted file); `full`: the
+  // whole set, sent when a worker asks (edgens:secondary-sync).
+  | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean };
 
 export type WorkerMessage =
   | { type: "edgens:ready"; zones: number }
   | { type: "edgens:startup-failed"; error: string; code: string }
   | { type: "edgens:reloaded"; id: number; summary: ReloadSummary }
-  | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number };
+  | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number }
+  // A starting worker asks for the secondary zone states; a NOTIFY a worker accepted goes to the host.
+  | { type: "edgens:secondary-sync" }
+  | { type: "edgens:notify"; zone: string; serial: number | null };
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   return (

@@ -17,6 +17,9 @@ import {
 } from "./cluster-messages.js";
 import { ANSWER_CAPACITY, decodeWireEntries, FastPathSync, type WireEntry } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
+import { SecondaryHost } from "./secondary-host.js";
+import type { SecondaryChange } from "./secondary-table.js";
+import { secondaryWanted } from "./secondary-worker.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import type { ReloadSummary } from "./serving-node.js";
 
@@ -61,6 +64,31 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   const fastPath = new FastPathSync(log);
   let fastAnswersId = 0;
   const pendingFastAnswers = new Map<number, (r: { entries: WireEntry[]; skipped: number }) => void>();
+
+  // Secondary zones and catalogs: the managers live here (one transfer per zone, not one per worker); every
+  // state change is broadcast to the workers, which load the persisted copy (src/server/secondary-table.ts).
+  const host = secondaryWanted(config) ? new SecondaryHost(config, log) : null;
+  let fastResync: NodeJS.Timeout | null = null;
+  const broadcast = (changes: SecondaryChange[], full: boolean, only?: Slot) => {
+    const msg: PrimaryMessage = {
+      type: "edgens:secondary",
+      changes: changes.map((c) => (c.op === "set" ? { op: "set", state: c.state } : c)),
+      full,
+    };
+    for (const s of only ? [only] : slots) if (s?.worker.isConnected()) s.worker.send(msg);
+    // The XDP answers follow the workers' snapshots: ask one worker once the burst of changes is applied
+    // (it handles messages in order, so its answer already has them).
+    if (!only && fastPath.on && !fastResync) {
+      fastResync = setTimeout(() => {
+        fastResync = null;
+        void fetchFastAnswers().then((answers) => {
+          if (!fastPath.on) return;
+          if (answers) fastPath.sync(config, decodeWireEntries(answers.entries), answers.skipped);
+          else fastPath.disable("no worker sent its answer table after a secondary zone change");
+        });
+      }, 200);
+    }
+  };
 
   cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)), args: [] });
 
@@ -117,7 +145,11 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   };
 
   const onMessage = (slot: Slot, m: WorkerMessage) => {
-    if (m.type === "edgens:ready") {
+    if (m.type === "edgens:secondary-sync") {
+      broadcast(host?.states().map((state) => ({ op: "set", state }) as const) ?? [], true, slot);
+    } else if (m.type === "edgens:notify") {
+      host?.notify(m.zone, m.serial ?? undefined);
+    } else if (m.type === "edgens:ready") {
       slot.ready = true;
       slot.zones = m.zones;
       // A reload happened while this worker was starting with the previous config: bring it up to date.
@@ -151,11 +183,14 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   if (config.metrics.listen) {
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
       metrics: async () =>
-        `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}\n${await fastPath.registry.metrics()}`,
+        `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}\n${await fastPath.registry.metrics()}` +
+        (host ? `\n${await host.registry.metrics()}` : ""),
       contentType: aggregator.contentType,
       ready: () => {
         const ready = slots.filter((s) => s?.ready).length;
-        return { ready: ready === count, detail: `${ready}/${count} workers ready` };
+        const sec = host?.readiness();
+        const detail = `${ready}/${count} workers ready${sec ? `; ${sec.detail}` : ""}`;
+        return { ready: ready === count && (sec?.ready ?? true), detail };
       },
     });
   }
@@ -180,6 +215,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     }
   };
 
+  // Persisted copies are known before the first worker asks for them.
+  if (host) await host.start((changes) => broadcast(changes, false));
   for (let i = 0; i < count; i++) fork(i);
   try {
     await allReady;
@@ -244,6 +281,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     },
     async stop() {
       stopping = true;
+      if (fastResync) clearTimeout(fastResync);
+      await host?.stop();
       fastPath.close();
       if (metricsServer) metricsServer.close();
       await Promise.all(
@@ -252,6 +291,9 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
             new Promise<void>((resolve) => {
               if (!s || s.worker.isDead()) return resolve();
               s.worker.once("exit", () => resolve());
+              // A worker that got the same SIGTERM (systemd signals the whole cgroup) may be gone already:
+              // disconnecting then fails with EPIPE, which must not crash the primary before it detaches XDP.
+              s.worker.on("error", () => {});
               s.worker.disconnect();
               setTimeout(() => s.worker.kill("SIGKILL"), 3000).unref();
             }),

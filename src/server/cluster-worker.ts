@@ -6,6 +6,7 @@ import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
 import { encodeWireEntries } from "./fast-path-sync.js";
+import { joinSecondaryZones } from "./secondary-worker.js";
 import { type ReloadSummary, ServingNode } from "./serving-node.js";
 
 function send(m: WorkerMessage): void {
@@ -24,9 +25,16 @@ export async function runClusterWorker(): Promise<void> {
   AggregatorRegistry.setRegistries([metrics.registry]);
   new AggregatorRegistry();
 
+  // Secondary zones: their states come from the primary's SecondaryHost before we serve.
+  const secondary = await joinSecondaryZones(config, log, metrics, send);
   let node: ServingNode;
   try {
-    node = await ServingNode.start(config, metrics, log);
+    // One worker sends NOTIFY for provided zones; every worker serves transfers.
+    const index = Number(process.env.EDGENS_WORKER_INDEX ?? 0);
+    node = await ServingNode.start(config, metrics, log, {
+      sendNotify: index === 0,
+      ...(secondary ? { secondary: secondary.table } : {}),
+    });
   } catch (e) {
     const err = e as Error & { code?: string };
     send({ type: "edgens:startup-failed", error: err.message, code: err.code ?? "EDGENS_ERR_STARTUP" });
@@ -35,6 +43,7 @@ export async function runClusterWorker(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  secondary?.attach(node);
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type === "edgens:fast-answers") {
       const { entries, skipped } = encodeWireEntries(node.snapshot.exactAnswers.values(), m.limit);

@@ -4,9 +4,13 @@
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
+import { ZoneProvider } from "../provider/zone-provider.js";
 import { createResponder, type ResponderOptions, type SnapshotResponder } from "../responder/responder.js";
 import { compileSnapshot, type Snapshot } from "../responder/snapshot.js";
-import type { QueryOutcome, Responder, Transport } from "../responder/types.js";
+import type { QueryOutcome, RemoteAddress, Responder, Transport } from "../responder/types.js";
+import { processNotify } from "../secondary/notify-handler.js";
+import { RRType } from "../wire/rrtype.js";
+import type { SecondaryChange, SecondaryTable } from "./secondary-table.js";
 import { startTransports, type Transports } from "./transports.js";
 import { type ZoneFailure, ZoneSet, type ZoneSpec, zoneSpecs } from "./zone-set.js";
 
@@ -42,14 +46,27 @@ function sameOptions(a: ResponderOptions, b: ResponderOptions): boolean {
 
 /** The transports hold this; a reload that changes responder options (NSID, identity) swaps the target. */
 class ResponderSlot implements Responder {
+  /** Secondary zones here: NOTIFY (opcode 4) goes to them, on UDP and TCP (Knot sends it over TCP). */
+  secondary: SecondaryTable | null = null;
   constructor(public target: SnapshotResponder) {}
-  respond(query: Buffer, transport: Transport, outcome: QueryOutcome): Buffer | null {
+  respond(query: Buffer, transport: Transport, outcome: QueryOutcome, remote?: RemoteAddress): Buffer | null {
+    // QR=0 and opcode 4 in the third octet; the query responder itself stays pure (NOTIMP for opcode 4).
+    if (this.secondary && remote && query.length >= 12 && (query[2]! & 0xf8) === 0x20) {
+      const r = processNotify(query, remote, this.secondary.notifyLookup);
+      if (r) {
+        outcome.qtype = RRType.SOA;
+        outcome.rcode = r.response[3]! & 0xf;
+        return r.response;
+      }
+    }
     return this.target.respond(query, transport, outcome);
   }
 }
 
 export class ServingNode {
   private generation = 1;
+  /** Secondary zones served here (data from the SecondaryHost); null when none are configured. */
+  private secondary: SecondaryTable | null = null;
 
   private constructor(
     private readonly zones: ZoneSet,
@@ -58,10 +75,17 @@ export class ServingNode {
     readonly transports: Transports,
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
+    /** The primary role: AXFR/IXFR out, journal, NOTIFY (src/provider/). */
+    readonly provider: ZoneProvider,
   ) {}
 
   /** Load every zone (any failure is fatal at startup), then bind every address. */
-  static async start(config: EdgensConfig, metrics: ServerMetrics, log: Logger): Promise<ServingNode> {
+  static async start(
+    config: EdgensConfig,
+    metrics: ServerMetrics,
+    log: Logger,
+    opts: { sendNotify?: boolean; secondary?: SecondaryTable } = {},
+  ): Promise<ServingNode> {
     const zones = new ZoneSet();
     const result = zones.load(zoneSpecs(config));
     if (result.failures.length > 0) {
@@ -71,12 +95,38 @@ export class ServingNode {
     for (const z of result.loaded) metrics.zoneLoaded(z.name, z.serial, z.records, z.loadSeconds);
     const options = responderOptions(config);
     const snapshot = compileSnapshot(
-      result.zones.map((z) => z.data),
+      [...result.zones.map((z) => z.data), ...(opts.secondary?.served() ?? [])],
       1,
+      { unavailable: opts.secondary?.unavailable() },
     );
     const slot = new ResponderSlot(createResponder(snapshot, options));
-    const transports = await startTransports(config, slot, metrics, log);
-    return new ServingNode(zones, slot, options, transports, metrics, log);
+    slot.secondary = opts.secondary ?? null;
+    const provider = new ZoneProvider(log, opts);
+    provider.update(result.zones, config);
+    const transports = await startTransports(config, slot, metrics, log, provider);
+    const node = new ServingNode(zones, slot, options, transports, metrics, log, provider);
+    node.secondary = opts.secondary ?? null;
+    return node;
+  }
+
+  /**
+   * Secondary zone changes from the host: apply, then swap in a snapshot with the new data (or SERVFAIL).
+   * No changes: recompile anyway (changes applied to the table while the node was starting).
+   */
+  applySecondary(changes: SecondaryChange[], full = false): void {
+    if (!this.secondary) return;
+    if (!this.secondary.apply(changes, full) && changes.length > 0) return;
+    try {
+      const snapshot = compileSnapshot(
+        [...this.zones.served.map((z) => z.data), ...this.secondary.served()],
+        this.generation + 1,
+        { unavailable: this.secondary.unavailable() },
+      );
+      this.generation++;
+      this.slot.target.swap(snapshot);
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, "cannot compile the snapshot with the secondary zones");
+    }
   }
 
   /** The snapshot being served (the XDP fast path fills its answer map from it). */
@@ -85,7 +135,7 @@ export class ServingNode {
   }
 
   get zoneCount(): number {
-    return this.zones.served.length;
+    return this.zones.served.length + (this.secondary?.served().length ?? 0);
   }
 
   /**
@@ -121,9 +171,11 @@ export class ServingNode {
     for (const z of result.loaded) this.metrics.zoneLoaded(z.name, z.serial, z.records, z.loadSeconds);
     let snapshot: Snapshot;
     try {
+      this.secondary?.setConfig(config);
       snapshot = compileSnapshot(
-        result.zones.map((z) => z.data),
+        [...result.zones.map((z) => z.data), ...(this.secondary?.served() ?? [])],
         this.generation + 1,
+        { unavailable: this.secondary?.unavailable() },
       );
     } catch (e) {
       return keepOld("snapshot", e);
@@ -133,6 +185,8 @@ export class ServingNode {
     if (sameOptions(options, this.options)) this.slot.target.swap(snapshot);
     else this.slot.target = createResponder(snapshot, options);
     this.options = options;
+    // After the swap: transfers serve the data queries see; a new serial is journaled and NOTIFY sent.
+    this.provider.update(result.zones, config);
     return {
       generation,
       zones: served(),

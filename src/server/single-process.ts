@@ -10,6 +10,9 @@ import { ServerMetrics } from "../metrics/server-metrics.js";
 import { FastPathSync } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
+import { SecondaryHost } from "./secondary-host.js";
+import { SecondaryTable } from "./secondary-table.js";
+import { secondaryWanted } from "./secondary-worker.js";
 import { ServingNode } from "./serving-node.js";
 
 export interface SingleProcessServer extends ServerHandle {
@@ -27,23 +30,50 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   const metrics = new ServerMetrics();
   const control = new ControlMetrics();
   const fastPath = new FastPathSync(log);
+  // Secondary zones and catalogs: the managers live here, next to the node they feed.
+  const host = secondaryWanted(config) ? new SecondaryHost(config, log) : null;
   // The metrics listener comes up first: /healthz answers while zones load, /readyz says not yet.
   let node: ServingNode | null = null;
   let metricsServer: Server | null = null;
   if (config.metrics.listen) {
-    const merged = Registry.merge([metrics.registry, control.registry, fastPath.registry]);
+    const merged = Registry.merge([
+      metrics.registry,
+      control.registry,
+      fastPath.registry,
+      ...(host ? [host.registry] : []),
+    ]);
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
       metrics: () => merged.metrics(),
       contentType: merged.contentType,
-      ready: () =>
-        node
-          ? { ready: true, detail: `ready: ${node.zoneCount} zone(s) loaded` }
-          : { ready: false, detail: "starting" },
+      ready: () => {
+        if (!node) return { ready: false, detail: "starting" };
+        const sec = host?.readiness();
+        const detail = `${node.zoneCount} zone(s) loaded${sec ? `; ${sec.detail}` : ""}`;
+        return sec && !sec.ready ? { ready: false, detail } : { ready: true, detail: `ready: ${detail}` };
+      },
     });
   }
+  let table: SecondaryTable | null = null;
   try {
-    node = await ServingNode.start(config, metrics, log);
+    if (host) {
+      const t = new SecondaryTable(config, log, metrics);
+      t.onNotify = (zone, serial) => host.notify(zone, serial);
+      table = t;
+      // Persisted copies are reported before start() resolves, so the node starts with them.
+      await host.start((changes) => {
+        if (!node) {
+          t.apply(changes);
+          return;
+        }
+        node.applySecondary(changes);
+        // The XDP answers follow the sockets' snapshot (never stale data of an expired or removed zone).
+        if (fastPath.on) fastPath.sync(config, node.snapshot.exactAnswers.values());
+      });
+    }
+    node = await ServingNode.start(config, metrics, log, table ? { secondary: table } : {});
+    if (table) node.applySecondary([]);
   } catch (e) {
+    await host?.stop();
     metricsServer?.close();
     throw e;
   }
@@ -82,6 +112,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       return ok;
     },
     async stop() {
+      await host?.stop();
       fastPath.close();
       await running.close();
       if (metricsServer) await new Promise((r) => metricsServer!.close(r));

@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
+import type { TransferHandler } from "../provider/zone-provider.js";
 import type { QueryOutcome, Responder } from "../responder/types.js";
 import { FramingError, MessageFramer } from "./tcp-framer.js";
 
@@ -20,6 +21,8 @@ export class TcpConnection {
   private readPaused = false;
   private peerEnded = false;
   private closed = false;
+  /** A zone transfer is being written: no other answer may interleave with its messages. */
+  private transferring = false;
 
   constructor(
     private readonly socket: Socket,
@@ -27,6 +30,8 @@ export class TcpConnection {
     private readonly limits: TcpLimits,
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
+    /** Answers AXFR/IXFR (src/provider/); a transfer is a stream of messages, not one answer. */
+    private readonly transfers?: TransferHandler,
   ) {
     this.framer = new MessageFramer(limits.maxMessageSize);
     socket.setNoDelay(true); // pipelined answers must not wait for Nagle
@@ -56,7 +61,7 @@ export class TcpConnection {
 
   /** Answer complete messages until the pipeline limit is reached. */
   private pump(): void {
-    while (!this.closed && this.inFlight < this.limits.maxPipelined) {
+    while (!this.closed && !this.transferring && this.inFlight < this.limits.maxPipelined) {
       let msg: Buffer | null;
       try {
         msg = this.framer.next();
@@ -71,6 +76,7 @@ export class TcpConnection {
       this.partialSince = this.framer.buffered > 0 ? performance.now() : 0;
       this.answer(msg);
     }
+    if (this.transferring) return;
     const full = this.inFlight >= this.limits.maxPipelined;
     if (full && !this.readPaused) {
       this.readPaused = true;
@@ -88,9 +94,31 @@ export class TcpConnection {
     o.qtype = -1;
     o.rcode = -1;
     o.truncated = false;
+    if (this.transfers) {
+      let t: ReturnType<TransferHandler["start"]>;
+      try {
+        t = this.transfers.start(query, {
+          address: this.socket.remoteAddress ?? "",
+          port: this.socket.remotePort ?? 0,
+        });
+      } catch (e) {
+        this.metrics.drop("responder_error");
+        this.log.error({ err: e, from: this.socket.remoteAddress }, "transfer handler threw");
+        return;
+      }
+      if (t) {
+        o.qtype = t.qtype;
+        o.rcode = t.rcode;
+        void this.transfer(t.messages, start);
+        return;
+      }
+    }
     let answer: Buffer | null;
     try {
-      answer = this.responder.respond(query, "tcp", o);
+      answer = this.responder.respond(query, "tcp", o, {
+        address: this.socket.remoteAddress ?? "",
+        port: this.socket.remotePort ?? 0,
+      });
     } catch (e) {
       this.metrics.drop("responder_error");
       this.log.error({ err: e, from: this.socket.remoteAddress }, "responder threw on a TCP query");
@@ -111,6 +139,50 @@ export class TcpConnection {
     this.metrics.countQuery("tcp", o, answer.length, (performance.now() - start) / 1000);
     // A client that sends queries but never reads its answers: bound what we hold for it.
     if (this.socket.writableLength > this.limits.maxWriteBufferBytes) this.abort("tcp_slow_reader");
+  }
+
+  /**
+   * Write a transfer's messages in order, waiting for the socket to drain between them (a large zone never
+   * sits whole in memory), then resume answering queries. Reading pauses meanwhile.
+   */
+  private async transfer(messages: Iterator<Buffer>, start: number): Promise<void> {
+    this.transferring = true;
+    this.inFlight++;
+    this.socket.pause();
+    const o = { ...this.outcome };
+    let bytes = 0;
+    try {
+      for (let r = messages.next(); !r.done && !this.closed; r = messages.next()) {
+        const frame = Buffer.allocUnsafe(r.value.length + 2);
+        frame.writeUInt16BE(r.value.length, 0);
+        r.value.copy(frame, 2);
+        bytes += r.value.length;
+        if (!this.socket.write(frame)) await this.drained();
+      }
+      this.metrics.countQuery("tcp", o, bytes, (performance.now() - start) / 1000);
+    } catch (e) {
+      this.log.error({ err: e, from: this.socket.remoteAddress }, "zone transfer failed");
+      this.abort(null);
+    } finally {
+      this.inFlight--;
+      this.transferring = false;
+      if (!this.closed) {
+        if (!this.readPaused) this.socket.resume();
+        this.pump();
+      }
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
   }
 
   /**

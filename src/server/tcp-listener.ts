@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { ListenAddress } from "../config/listen-address.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
+import type { TransferHandler } from "../provider/zone-provider.js";
 import type { Responder } from "../responder/types.js";
 import { TcpConnection, type TcpLimits } from "./tcp-connection.js";
 
@@ -65,6 +66,7 @@ export function startTcpListener(
   table: TcpConnectionTable,
   metrics: ServerMetrics,
   log: Logger,
+  transfers?: TransferHandler,
 ): Promise<TcpListener> {
   // allowHalfOpen: a client may send its queries and shut down its side; we still answer them.
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => {
@@ -73,7 +75,7 @@ export function startTcpListener(
       socket.destroy();
       return;
     }
-    new TcpConnection(socket, responder, limits, metrics, log);
+    new TcpConnection(socket, responder, limits, metrics, log, transfers);
   });
   server.on("error", (e) => log.error({ err: e }, "TCP listener error"));
   return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import { formatListenAddress, type ListenAddress, parseListenAddress } from "../
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
+import type { TransferHandler } from "../provider/zone-provider.js";
 import type { Responder } from "../responder/types.js";
 import { startTcpListener, TcpConnectionTable } from "./tcp-listener.js";
 import { startUdpListener } from "./udp-listener.js";
@@ -26,6 +27,7 @@ export async function startTransports(
   responder: Responder,
   metrics: ServerMetrics,
   log: Logger,
+  transfers?: TransferHandler,
 ): Promise<Transports> {
   const addresses = listenAddresses(config);
   const tcpTable = new TcpConnectionTable(metrics);
@@ -39,7 +41,7 @@ export async function startTransports(
         const l =
           proto === "udp"
             ? await startUdpListener(addr, responder, metrics, log)
-            : await startTcpListener(addr, responder, config.tcp, tcpTable, metrics, log);
+            : await startTcpListener(addr, responder, config.tcp, tcpTable, metrics, log, transfers);
         closers.push(l.close);
       } catch (e) {
         await close();

@@ -31,7 +31,7 @@ export function startUdpListener(
     outcome.truncated = false;
     let answer: Buffer | null;
     try {
-      answer = responder.respond(msg, "udp", outcome);
+      answer = responder.respond(msg, "udp", outcome, rinfo);
     } catch (e) {
       // The responder promises never to throw; if it does, drop this datagram and keep the worker alive.
       metrics.drop("responder_error");

@@ -56,7 +56,10 @@ export class ZoneSpecError extends Error {
 
 /** The zones a config names: `zones`, every `NAME.zone` in `zonesDir` (origin NAME), and the example. */
 export function zoneSpecs(config: EdgensConfig): ZoneSpec[] {
-  const specs: ZoneSpec[] = config.zones.map((z) => ({ id: z.file, origin: z.origin ?? null, file: z.file }));
+  // Secondary zones (no file) are held by src/server/secondary-table.ts.
+  const specs: ZoneSpec[] = config.zones.flatMap((z) =>
+    z.file === undefined ? [] : [{ id: z.file, origin: z.origin ?? null, file: z.file }],
+  );
   if (config.zonesDir) {
     let entries: string[];
     try {

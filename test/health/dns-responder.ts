@@ -1,10 +1,10 @@
 // A tiny authoritative DNS responder for health-check tests (UDP + TCP on loopback), which can be told to answer
-// correctly, with SERVFAIL, without AA, with wrong data, or not at all (hang); `close()` leaves a refused port.
+// correctly, with SERVFAIL or REFUSED, without AA, with wrong data, or not at all (hang); `close()` leaves a refused port.
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
 
-export type ResponderMode = "ok" | "servfail" | "noaa" | "wrong" | "hang";
+export type ResponderMode = "ok" | "servfail" | "refused" | "noaa" | "wrong" | "hang";
 
 export interface TestResponder {
   port: number;
@@ -51,7 +51,7 @@ function answer(r: TestResponder, query: Buffer): Buffer | null {
     });
   }
   const aa = r.mode === "noaa" ? 0 : dnsPacket.AUTHORITATIVE_ANSWER;
-  const rcode = r.mode === "servfail" ? 2 : 0;
+  const rcode = r.mode === "servfail" ? 2 : r.mode === "refused" ? 5 : 0;
   return dnsPacket.encode({
     type: "response",
     id: q.id,

@@ -1,0 +1,285 @@
+// Hosts the SecondaryZone managers of a node in ONE process (the cluster primary, or the single process):
+// configured secondary zones, catalog zones (RFC 9432) and their members. Every state change goes to a sink as
+// SecondaryChange lists (src/server/secondary-table.ts): in-process straight to the ServingNode, in a cluster
+// over IPC to every worker. Also the source of the secondary metrics and of readiness:
+//   a zone pending its first transfer (at startup) or expired → not ready (/readyz 503, the health agent
+//   withdraws); a catalog member added later does not gate readiness while its first transfer is pending.
+// Catalog members pull from the catalog's primaries (or their group's, `catalogs[].groups`); a removed member
+// stops being served (REFUSED) and its persisted copy is deleted; a new unique id for a member is a reset.
+import { unlink } from "node:fs/promises";
+import { Gauge, Registry } from "prom-client";
+import { type CatalogMember, diffMembers, parseCatalog } from "../catalog/catalog-zone.js";
+import type { EdgensConfig } from "../config/schema.js";
+import type { CatalogConfig, SecondaryConfig } from "../config/secondary-schema.js";
+import type { Logger } from "../log.js";
+import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
+import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
+import { ZoneStore } from "../secondary/zone-store.js";
+import { nameToText, parseNameText } from "../wire/name.js";
+import { resolveTsigKey, type SecondaryChange, type SecondaryZoneState } from "./secondary-table.js";
+
+type Settings = Pick<SecondaryConfig, "primaries" | "allowNotify" | "clamps">;
+
+interface Hosted {
+  manager: SecondaryZone;
+  state: SecondaryZoneState;
+  /** Pending keeps the node unready (zones known at startup, catalogs). */
+  gatesReady: boolean;
+  /** Catalog members: their entry in the catalog. */
+  member?: CatalogMember;
+}
+
+interface CatalogState {
+  config: CatalogConfig;
+  members: Map<string, CatalogMember>;
+}
+
+/** Config clamps (each bound optional) over the defaults. */
+function clampsFrom(c: Settings["clamps"]): Partial<TimerClamps> {
+  const out: Partial<TimerClamps> = {};
+  for (const k of ["refresh", "retry", "expire"] as const) {
+    const v = c?.[k];
+    if (!v) continue;
+    out[k] = {
+      min: v.min ?? DEFAULT_CLAMPS[k].min,
+      max: v.max ?? Math.max(DEFAULT_CLAMPS[k].max, v.min ?? 0),
+    };
+  }
+  return out;
+}
+
+export type SecondarySink = (changes: SecondaryChange[]) => void;
+
+export class SecondaryHost {
+  readonly registry: Registry;
+  private readonly hosted = new Map<string, Hosted>();
+  private readonly catalogs = new Map<string, CatalogState>();
+  private readonly starting = new Set<Promise<void>>();
+  private sink: SecondarySink = () => {};
+  private startupDone = false;
+  private stopped = false;
+  private readonly membersGauge: Gauge<"catalog">;
+
+  constructor(
+    private config: EdgensConfig,
+    private readonly log: Logger,
+    registry?: Registry,
+  ) {
+    this.registry = registry ?? new Registry();
+    this.membersGauge = new Gauge({
+      name: "edgens_catalog_members",
+      help: "Member zones listed by each catalog zone (RFC 9432) and served as secondary zones",
+      labelNames: ["catalog"],
+      registers: [this.registry],
+    });
+  }
+
+  /**
+   * Start every manager: persisted copies are loaded (and reported to `sink`) before this resolves, catalog
+   * members included, so serving processes start with them; the first checks run in the background.
+   */
+  async start(sink: SecondarySink): Promise<void> {
+    this.sink = sink;
+    for (const z of this.config.zones) {
+      if (z.secondary && z.origin) this.add(z.origin, "zone", z.secondary, true);
+    }
+    for (const c of this.config.catalogs) {
+      this.catalogs.set(c.zone.toLowerCase(), { config: c, members: new Map() });
+      this.add(c.zone, "catalog", c, true);
+    }
+    // Catalogs loaded from disk add members whose starts are awaited too (bounded: members add no catalogs).
+    for (let round = 0; round < 3 && this.starting.size > 0; round++) {
+      await Promise.all([...this.starting]);
+    }
+    this.checkStartup();
+  }
+
+  /** The current state of every zone (a worker that starts or restarts gets this). */
+  states(): SecondaryZoneState[] {
+    return [...this.hosted.values()].map((h) => h.state);
+  }
+
+  /** A NOTIFY a serving process accepted (ACL and TSIG already checked there). */
+  notify(zone: string, serial?: number): void {
+    this.hosted.get(zone.toLowerCase())?.manager.notify(serial);
+  }
+
+  readiness(): { ready: boolean; detail: string } {
+    const pending: string[] = [];
+    const expired: string[] = [];
+    let ok = 0;
+    for (const h of this.hosted.values()) {
+      if (h.state.state === "ok") ok++;
+      else if (h.state.state === "expired" && h.state.role === "zone") expired.push(h.state.zone);
+      else if (h.state.state === "pending" && h.gatesReady) pending.push(h.state.zone);
+    }
+    const parts = [`${ok}/${this.hosted.size} secondary zone(s) ok`];
+    if (pending.length > 0) parts.push(`waiting for the first transfer of ${pending.slice(0, 5).join(", ")}`);
+    if (expired.length > 0) parts.push(`expired: ${expired.slice(0, 5).join(", ")}`);
+    return { ready: pending.length === 0 && expired.length === 0, detail: parts.join("; ") };
+  }
+
+  status() {
+    return [...this.hosted.values()].map((h) => ({
+      ...h.manager.status(),
+      role: h.state.role,
+      catalog: h.state.catalog ?? null,
+      group: h.state.group ?? null,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.hosted.values()].map((h) => h.manager.stop()));
+  }
+
+  private settingsFor(catalog: CatalogConfig, group: string | null): Settings {
+    const g = group === null ? undefined : catalog.groups[group];
+    return {
+      primaries: g?.primaries ?? catalog.primaries,
+      allowNotify: g?.allowNotify ?? catalog.allowNotify,
+      clamps: g?.clamps ?? catalog.clamps,
+    };
+  }
+
+  private add(
+    zone: string,
+    role: SecondaryZoneState["role"],
+    settings: Settings,
+    gatesReady: boolean,
+    member?: CatalogMember,
+    catalog?: string,
+  ): void {
+    const id = zone.toLowerCase();
+    const origin = parseNameText(zone, null);
+    const name = nameToText(origin);
+    const manager = new SecondaryZone({
+      origin,
+      primaries: settings.primaries.map((p) => ({
+        address: p.address,
+        port: p.port,
+        ...(p.tsigKey !== undefined ? { tsig: resolveTsigKey(this.config.tsigKeys, p.tsigKey) } : {}),
+      })),
+      stateDir: this.config.stateDir,
+      allowNotify: settings.allowNotify,
+      clamps: clampsFrom(settings.clamps),
+      registry: this.registry,
+      log: this.log,
+    });
+    const state: SecondaryZoneState = {
+      zone: name,
+      role,
+      state: "pending",
+      serial: null,
+      file: null,
+      primaries: settings.primaries,
+      allowNotify: settings.allowNotify,
+      ...(catalog ? { catalog, group: member?.group ?? null } : {}),
+    };
+    const h: Hosted = { manager, state, gatesReady, ...(member ? { member } : {}) };
+    this.hosted.set(id, h);
+    const file = new ZoneStore(this.config.stateDir, origin).zonePath;
+    manager.on("update", (u) => {
+      if (this.hosted.get(id) !== h) return;
+      h.state = { ...h.state, state: "ok", serial: u.serial, file };
+      if (role === "catalog") this.catalogUpdated(id, u);
+      this.emit([{ op: "set", state: h.state, data: u.data }]);
+    });
+    manager.on("expired", () => {
+      if (this.hosted.get(id) !== h) return;
+      // A catalog that expires keeps its members (RFC 9432 §5.x leaves it to the consumer; dropping every
+      // zone because the catalog's primary is down would be worse than serving them until they expire).
+      h.state = { ...h.state, state: "expired" };
+      this.emit([{ op: "set", state: h.state }]);
+    });
+    manager.on("error", () => {}); // persistence failures: logged and counted by the manager
+    this.emit([{ op: "set", state }]);
+    const p = manager
+      .start()
+      .catch((e) => this.log.error({ zone: name, err: (e as Error).message }, "secondary zone failed to start"))
+      .finally(() => this.starting.delete(p));
+    this.starting.add(p);
+  }
+
+  private emit(changes: SecondaryChange[]): void {
+    this.checkStartup();
+    try {
+      this.sink(changes);
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, "applying a secondary zone change failed");
+    }
+  }
+
+  private checkStartup(): void {
+    if (this.startupDone) return;
+    if ([...this.hosted.values()].every((h) => h.state.state !== "pending" || !h.gatesReady)) {
+      this.startupDone = true;
+    }
+  }
+
+  /** A catalog got new data: add, remove and reset members. Bad catalogs change nothing. */
+  private catalogUpdated(id: string, u: ZoneUpdate): void {
+    const cat = this.catalogs.get(id);
+    if (!cat || this.stopped) return;
+    let parsed: ReturnType<typeof parseCatalog>;
+    try {
+      parsed = parseCatalog(u.origin, u.records);
+    } catch (e) {
+      this.log.error({ catalog: u.zone, serial: u.serial, err: (e as Error).message }, "catalog ignored");
+      return;
+    }
+    for (const p of parsed.problems) this.log.warn({ catalog: u.zone, serial: u.serial }, `catalog: ${p}`);
+    // Members that are also configured zones or members of another catalog stay with their first owner.
+    for (const [zone] of parsed.members) {
+      const other = this.hosted.get(zone);
+      if (other && other.state.catalog?.toLowerCase() !== u.zone.toLowerCase()) {
+        this.log.warn({ catalog: u.zone, zone }, "catalog member is already configured elsewhere; ignored");
+        parsed.members.delete(zone);
+      }
+    }
+    const d = diffMembers(cat.members, parsed.members);
+    cat.members = parsed.members;
+    this.membersGauge.labels(u.zone).set(parsed.members.size);
+    const gates = !this.startupDone;
+    for (const m of d.removed) void this.removeMember(m.zone, "removed from the catalog");
+    for (const m of d.reset) {
+      void this.removeMember(m.zone, `reset (new unique id ${m.id})`).then(() => {
+        if (!this.stopped && cat.members.get(m.zone) === m) {
+          this.add(m.zone, "zone", this.settingsFor(cat.config, m.group), false, m, u.zone);
+        }
+      });
+    }
+    for (const m of d.regrouped) {
+      // New settings apply from a fresh manager; the data stays on disk and is served again at once.
+      const h = this.hosted.get(m.zone);
+      if (!h) continue;
+      this.log.info({ catalog: u.zone, zone: m.zone, group: m.group }, "catalog member changed group");
+      this.hosted.delete(m.zone);
+      void h.manager.stop().then(() => {
+        if (!this.stopped && cat.members.get(m.zone) === m) {
+          this.add(m.zone, "zone", this.settingsFor(cat.config, m.group), false, m, u.zone);
+        }
+      });
+    }
+    for (const m of d.added) {
+      this.log.info({ catalog: u.zone, zone: m.zone, id: m.id, group: m.group }, "catalog member added");
+      this.add(m.zone, "zone", this.settingsFor(cat.config, m.group), gates, m, u.zone);
+    }
+  }
+
+  /** Stop serving a member (REFUSED from now on) and delete its persisted copy. */
+  private async removeMember(zone: string, why: string): Promise<void> {
+    const h = this.hosted.get(zone);
+    if (!h) return;
+    this.hosted.delete(zone);
+    this.log.info({ zone, catalog: h.state.catalog }, `catalog member ${why}: no longer served`);
+    this.emit([{ op: "remove", zone: h.state.zone }]);
+    await h.manager.stop();
+    const store = new ZoneStore(this.config.stateDir, h.manager.origin);
+    for (const f of [store.zonePath, store.statePath]) {
+      await unlink(f).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "ENOENT") this.log.warn({ zone, file: f, err: e.message }, "cannot delete the persisted copy");
+      });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// Helpers for the `edgens serve` secondary tests: SOA/rcode probes over UDP, /readyz and /metrics, waiting.
+import { query } from "../helpers/dns-client.js";
+
+export const HOST = "127.0.0.1";
+
+export function randomPort(): number {
+  return 20000 + Math.floor(Math.random() * 40000);
+}
+
+export interface Probe {
+  rcode: number;
+  serial: number | null;
+}
+
+/** SOA of `zone` over UDP (or TCP): the rcode and the serial when answered; rcode -1 on timeout. */
+export async function soa(port: number, zone: string, transport: "udp" | "tcp" = "udp"): Promise<Probe> {
+  try {
+    const r = await query({ host: HOST, port }, { qname: zone, qtype: "SOA", transport }, 1000);
+    const ans = r.packet?.answers?.find((a) => a.type === "SOA");
+    const serial = ans && ans.type === "SOA" ? (ans.data as { serial: number }).serial : null;
+    return { rcode: r.header.rcode, serial };
+  } catch {
+    return { rcode: -1, serial: null };
+  }
+}
+
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 15_000,
+  stepMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
+
+export async function readyz(port: number): Promise<{ status: number; body: string }> {
+  try {
+    const r = await fetch(`http://${HOST}:${port}/readyz`);
+    return { status: r.status, body: await r.text() };
+  } catch (e) {
+    return { status: -1, body: (e as Error).message };
+  }
+}
+
+export async function metricsText(port: number): Promise<string> {
+  const r = await fetch(`http://${HOST}:${port}/metrics`);
+  return r.text();
+}
+
+/** The value of one sample line, e.g. metricValue(text, 'edgens_zone_transfer_failures_total{zone="a.",reason="tsig"}'). */
+export function metricValue(text: string, series: string): number | null {
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return null;
+}
