@@ -14,8 +14,9 @@
 # QUERY_SETS (default "hits mix"): hits = the A/AAAA-for-existing-names lines of bench/gen-zone.mjs's query file
 #   (every one can be answered by XDP), half of them with EDNS; mix = the whole file (20 % NXDOMAIN, referrals,
 #   wildcards, NODATA: these go to the sockets).
-# Per run: kxdpgun -t SECONDS -Q QPS pinned to CPU 0 (-F 0); qps = replies/s, lost = sent - replies. Server CPU =
-# ticks of the processes in the server namespace; XDP work runs in softirq context and is not in that figure, so
+# Per run: kxdpgun -t SECONDS -Q QPS pinned to CPU 0 (-F 0); qps = replies/s, lost = sent - replies. While an XDP
+# program is on the server veth its NAPI poll is threaded and pinned to CPU 1 (see pin_napi). Server CPU = ticks of
+# the processes in the server namespace; XDP work runs in the NAPI kthread/softirq and is not in that figure, so
 # the system-wide softirq time of the run is printed beside it. Prints a Markdown table of medians and ratios.
 # Namespaces edgens-fp-bench-s / edgens-fp-bench-c and everything started here are removed on exit (trap).
 set -euo pipefail
@@ -195,6 +196,7 @@ start_server() { # $1 = server name
   case $1 in
     bounce)
       ip -n "$SRV_NS" link set dev "$SRV_IF" xdp obj "$ROOT/native/build/bounce.bpf.o" sec xdp
+      pin_napi
       return 0
       ;;
     edgens-xdp)
@@ -225,7 +227,10 @@ start_server() { # $1 = server name
     if ip netns exec "$CLI_NS" dig +time=1 +tries=1 -p "$PORT" "@$SRV_IP" h1.bench.test. A 2>/dev/null |
       grep -q "status: NOERROR"; then
       # Knot pins its XDP worker to CPU i itself: move every thread to CPU 1, away from the generator.
-      [[ $1 == knot-xdp ]] && for p in $(ip netns pids "$SRV_NS"); do taskset -a -p -c 1 "$p" >/dev/null; done
+      if [[ $1 == knot-xdp ]]; then
+        for p in $(ip netns pids "$SRV_NS"); do taskset -a -p -c 1 "$p" >/dev/null; done
+      fi
+      pin_napi
       return 0
     fi
     sleep 0.2
@@ -233,6 +238,15 @@ start_server() { # $1 = server name
   log "$1 did not answer within 20 s:"
   cat "$WORK/$1.log" >&2
   return 1
+}
+
+# With an XDP program attached, veth runs it (and the rest of its receive path) in a NAPI poll, by default in
+# softirq on the *sender's* CPU — the generator's. Threaded NAPI makes that poll a kthread, pinned here to the
+# server CPU, as a NIC's receive queue would be. Only possible while a program is attached (else no NAPI).
+pin_napi() {
+  local p
+  ip netns exec "$SRV_NS" sh -c "echo 1 > /sys/class/net/$SRV_IF/threaded" 2>/dev/null || return 0
+  for p in $(pgrep -f "^napi/$SRV_IF-" || true); do taskset -p -c 1 "$p" >/dev/null; done
 }
 
 server_ticks() { # CPU ticks (user+system) of every process in the server namespace

@@ -1,9 +1,10 @@
 // The edge host's FRR bfdd config, from the `bgp:` section: one single-hop BFD peer per BGP neighbor, at the
 // configured interval × multiplier. ExaBGP has no BFD, so bfdd runs beside it and the routers tie their BGP
 // sessions to these BFD sessions (`neighbor X bfd`): a hung host then loses its routes in ~interval × multiplier.
+
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ejs from "ejs";
-import { readFileSync } from "node:fs";
 import type { BgpConfig } from "./config.js";
 import { BgpRenderError, DEFAULT_TEMPLATE_DIR, type RenderOptions } from "./render.js";
 
@@ -19,7 +20,8 @@ export function bfdPeers(cfg: BgpConfig): BfdPeer[] {
 
 /** Renders bfdd.conf; throws BgpRenderError when BFD is not enabled in the config. */
 export function renderBfdd(cfg: BgpConfig, opts: RenderOptions = {}): string {
-  if (!cfg.bfd.enabled) throw new BgpRenderError("bgp.bfd.enabled is false: there is no bfdd config to render");
+  if (!cfg.bfd.enabled)
+    throw new BgpRenderError("bgp.bfd.enabled is false: there is no bfdd config to render");
   const path = join(opts.templateDir ?? DEFAULT_TEMPLATE_DIR, "edge-bfdd.conf.ejs");
   let template: string;
   try {

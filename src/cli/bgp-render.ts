@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Document, LineCounter, parseDocument } from "yaml";
-import { BgpConfigError, parseBgpConfig } from "../bgp/config.js";
 import { renderBfdd } from "../bgp/bfd.js";
+import { BgpConfigError, parseBgpConfig } from "../bgp/config.js";
 import { renderExabgp } from "../bgp/render.js";
 import { checkExabgpConfig } from "../lab/exabgp-process.js";
 
@@ -132,7 +132,8 @@ export async function runBgpRender(args: string[], out: Writer, err: Writer): Pr
     const cfg = parseBgpConfig(merged.bgp);
     rendered = renderExabgp(cfg);
     if (cfg.bfd.enabled) rendered.bfdd = renderBfdd(cfg);
-    else if (opts.only === "bfdd") throw new LoadError("bgp.bfd.enabled is not true: there is no bfdd config");
+    else if (opts.only === "bfdd")
+      throw new LoadError("bgp.bfd.enabled is not true: there is no bfdd config");
   } catch (e) {
     if (e instanceof BgpConfigError) {
       for (const i of e.issues) err.write(`${locate(i.path.split("."), files)}: ${i.path}: ${i.message}\n`);

@@ -11,9 +11,10 @@ import { queryInNetns } from "../lab/ns-helper.js";
 import { ANYCAST_V4, ANYCAST_V6, chainTopology, loadTopology } from "../lab/topology.js";
 
 export const LAB_USAGE = `usage: edgens lab <command> [options]   (root; FRR, ExaBGP and iproute2 installed)
-  up [--sites N] [--nodes-per-site M] [--topology FILE.yaml]
+  up [--sites N] [--nodes-per-site M] [--topology FILE.yaml] [--bfd]
                          build the lab: core routers, site routers, nodes (edgens serve + ExaBGP + health
-                         agent), clients; returns when every client is answered by its nearest site
+                         agent), clients; returns when every client is answered by its nearest site;
+                         --bfd: BFD 100 ms × 3 between site routers and nodes (bfdd on every node)
   status [--json]        who answers each client, every router's anycast route, every node's state
   fail SITE/NODE --mode kill|hang|wrong-answers|agent-kill|exabgp-kill|drain|freeze
                          break a node while a client it serves sends a query every 10 ms; print the failover
@@ -51,6 +52,7 @@ export async function runLab(
         "nodes-per-site": { type: "string", default: "1" },
         topology: { type: "string" },
         json: { type: "boolean" },
+        bfd: { type: "boolean" },
         all: { type: "boolean" },
         mode: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -143,6 +145,7 @@ export async function runLab(
         name,
         topology,
         stateRoot: root,
+        bfd: values.bfd === true,
         nodeBin: process.execPath,
         cli: fileURLToPath(new URL("./main.js", import.meta.url)),
         log: (l) => out.write(`${l}\n`),

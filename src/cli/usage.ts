@@ -36,6 +36,18 @@ serve options (flags override the config file):
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent
   --xdp IFACE[:MODE]    attach the XDP fast path to IFACE, repeatable; MODE native or generic (default:
                         native, falling back to generic); needs root or CAP_BPF+CAP_NET_ADMIN
+  --secondary ORIGIN=ADDR:PORT
+                        serve ORIGIN as a secondary zone transferred from the primary ADDR:PORT; repeat
+                        for more primaries (tried in order) or zones
+  --catalog ORIGIN=ADDR:PORT
+                        consume the RFC 9432 catalog zone ORIGIN from ADDR:PORT and serve its members
+                        (transferred from the same primary)
+  --tsig NAME:ALGORITHM:BASE64SECRET
+                        TSIG key for the --secondary/--catalog primaries: SOA queries, transfers and the
+                        NOTIFY they send (at most one; per-primary keys need a config file)
+  --allow-notify ADDR   accept NOTIFY from ADDR as well as from the primaries, repeatable
+  --state-dir DIR       where transferred zones persist (default /var/lib/edgens; ./edgens-state when
+                        --secondary/--catalog are given without --config)
 `;
 
 export interface Io {

@@ -84,7 +84,7 @@ export function checkSecondaryConfig(config: SecondaryRefs, ctx: z.RefinementCtx
       } else claim(zone.origin, `zones[${i}]`, ["zones", i, "origin"]);
       checkKeys(zone.secondary.primaries, ["zones", i, "secondary", "primaries"]);
     } else if (zone.file === undefined) {
-      ctx.addIssue({ code: "custom", path: ["zones", i, "file"], message: "expected a file (or a secondary section)" });
+      ctx.addIssue({ code: "custom", path: ["zones", i, "file"], message: "expected string, received undefined (a zone needs a file, or a secondary section)" });
     }
   });
   config.catalogs.forEach((c, i) => {

@@ -176,3 +176,16 @@ async function waitForFile(path: string, timeoutMs: number): Promise<void> {
     }
   }
 }
+
+/** `vtysh -c COMMAND` as JSON against the router whose directory is `dir` (from any process). */
+export async function vtyshJson<T>(dir: string, command: string): Promise<T> {
+  const { stdout } = await run("vtysh", ["--vty_socket", dir, "-c", command], {
+    timeout: 10_000,
+    maxBuffer: 16 << 20,
+  });
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    throw new FrrError(`vtysh '${command}' did not return JSON: ${stdout.slice(0, 200)}`);
+  }
+}

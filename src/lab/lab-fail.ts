@@ -7,7 +7,7 @@
 //   agent-kill     SIGKILL the health agent (ExaBGP respawns it; traffic should not move)
 //   exabgp-kill    SIGKILL ExaBGP (the BGP sessions drop)    restore: start ExaBGP again
 //   drain          admin-state drained (graceful shutdown)   restore: admin-state active
-//   freeze         SIGSTOP every process of the node (a hung host: only the BGP hold timer notices)
+//   freeze         SIGSTOP every process of the node (a hung host: the hold timer notices, or BFD with --bfd)
 //                                                            restore: SIGCONT
 import { renameSync, statSync, writeFileSync } from "node:fs";
 import { writeAdminState } from "../health/admin-state.js";
@@ -121,7 +121,7 @@ async function applyFailure(s: LabState, nodeId: string, mode: FailMode): Promis
     case "freeze": {
       const pids = await netnsPids(labHosts(s).netns(nodeId));
       for (const pid of pids) signal(pid, "SIGSTOP");
-      return `SIGSTOP every process of the node (${pids.length}: serve, ExaBGP, agent)`;
+      return `SIGSTOP every process of the node (${pids.length}: serve, ExaBGP, agent, bfdd…)`;
     }
   }
 }

@@ -45,6 +45,8 @@ export interface LabState {
   nodeBin: string;
   cli: string;
   topology: Topology;
+  /** BFD between site routers and nodes (bfdd in every node namespace). */
+  bfd: boolean;
   nodes: Record<string, NodeRecord>;
 }
 

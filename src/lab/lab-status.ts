@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive, childPids, cmdline } from "./daemon.js";
 import type { QueryOutcome } from "./dns-probe.js";
+import { vtyshJson } from "./frr-process.js";
 import { type LabState, labHosts } from "./lab-state.js";
-import { vtyshJson } from "./lab-up.js";
 import { AGENT_METRICS, CHECK_ANSWER, CHECK_NAME } from "./node-files.js";
 import { httpInNetns, queryInNetns } from "./ns-helper.js";
 import { ANYCAST_PREFIXES, ANYCAST_V4, ANYCAST_V6, expectedSite, type Role, uplink } from "./topology.js";
@@ -50,6 +50,8 @@ export interface NodeStatus {
   exabgp: { pid: number | null; alive: boolean };
   agent: { pid: number | null };
   sessions: { peer: string; state: string }[];
+  /** BFD session states seen from the site router (empty without --bfd). */
+  bfd: string[];
   health: Record<string, string>;
   announced: Record<string, number>;
 }
@@ -75,8 +77,7 @@ interface FrrPath {
 
 function processState(pid: number | null): { alive: boolean; stopped: boolean } {
   if (pid === null || !alive(pid)) return { alive: false, stopped: false };
-  const stat = cmdline(pid).length > 0 ? readStat(pid) : "";
-  return { alive: true, stopped: /^\d+ \(.*\) T/.test(stat) };
+  return { alive: true, stopped: /^\d+ \(.*\) T/.test(readStat(pid)) };
 }
 
 function readStat(pid: number): string {
@@ -193,6 +194,16 @@ export async function labStatus(s: LabState): Promise<LabStatus> {
     }
     summaries.set(site.name, peers);
   }
+  const bfdPeers = new Map<string, string>();
+  if (s.bfd) {
+    for (const site of s.topology.sites) {
+      const j = await vtyshJson<{ peer?: string; status?: string }[]>(
+        join(s.dir, "routers", site.name),
+        "show bfd peers json",
+      ).catch(() => []);
+      for (const p of j) if (p.peer) bfdPeers.set(p.peer, p.status ?? "unknown");
+    }
+  }
 
   const nodes = await Promise.all(
     plan.hosts
@@ -229,6 +240,7 @@ export async function labStatus(s: LabState): Promise<LabStatus> {
           exabgp: { pid: rec.exabgp, alive: exaAlive },
           agent: { pid: agentPid },
           sessions,
+          bfd: s.bfd ? [self.ipv4, self.ipv6].map((a) => bfdPeers.get(a) ?? "none") : [],
           health,
           announced,
         };
@@ -266,9 +278,9 @@ export function formatStatus(st: LabStatus): string {
     out.push(
       `  ${n.node}: serve ${serve}, exabgp ${n.exabgp.alive ? "running" : "dead"}, agent ${
         n.agent.pid ?? "none"
-      }, bgp ${n.sessions.map((x) => x.state).join("/")}, health ${health || "unknown"}${
-        n.failure ? `, FAILED (${n.failure})` : ""
-      }`,
+      }, bgp ${n.sessions.map((x) => x.state).join("/")}${
+        n.bfd.length > 0 ? `, bfd ${n.bfd.join("/")}` : ""
+      }, health ${health || "unknown"}${n.failure ? `, FAILED (${n.failure})` : ""}`,
     );
   }
   return `${out.join("\n")}\n`;

@@ -2,13 +2,12 @@
 // `edgens serve` + ExaBGP (config rendered by src/bgp/render.ts) whose API process is `edgens health-agent`.
 // Returns once every client's router holds the anycast routes and every client is answered by the site the
 // topology says is nearest. Any failure tears down what was built.
-import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderExabgp } from "../bgp/render.js";
 import { spawnInNetns, waitForLog } from "./daemon.js";
-import { renderFrrConfig } from "./frr-config.js";
-import { FrrRouter } from "./frr-process.js";
+import { renderFrrConfig, renderNodeBfdConfig } from "./frr-config.js";
+import { FrrRouter, vtyshJson } from "./frr-process.js";
 import { labDown } from "./lab-down.js";
 import {
   type LabState,
@@ -38,6 +37,8 @@ export interface UpOptions {
   stateRoot: string;
   nodeBin: string;
   cli: string;
+  /** BFD (100 ms × 3) between each site router and its nodes. */
+  bfd?: boolean;
   /** Bound on the whole convergence wait. */
   convergeTimeoutMs?: number;
   log?: (line: string) => void;
@@ -60,6 +61,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
     nodeBin: o.nodeBin,
     cli: o.cli,
     topology: o.topology,
+    bfd: o.bfd === true,
     nodes: {},
   };
   // FRR drops to user frr: every directory on the way to its own must be traversable.
@@ -105,14 +107,36 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
       await FrrRouter.start({
         netns: netns(r),
         dir,
+        daemons: state.bfd && r.role === "site" ? ["zebra", "bgpd", "bfdd"] : ["zebra", "bgpd"],
         config: renderFrrConfig(plan, r, {
           hostname: `${state.name}-${r.id}`,
           logFile: join(dir, "frr.log"),
+          bfd: state.bfd,
         }),
       });
     }),
   );
   log(`${routers.length} FRR routers (${since()})`);
+  if (state.bfd) {
+    await Promise.all(
+      plan.hosts
+        .filter((h) => h.role === "node")
+        .map(async (n) => {
+          const dir = join(nodePaths(state.dir, n.id).dir, "frr");
+          const { self, peer } = uplink(plan, n.id);
+          await FrrRouter.start({
+            netns: netns(n),
+            dir,
+            daemons: ["zebra", "bfdd"],
+            config: renderNodeBfdConfig(self, peer, {
+              hostname: `${state.name}-${n.key}`,
+              logFile: join(dir, "frr.log"),
+            }),
+          });
+        }),
+    );
+    log(`BFD daemons on the nodes (${since()})`);
+  }
 
   const nodes = plan.hosts.filter((h) => h.role === "node");
   await Promise.all(
@@ -225,24 +249,4 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
     await sleep(500);
   }
   throw new LabStateError(`clients not answered by their nearest site: ${wrong.join("; ")}`);
-}
-
-export function vtyshJson<T>(dir: string, command: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "vtysh",
-      ["--vty_socket", dir, "-c", command],
-      { timeout: 10_000, maxBuffer: 16 << 20 },
-      (e, out) => {
-        if (e) reject(e);
-        else {
-          try {
-            resolve(JSON.parse(out) as T);
-          } catch (err) {
-            reject(err);
-          }
-        }
-      },
-    );
-  });
 }

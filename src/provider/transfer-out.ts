@@ -51,8 +51,8 @@ export interface TransferContext {
   lookup(originKey: string): ProvidedZone | "not-provided" | undefined;
   keys: readonly TsigKey[];
   log: Logger;
-  /** Called once per request with its outcome (counters, tests). */
-  count(outcome: TransferOutcome): void;
+  /** Called once per request with its outcome and the asked zone's origin key when known (counters). */
+  count(outcome: TransferOutcome, originKey?: string): void;
   now?: () => number;
 }
 
@@ -146,8 +146,9 @@ export function startTransfer(
   const kind = qtype === RRType.AXFR ? "AXFR" : "IXFR";
   const now = ctx.now?.() ?? Math.floor(Date.now() / 1000);
   const who = `${remote.address}#${remote.port}`;
+  let askedKey: string | undefined;
   const refuse = (outcome: TransferOutcome, rcode: number, message: Buffer, zone: string, reason: string) => {
-    ctx.count(outcome);
+    ctx.count(outcome, askedKey);
     ctx.log.warn(
       { zone, client: remote.address, kind, reason },
       `refused ${kind} of ${zone} to ${who}: ${reason}`,
@@ -163,6 +164,7 @@ export function startTransfer(
   }
   const q = msg.question[0]!;
   const zoneText = nameToText(q.name);
+  askedKey = nameKey(q.name);
 
   // RFC 8945 §5.2: the signature is checked before anything else.
   let signer: XfrSigner | null = null;
@@ -273,7 +275,7 @@ export function startTransfer(
     records = axfrRecords(data);
   }
 
-  ctx.count(outcome);
+  ctx.count(outcome, askedKey);
   const stats: XfrStats = { messages: 0, records: 0, bytes: 0 };
   const started = performance.now();
   const messages = xfrMessages(msg.id, question, records, signer, stats);

@@ -3,6 +3,7 @@
 // new serial. The TCP transport hands it every query first (`start`); it answers transfers and returns null
 // for everything else. Setup (update) is separate from handling (start).
 
+import type { Registry } from "prom-client";
 import { formatListenAddress, parseListenAddress } from "../config/listen-address.js";
 import { tsigKeyId } from "../config/provide-schema.js";
 import type { EdgensConfig } from "../config/schema.js";
@@ -12,6 +13,7 @@ import { compareSerial } from "../transfer/serial.js";
 import { parseTsigKey, type TsigKey } from "../transfer/tsig.js";
 import type { ZoneData } from "../zone/zone.js";
 import { DEFAULT_JOURNAL_LIMITS, diffZones, Journal, type JournalLimits } from "./journal.js";
+import { ProviderMetrics } from "./metrics.js";
 import { TransferAcl } from "./transfer-acl.js";
 import {
   type ProvidedZone,
@@ -42,6 +44,8 @@ export interface ZoneProviderOptions {
   /** sendNotify tries per peer and first timeout (doubling). Defaults 5 and 1000 ms. */
   notifyTries?: number;
   notifyTimeoutMs?: number;
+  /** Where the provider's metrics go (the serving process's registry); none when absent. */
+  registry?: Registry;
 }
 
 interface ZoneState extends ProvidedZone {
@@ -67,10 +71,14 @@ export class ZoneProvider implements TransferHandler {
   /** NOTIFY results, newest last (bounded), for status and tests. */
   readonly notifyLog: { zone: string; serial: number; results: NotifyPeerResult[] }[] = [];
 
+  private readonly metrics: ProviderMetrics | null;
+
   constructor(
     private readonly log: Logger,
     private readonly opts: ZoneProviderOptions = {},
-  ) {}
+  ) {
+    this.metrics = opts.registry ? ProviderMetrics.for(opts.registry) : null;
+  }
 
   /** True when some zone has a `provide` section: otherwise the TCP path need not ask us at all. */
   get active(): boolean {
@@ -90,7 +98,9 @@ export class ZoneProvider implements TransferHandler {
       parseTsigKey(`${name}:${k.algorithm}:${k.secret}`),
     );
     const keyById = new Map(this.keys.map((k, i) => [tsigKeyId(Object.keys(config.tsigKeys)[i]!), k]));
-    const provideById = new Map(config.zones.filter((z) => z.provide).map((z) => [z.file, z.provide!]));
+    const provideById = new Map(
+      config.zones.filter((z) => z.provide && z.file !== undefined).map((z) => [z.file, z.provide!]),
+    );
     const next = new Map<string, ZoneState>();
     this.served = new Set(zones.map((z) => z.data.originKey));
     for (const z of zones) {
@@ -115,7 +125,11 @@ export class ZoneProvider implements TransferHandler {
       next.set(z.data.originKey, state);
       if (old && old.data !== z.data) this.changed(old, state);
     }
+    for (const gone of this.provided.keys()) {
+      if (!next.has(gone)) this.metrics?.journalDeltas.remove({ zone: this.provided.get(gone)!.name });
+    }
     this.provided = next;
+    for (const z of next.values()) this.metrics?.journalDeltas.set({ zone: z.name }, z.journal.size);
   }
 
   private changed(old: ZoneState, now: ZoneState): void {
@@ -169,6 +183,12 @@ export class ZoneProvider implements TransferHandler {
       for (const r of results) {
         const peer = formatListenAddress(r.peer);
         const fields = { zone: zone.name, serial, peer, tries: r.tries, rcode: r.rcode ?? null };
+        const result = r.ok
+          ? "ok"
+          : r.error && "code" in r.error && r.error.code === "EDGENS_ERR_XFR_TIMEOUT"
+            ? "timeout"
+            : "error";
+        this.metrics?.notifies.inc({ zone: zone.name, result });
         if (r.ok) this.log.info(fields, `NOTIFY ${zone.name} serial ${serial} to ${peer}: acknowledged`);
         else
           this.log.warn(
@@ -191,8 +211,10 @@ export class ZoneProvider implements TransferHandler {
       lookup: (key) => this.provided.get(key) ?? (this.served.has(key) ? "not-provided" : undefined),
       keys: this.keys,
       log: this.log,
-      count: (o) => {
+      count: (o, originKey) => {
         this.counts[o]++;
+        const zone = originKey === undefined ? undefined : this.provided.get(originKey)?.name;
+        this.metrics?.transfers.inc({ zone: zone ?? "other", outcome: o });
       },
     });
   }

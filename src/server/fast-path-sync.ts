@@ -191,8 +191,9 @@ export class FastPathSync {
         }
       } catch (e) {
         fp?.close();
-        const err = e as Error & { code?: string };
-        failures.push(`${iface.name}: ${err.message}${err.code ? ` [${err.code}]` : ""}`);
+        const err = e as Error & { code?: string; errno?: number };
+        const hint = err.errno === 1 ? " (needs root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON)" : "";
+        failures.push(`${iface.name}: ${err.message}${hint}${err.code ? ` [${err.code}]` : ""}`);
       }
     }
     this.entries = kept.length;

@@ -101,7 +101,10 @@ export class ServingNode {
     );
     const slot = new ResponderSlot(createResponder(snapshot, options));
     slot.secondary = opts.secondary ?? null;
-    const provider = new ZoneProvider(log, opts);
+    const provider = new ZoneProvider(log, {
+      sendNotify: opts.sendNotify ?? true,
+      registry: metrics.registry,
+    });
     provider.update(result.zones, config);
     const transports = await startTransports(config, slot, metrics, log, provider);
     const node = new ServingNode(zones, slot, options, transports, metrics, log, provider);

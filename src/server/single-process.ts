@@ -36,14 +36,10 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   let node: ServingNode | null = null;
   let metricsServer: Server | null = null;
   if (config.metrics.listen) {
-    const merged = Registry.merge([
-      metrics.registry,
-      control.registry,
-      fastPath.registry,
-      ...(host ? [host.registry] : []),
-    ]);
+    const merged = Registry.merge([metrics.registry, control.registry, fastPath.registry]);
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
-      metrics: () => merged.metrics(),
+      // The secondary metrics register as zones are created: read that registry at scrape time, not merged.
+      metrics: async () => (await merged.metrics()) + (host ? `\n${await host.registry.metrics()}` : ""),
       contentType: merged.contentType,
       ready: () => {
         if (!node) return { ready: false, detail: "starting" };

@@ -1,8 +1,9 @@
 // `edgens status --json`: the node's health at a glance, built from the DNS server's /metrics and /readyz, the
 // health agent's /metrics and the admin-state file. The shape is a public interface (docs/failover.md,
 // "edgens status"): add fields, never rename or remove them. Pure: the I/O is in collect-status.ts.
-import type { AdminState } from "../health/admin-state.js";
+
 import type { Sample } from "../cli/stats.js";
+import type { AdminState } from "../health/admin-state.js";
 
 export interface ZoneStatus {
   zone: string;
@@ -140,7 +141,8 @@ export function agentStatus(metricsUrl: string, metrics: Sample[] | Error): Agen
 }
 
 export function adminStatus(file: string, state: AdminState | Error): AdminStatus {
-  if (state instanceof Error) return { file, state: "unreadable", since: null, reason: null, error: state.message };
+  if (state instanceof Error)
+    return { file, state: "unreadable", since: null, reason: null, error: state.message };
   return {
     file,
     state: state.state,
@@ -160,6 +162,11 @@ export function verdict(server: ServerStatus, agent: AgentStatus, admin: AdminSt
   return server.ready === true && allUp && session ? "serving" : "degraded";
 }
 
-export function nodeStatus(server: ServerStatus, agent: AgentStatus, admin: AdminStatus, now: Date): NodeStatus {
+export function nodeStatus(
+  server: ServerStatus,
+  agent: AgentStatus,
+  admin: AdminStatus,
+  now: Date,
+): NodeStatus {
   return { time: now.toISOString(), verdict: verdict(server, agent, admin), server, agent, admin };
 }

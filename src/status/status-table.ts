@@ -23,7 +23,12 @@ export function formatStatus(s: NodeStatus): string {
     out.push(
       ...table([
         ["  zone", "serial", "records", "load failures"],
-        ...sv.zones.map((z) => [`  ${z.zone}`, String(z.serial), String(z.records ?? "-"), String(z.loadFailures)]),
+        ...sv.zones.map((z) => [
+          `  ${z.zone}`,
+          String(z.serial),
+          String(z.records ?? "-"),
+          String(z.loadFailures),
+        ]),
       ]),
     );
   }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { announceLine, withdrawAllLines } from "../../src/bgp/api-lines.js";
 import { requirePrereq } from "../helpers/prereq.js";
-import { type FailoverLab, labPrereqs, sleep, startFailoverLab, until, V4, V6 } from "./failover-lab.js";
+import { type FailoverLab, labPrereqs, sleep, startFailoverLab, until } from "./failover-lab.js";
 
 const ok = requirePrereq("BFD hung-host test (FRR bfdd on both sides, ExaBGP)", ...labPrereqs);
 
@@ -23,7 +23,9 @@ describe.skipIf(!ok)("BFD: a hung edge host is withdrawn in BFD time, not hold t
     await lab?.destroy();
   });
 
-  it("SIGSTOP of the whole edge → routes gone ≤ 500 ms (hold time 30 s); SIGCONT → back", { timeout: 120_000 }, async () => {
+  it("SIGSTOP of the whole edge → routes gone ≤ 500 ms (hold time 30 s); SIGCONT → back", {
+    timeout: 120_000,
+  }, async () => {
     await lab?.destroy();
     lab = await startFailoverLab({
       name: "edgens-bfd",
@@ -72,7 +74,9 @@ while read -r line; do :; done
     for (const pid of pids) process.kill(pid, "SIGSTOP");
     // One poller per family, so each time is that family's own (a vtysh call takes 20-40 ms).
     const [v4Gone, v6Gone] = await Promise.all(
-      (["ipv4", "ipv6"] as const).map((f) => until(`${f} route withdrawn`, async () => !(await l.has(f)), 10_000)),
+      (["ipv4", "ipv6"] as const).map((f) =>
+        until(`${f} route withdrawn`, async () => !(await l.has(f)), 10_000),
+      ),
     );
     const hungMs = Math.max(v4Gone!, v6Gone!) - t0;
     expect(await neither()).toBe(true);

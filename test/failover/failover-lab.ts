@@ -47,6 +47,8 @@ export interface LabOptions {
   holdTime: number;
   /** BFD on the router's neighbors and an edge bfdd (100 ms × 3 unless given). */
   bfd?: { intervalMs?: number; multiplier?: number };
+  /** Runs once the edge namespace exists, before ExaBGP starts (e.g. the DNS responders). */
+  beforeExabgp?: (edgeNs: string) => Promise<void>;
   /** The API process ExaBGP runs, given the lab dir (argv; the first word absolute). */
   run: (dir: string, cfg: Omit<BgpConfig, "api">) => string[];
 }
@@ -186,6 +188,7 @@ export async function startFailoverLab(o: LabOptions): Promise<FailoverLab> {
         daemons: ["zebra", "bfdd"],
       });
     }
+    await o.beforeExabgp?.(edgeNs);
     const { conf, env } = renderExabgp(cfg);
     writeFileSync(join(dir, "exabgp.conf"), conf);
     writeFileSync(join(dir, "exabgp.env"), env);
@@ -252,7 +255,8 @@ export async function until(
   const t0 = performance.now();
   for (;;) {
     if (await probe()) return performance.now();
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }

@@ -19,7 +19,11 @@ const port = () => 20_000 + Math.floor(Math.random() * 40_000);
 async function status(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runStatus(args, { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
+  const code = await runStatus(
+    args,
+    { write: (s: string) => (out += s) },
+    { write: (s: string) => (err += s) },
+  );
   return { code, out, err };
 }
 
@@ -95,7 +99,12 @@ describe("edgens status (real server + agent)", () => {
     expect(s.server.zones[0]!.serial).toBeGreaterThan(0);
     expect(s.agent.prefixes).toEqual([
       expect.objectContaining({ prefix: "192.0.2.53/32", family: "ipv4", state: "UP", route: "announced" }),
-      expect.objectContaining({ prefix: "2001:db8:53::/48", family: "ipv6", state: "UP", route: "announced" }),
+      expect.objectContaining({
+        prefix: "2001:db8:53::/48",
+        family: "ipv6",
+        state: "UP",
+        route: "announced",
+      }),
     ]);
     expect(s.agent.announced).toEqual({ ipv4: 1, ipv6: 1 });
     expect(s.admin).toMatchObject({ state: "active", since: null });
@@ -106,7 +115,9 @@ describe("edgens status (real server + agent)", () => {
     expect(table).toMatch(/2001:db8:53::\/48\s+ipv6\s+UP\s+announced/);
 
     // Drained.
-    expect(await runDrain(["--admin-state", adminState, "--reason", "status test"], sink, sink, true)).toBe(0);
+    expect(await runDrain(["--admin-state", adminState, "--reason", "status test"], sink, sink, true)).toBe(
+      0,
+    );
     await lines.next(/^withdraw route 192\.0\.2\.53\/32/, 5_000);
     await sleep(300);
     r = await status("--json", ...sources);
@@ -155,7 +166,11 @@ describe("edgens status (real server + agent)", () => {
     const s = JSON.parse(r.out) as NodeStatus;
     expect(r.code).toBe(3);
     expect(s.verdict).toBe("down");
-    expect(s.server).toMatchObject({ metricsUrl: `http://127.0.0.1:${m}/metrics`, reachable: false, ready: null });
+    expect(s.server).toMatchObject({
+      metricsUrl: `http://127.0.0.1:${m}/metrics`,
+      reachable: false,
+      ready: null,
+    });
     expect(s.agent).toMatchObject({ metricsUrl: `http://127.0.0.1:${a}/metrics`, reachable: false });
     expect(s.admin).toMatchObject({ file: join(dir, "none.json"), state: "active" });
     expect((await status("--bogus")).code).toBe(2);

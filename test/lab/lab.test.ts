@@ -58,7 +58,7 @@ function show(kind: "fail" | "restore", r: FailReport): void {
   console.log(formatReport(kind, r, DEFAULT_PROBE));
 }
 
-describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes", () => {
+describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes", () => {
   const name = `t${process.pid}`;
   let buildDir = "";
   let stateRoot = "";
@@ -73,6 +73,7 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes", () => {
     await labUp({
       name,
       topology: chainTopology(3, 1),
+      bfd: true,
       stateRoot,
       nodeBin: process.execPath,
       cli,
@@ -111,6 +112,7 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes", () => {
     }
     for (const n of st.nodes) {
       expect(n.sessions.map((x) => x.state)).toEqual(["Established", "Established"]);
+      expect(n.bfd).toEqual(["up", "up"]);
       expect(Object.values(n.health)).toEqual(["UP", "UP"]);
     }
     const roles = st.namespaces.map((n) => n.role).sort();
@@ -164,5 +166,18 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes", () => {
     expect(back.settled).toBe(true);
     expect(back.summary?.after).toBe("s3/n1");
     expect(back.summary?.lost).toBe(0);
+  }, 60_000);
+
+  it("freeze (hung host): BFD moves s1's client to s2 within 2 s, not the 9 s hold time", async () => {
+    const r = await labFail(state, "s1/n1", "freeze");
+    show("fail", r);
+    expect(r.client).toBe("cl1");
+    expect(r.settled).toBe(true);
+    expect(r.summary?.after).toBe("s2/n1");
+    expect(r.summary?.settledMs).toBeLessThan(2000);
+    const back = await labRestore(state, "s1/n1");
+    show("restore", back);
+    expect(back.settled).toBe(true);
+    expect(back.summary?.after).toBe("s1/n1");
   }, 60_000);
 });

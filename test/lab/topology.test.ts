@@ -1,11 +1,19 @@
 // The lab's pure parts: topology validation, address plan, expected nearest site, FRR config rendering and the
 // failover arithmetic over probe records.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ProbeRecord } from "../../src/lab/dns-probe.js";
 import { summarize } from "../../src/lab/failover.js";
 import { renderFrrConfig } from "../../src/lab/frr-config.js";
 import { netnsName } from "../../src/lab/lab-state.js";
-import { addressPlan, chainTopology, expectedSite, parseTopology, uplink } from "../../src/lab/topology.js";
+import {
+  addressPlan,
+  chainTopology,
+  expectedSite,
+  loadTopology,
+  parseTopology,
+  uplink,
+} from "../../src/lab/topology.js";
 
 describe("lab topology", () => {
   const t = chainTopology(3, 2);
@@ -49,6 +57,16 @@ describe("lab topology", () => {
     expect(expectedSite(t, "cl2", new Set(["s2"]))).toEqual({ site: "s1", tie: true, hops: 3 });
     expect(expectedSite(t, "cl3", new Set(["s3"])).site).toBe("s2");
     expect(expectedSite(t, "cl1", new Set(["s1", "s2", "s3"])).site).toBeNull();
+  });
+
+  it("loads a YAML topology (ring of cores, a client on a site-less core) and flags ties", () => {
+    const ring = loadTopology(join(import.meta.dirname, "ring.yaml"));
+    expect(ring.sites.map((x) => x.name)).toEqual(["ams", "fra", "lon"]);
+    expect(expectedSite(ring, "cfra").site).toBe("fra");
+    // c3 is two AS hops from fra (via c2) and from lon (via c4): c2 has the lower router ID.
+    expect(expectedSite(ring, "cc3")).toEqual({ site: "fra", tie: true, hops: 2 });
+    expect(expectedSite(ring, "cc3", new Set(["fra"])).site).toBe("lon");
+    expect(expectedSite(ring, "cfra", new Set(["fra"]))).toEqual({ site: "ams", tie: false, hops: 3 });
   });
 
   it("refuses unknown references, duplicate names and names too long for interface names", () => {

@@ -192,10 +192,12 @@ describe("edgens as a primary (in process)", () => {
     expect(r.deltas[0]!.added).toHaveLength(3); // new SOA, www A, new-v2 A
     expect(ids(applyIxfr(before, r.deltas))).toEqual(textRecords(fixtureText(2)));
     await server.node.provider.notifyIdle();
-    expect(listener.received.map((n) => n.outcome)).toEqual(["accepted"]);
+    // One NOTIFY (a retransmission under load would be accepted too).
+    expect(listener.received.length).toBeGreaterThanOrEqual(1);
+    expect(listener.received.every((n) => n.outcome === "accepted")).toBe(true);
     expect(notified).toEqual([BASE_SERIAL + 1]);
     const log = server.node.provider.notifyLog.at(-1)!;
-    expect(log.results[0]).toMatchObject({ ok: true, tries: 1 });
+    expect(log.results[0]).toMatchObject({ ok: true });
   });
 
   it("condenses several versions into one delta, and answers an unknown serial AXFR-style", async () => {
@@ -212,6 +214,11 @@ describe("edgens as a primary (in process)", () => {
     expect(old.kind).toBe("axfr");
     if (old.kind === "axfr") expect(ids(old.records)).toEqual(textRecords(fixtureText(3)));
     expect(server.node.provider.counts).toMatchObject({ ixfr: 2, "ixfr-axfr": 1, "ixfr-current": 1 });
+    const text = await server.metrics.registry.metrics();
+    expect(text).toContain('edgens_zone_transfers_out_total{zone="prov.test.",outcome="ixfr"} 2');
+    expect(text).toContain('edgens_zone_transfers_out_total{zone="other",outcome="notauth"} 1');
+    expect(text).toContain('edgens_notify_out_total{zone="prov.test.",result="ok"} 2');
+    expect(text).toContain('edgens_zone_journal_deltas{zone="prov.test."} 2');
   });
 
   it("restarts the journal when a reload lowers the serial", async () => {

@@ -38,7 +38,7 @@ export async function until<T>(
     if (ok(last)) return last;
     await new Promise((r) => setTimeout(r, stepMs));
   }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 300)}`);
 }
 
 export async function readyz(port: number): Promise<{ status: number; body: string }> {
