@@ -113,7 +113,8 @@ export function parseCatalog(origin: Buffer, records: readonly ResourceRecord[])
       continue;
     }
     const p = props.get(idKey);
-    if (p && p.group.length > 1) problems.push(`member ${zone}: ${p.group.length} group properties; using none`);
+    if (p && p.group.length > 1)
+      problems.push(`member ${zone}: ${p.group.length} group properties; using none`);
     members.set(zone, {
       zone,
       id: e.id,

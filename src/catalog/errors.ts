@@ -3,7 +3,7 @@
 
 export type CatalogErrorCode =
   /** No `version` TXT, several, or a version other than "2" (the only one this consumer understands). */
-  | "EDGENS_ERR_CATALOG_VERSION";
+  "EDGENS_ERR_CATALOG_VERSION";
 
 export class CatalogError extends Error {
   override readonly name = "CatalogError";

@@ -1,9 +1,9 @@
 // `edgens serve` flags → a config overlay (the top layer: flags override the files).
 import { parseArgs } from "node:util";
-import { secondaryFlags } from "./secondary-flags.js";
 import { ConfigError } from "./errors.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
 import type { Plain } from "./merge.js";
+import { secondaryFlags } from "./secondary-flags.js";
 import { parseXdpInterface, XDP_INTERFACE_HINT } from "./xdp-interface.js";
 
 export interface ServeFlags {

@@ -30,7 +30,9 @@ const pullSchema = {
   /** NOTIFY is accepted from the primaries and from these addresses. */
   allowNotify: z.array(ipAddress).default([]),
   /** Bounds (seconds) for the SOA refresh/retry/expire timers; defaults: Knot's minima. */
-  clamps: z.strictObject({ refresh: clamp.optional(), retry: clamp.optional(), expire: clamp.optional() }).optional(),
+  clamps: z
+    .strictObject({ refresh: clamp.optional(), retry: clamp.optional(), expire: clamp.optional() })
+    .optional(),
 };
 
 export const secondarySchema = z.strictObject(pullSchema);
@@ -49,7 +51,11 @@ export type PrimaryConfig = z.output<typeof primarySchema>;
 
 interface SecondaryRefs {
   tsigKeys: Record<string, unknown>;
-  zones: { origin?: string | null | undefined; file?: string | undefined; secondary?: SecondaryConfig | undefined }[];
+  zones: {
+    origin?: string | null | undefined;
+    file?: string | undefined;
+    secondary?: SecondaryConfig | undefined;
+  }[];
   catalogs: CatalogConfig[];
 }
 
@@ -71,7 +77,8 @@ export function checkSecondaryConfig(config: SecondaryRefs, ctx: z.RefinementCtx
   const claim = (origin: string, where: string, path: (string | number)[]) => {
     const k = origin.toLowerCase();
     const other = seen.get(k);
-    if (other) ctx.addIssue({ code: "custom", path, message: `zone ${origin} is already configured (${other})` });
+    if (other)
+      ctx.addIssue({ code: "custom", path, message: `zone ${origin} is already configured (${other})` });
     else seen.set(k, where);
   };
   config.zones.forEach((zone, i) => {
@@ -80,16 +87,25 @@ export function checkSecondaryConfig(config: SecondaryRefs, ctx: z.RefinementCtx
         ctx.addIssue({ code: "custom", path: ["zones", i, "file"], message: "a secondary zone has no file" });
       }
       if (!zone.origin) {
-        ctx.addIssue({ code: "custom", path: ["zones", i, "origin"], message: "a secondary zone needs an origin" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["zones", i, "origin"],
+          message: "a secondary zone needs an origin",
+        });
       } else claim(zone.origin, `zones[${i}]`, ["zones", i, "origin"]);
       checkKeys(zone.secondary.primaries, ["zones", i, "secondary", "primaries"]);
     } else if (zone.file === undefined) {
-      ctx.addIssue({ code: "custom", path: ["zones", i, "file"], message: "expected string, received undefined (a zone needs a file, or a secondary section)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["zones", i, "file"],
+        message: "expected string, received undefined (a zone needs a file, or a secondary section)",
+      });
     }
   });
   config.catalogs.forEach((c, i) => {
     claim(c.zone, `catalogs[${i}]`, ["catalogs", i, "zone"]);
     checkKeys(c.primaries, ["catalogs", i, "primaries"]);
-    for (const [g, s] of Object.entries(c.groups)) checkKeys(s.primaries, ["catalogs", i, "groups", g, "primaries"]);
+    for (const [g, s] of Object.entries(c.groups))
+      checkKeys(s.primaries, ["catalogs", i, "groups", g, "primaries"]);
   });
 }

@@ -196,7 +196,9 @@ export class SecondaryHost {
     this.emit([{ op: "set", state }]);
     const p = manager
       .start()
-      .catch((e) => this.log.error({ zone: name, err: (e as Error).message }, "secondary zone failed to start"))
+      .catch((e) =>
+        this.log.error({ zone: name, err: (e as Error).message }, "secondary zone failed to start"),
+      )
       .finally(() => this.starting.delete(p));
     this.starting.add(p);
   }
@@ -278,7 +280,8 @@ export class SecondaryHost {
     const store = new ZoneStore(this.config.stateDir, h.manager.origin);
     for (const f of [store.zonePath, store.statePath]) {
       await unlink(f).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== "ENOENT") this.log.warn({ zone, file: f, err: e.message }, "cannot delete the persisted copy");
+        if (e.code !== "ENOENT")
+          this.log.warn({ zone, file: f, err: e.message }, "cannot delete the persisted copy");
       });
     }
   }

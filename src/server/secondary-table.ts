@@ -7,8 +7,8 @@
 // (src/secondary/zone-store.ts), so a worker loads it with the normal zone loader, exactly like a zone file.
 // In-process, the host hands the built ZoneData over directly and nothing is re-read.
 import { performance } from "node:perf_hooks";
-import type { EdgensConfig } from "../config/schema.js";
 import { tsigKeyId } from "../config/provide-schema.js";
+import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import { type NotifyLookup, type NotifyTarget, normalizeAddress } from "../secondary/notify-handler.js";
@@ -45,8 +45,7 @@ export interface SecondaryZoneState {
 
 export type SecondaryChange =
   /** `data`: only in-process (never serialised): the zone already built by the manager. */
-  | { op: "set"; state: SecondaryZoneState; data?: ZoneData }
-  | { op: "remove"; zone: string };
+  { op: "set"; state: SecondaryZoneState; data?: ZoneData } | { op: "remove"; zone: string };
 
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
 export type NotifyForward = (zone: string, serial: number | undefined) => void;
@@ -185,22 +184,34 @@ export class SecondaryTable {
       if (serial !== entry.state.serial) {
         // The manager rewrote the file meanwhile (a newer change follows) or could not write it: still the
         // best data we can read; the next change brings the rest.
-        this.log.warn({ zone: entry.state.zone, expected: entry.state.serial, serial }, "persisted copy has another serial");
+        this.log.warn(
+          { zone: entry.state.zone, expected: entry.state.serial, serial },
+          "persisted copy has another serial",
+        );
       }
       this.adopt(entry, data, serial, (performance.now() - t0) / 1000, loaded.records.length);
     } catch (e) {
       this.metrics?.zoneLoadFailed(entry.state.zone);
       this.log.error(
         { zone: entry.state.zone, file, err: (e as Error).message },
-        entry.data ? "cannot load the transferred zone; keeping old data" : "cannot load the transferred zone",
+        entry.data
+          ? "cannot load the transferred zone; keeping old data"
+          : "cannot load the transferred zone",
       );
     }
   }
 
-  private adopt(entry: Entry, data: ZoneData, serial: number | null, seconds: number, records?: number): void {
+  private adopt(
+    entry: Entry,
+    data: ZoneData,
+    serial: number | null,
+    seconds: number,
+    records?: number,
+  ): void {
     entry.data = data;
     entry.serial = serial;
-    if (serial !== null) this.metrics?.zoneLoaded(entry.state.zone, serial, records ?? data.nodes.size, seconds);
+    if (serial !== null)
+      this.metrics?.zoneLoaded(entry.state.zone, serial, records ?? data.nodes.size, seconds);
   }
 
   private target(state: SecondaryZoneState): NotifyTarget {

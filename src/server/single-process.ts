@@ -9,10 +9,10 @@ import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { FastPathSync } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
-import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import { SecondaryHost } from "./secondary-host.js";
 import { SecondaryTable } from "./secondary-table.js";
 import { secondaryWanted } from "./secondary-worker.js";
+import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import { ServingNode } from "./serving-node.js";
 
 export interface SingleProcessServer extends ServerHandle {

@@ -9,7 +9,13 @@ const ORIGIN = "cat.example.";
 const origin = parseNameText(ORIGIN, null);
 
 function catalog(...lines: string[]) {
-  const text = [`$ORIGIN ${ORIGIN}`, "$TTL 0", "@ SOA invalid. invalid. 1 3600 600 1209600 0", "@ NS invalid.", ...lines];
+  const text = [
+    `$ORIGIN ${ORIGIN}`,
+    "$TTL 0",
+    "@ SOA invalid. invalid. 1 3600 600 1209600 0",
+    "@ NS invalid.",
+    ...lines,
+  ];
   const parsed = parseMasterFile(`${text.join("\n")}\n`, { file: "cat", origin });
   expect(parsed.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return parseCatalog(origin, parsed.records);
@@ -58,7 +64,8 @@ describe("parseCatalog", () => {
 });
 
 describe("diffMembers", () => {
-  const m = (zone: string, id: string, group: string | null = null) => [zone, { zone, id, group, coo: null }] as const;
+  const m = (zone: string, id: string, group: string | null = null) =>
+    [zone, { zone, id, group, coo: null }] as const;
   it("finds added, removed, reset (new id) and regrouped members", () => {
     const before = new Map([m("a.", "1"), m("b.", "2"), m("c.", "3", "x"), m("d.", "4")]);
     const after = new Map([m("a.", "1"), m("b.", "22"), m("c.", "3", "y"), m("e.", "5")]);

@@ -12,7 +12,7 @@ import type { NodeStatus } from "../../src/status/node-status.js";
 import { LineWatcher } from "../health/line-watcher.js";
 import { type BuiltCli, buildCli } from "./build-cli.js";
 
-const sink = { write: () => true };
+const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const port = () => 20_000 + Math.floor(Math.random() * 40_000);
 

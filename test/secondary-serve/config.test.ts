@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.js";
 import { parseServeFlags } from "../../src/config/flags.js";
-import { loadConfig, parseConfigText, buildConfig } from "../../src/config/load-config.js";
+import { buildConfig, loadConfig, parseConfigText } from "../../src/config/load-config.js";
 
 const SECRET = Buffer.alloc(32, 7).toString("base64");
 
@@ -13,7 +13,7 @@ function fromFlags(argv: string[]) {
   return loadConfig({ overlay: f.overlay });
 }
 
-function problems(fn: () => unknown): string[] {
+function problems(fn: () => unknown): readonly string[] {
   try {
     fn();
   } catch (e) {
@@ -50,20 +50,35 @@ describe("secondary flags", () => {
       },
       {
         origin: "other.test.",
-        secondary: { primaries: [{ address: "127.0.0.1", port: 1053, tsigKey: "xfr." }], allowNotify: ["127.0.0.2"] },
+        secondary: {
+          primaries: [{ address: "127.0.0.1", port: 1053, tsigKey: "xfr." }],
+          allowNotify: ["127.0.0.2"],
+        },
       },
     ]);
     expect(c.tsigKeys).toEqual({ "xfr.": { algorithm: "hmac-sha256", secret: SECRET } });
     expect(c.stateDir).toBe(resolve("edgens-state"));
     expect(fromFlags(["--catalog", "cat.test=127.0.0.1:53", "--state-dir", "/tmp/x"])).toMatchObject({
-      catalogs: [{ zone: "cat.test.", primaries: [{ address: "127.0.0.1", port: 53 }], allowNotify: [], groups: {} }],
+      catalogs: [
+        { zone: "cat.test.", primaries: [{ address: "127.0.0.1", port: 53 }], allowNotify: [], groups: {} },
+      ],
       stateDir: "/tmp/x",
     });
   });
 
   it.each([
     [["--secondary", "example.com"], "--secondary: expected ORIGIN="],
-    [["--secondary", "a.=1.2.3.4:53", "--tsig", `a:hmac-sha256:${SECRET}`, "--tsig", `b:hmac-sha256:${SECRET}`], "give one key"],
+    [
+      [
+        "--secondary",
+        "a.=1.2.3.4:53",
+        "--tsig",
+        `a:hmac-sha256:${SECRET}`,
+        "--tsig",
+        `b:hmac-sha256:${SECRET}`,
+      ],
+      "give one key",
+    ],
     [["--secondary", "a.=1.2.3.4:53", "--tsig", "a:hmac-md5:abcd"], "unknown algorithm"],
     [["--tsig", `a:hmac-sha256:${SECRET}`, "--example"], "apply to --secondary/--catalog"],
   ])("rejects %j", (argv, why) => {
@@ -89,11 +104,23 @@ describe("secondary config checks", () => {
   });
 
   it.each([
-    ["zones:\n  - origin: a.\n    file: a.zone\n    secondary: {primaries: [{address: 192.0.2.1}]}\n", "zones[0].file: a secondary zone has no file"],
-    ["zones:\n  - secondary: {primaries: [{address: 192.0.2.1}]}\n", "zones[0].origin: a secondary zone needs an origin"],
+    [
+      "zones:\n  - origin: a.\n    file: a.zone\n    secondary: {primaries: [{address: 192.0.2.1}]}\n",
+      "zones[0].file: a secondary zone has no file",
+    ],
+    [
+      "zones:\n  - secondary: {primaries: [{address: 192.0.2.1}]}\n",
+      "zones[0].origin: a secondary zone needs an origin",
+    ],
     ["zones:\n  - origin: a.\n    secondary: {primaries: []}\n", "expected at least one primary"],
-    ["zones:\n  - origin: a.\n    secondary: {primaries: [{address: nope}]}\n", "expected an IPv4 or IPv6 address"],
-    ["zones:\n  - origin: a.\n    secondary: {primaries: [{address: 192.0.2.1, tsigKey: k}]}\n", 'unknown TSIG key "k"'],
+    [
+      "zones:\n  - origin: a.\n    secondary: {primaries: [{address: nope}]}\n",
+      "expected an IPv4 or IPv6 address",
+    ],
+    [
+      "zones:\n  - origin: a.\n    secondary: {primaries: [{address: 192.0.2.1, tsigKey: k}]}\n",
+      'unknown TSIG key "k"',
+    ],
     [
       "zones:\n  - origin: a.\n    secondary: {primaries: [{address: 192.0.2.1}]}\ncatalogs:\n  - zone: A\n    primaries: [{address: 192.0.2.1}]\n",
       "catalogs[0].zone: zone A. is already configured (zones[0])",

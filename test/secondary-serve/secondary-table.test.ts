@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log.js";
 import { processNotify } from "../../src/secondary/notify-handler.js";
-import { type SecondaryZoneState, SecondaryTable } from "../../src/server/secondary-table.js";
-import { signMessage, parseTsigKey } from "../../src/transfer/tsig.js";
+import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
+import { parseTsigKey, signMessage } from "../../src/transfer/tsig.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import { Rcode } from "../../src/wire/rrtype.js";
 
@@ -18,7 +18,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const config = loadConfig({
   overlay: {
-    zones: [{ origin: "a.test.", secondary: { primaries: [{ address: "127.0.0.9", port: 53, tsigKey: "k." }] } }],
+    zones: [
+      { origin: "a.test.", secondary: { primaries: [{ address: "127.0.0.9", port: 53, tsigKey: "k." }] } },
+    ],
     tsigKeys: { "k.": { algorithm: "hmac-sha256", secret: SECRET } },
     stateDir: tmp,
   },

@@ -64,7 +64,10 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     const stateDir = join(tmp, "state");
     knot = await startKnotPrimary({
       zones: [
-        { origin: CATALOG, file: file("cat1.zone", catalogText(1, [{ id: "m1id", zone: "m1.test.", group: "blue" }])) },
+        {
+          origin: CATALOG,
+          file: file("cat1.zone", catalogText(1, [{ id: "m1id", zone: "m1.test.", group: "blue" }])),
+        },
         { origin: "m1.test.", file: file("m1.zone", memberText("m1.test.", 11)) },
         { origin: "m2.test.", file: file("m2.zone", memberText("m2.test.", 21)) },
       ],
@@ -89,35 +92,72 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
       "--log-level",
       "info",
     ]);
-    await until("m1 served", () => soa(port, "m1.test."), (p) => p.serial === 11);
+    await until(
+      "m1 served",
+      () => soa(port, "m1.test."),
+      (p) => p.serial === 11,
+    );
     expect((await soa(port, "m2.test.")).rcode).toBe(5); // not a member: REFUSED
     expect((await soa(port, CATALOG)).rcode).toBe(5); // the catalog itself is not served
-    await until("/readyz 200", () => readyz(metrics), (r) => r.status === 200);
+    await until(
+      "/readyz 200",
+      () => readyz(metrics),
+      (r) => r.status === 200,
+    );
     expect(existsSync(join(stateDir, "m1.test.zone"))).toBe(true);
 
     // Add m2.
     const t0 = performance.now();
     await knot.reload(
       CATALOG,
-      file("cat2.zone", catalogText(2, [{ id: "m1id", zone: "m1.test." }, { id: "m2id", zone: "m2.test." }])),
+      file(
+        "cat2.zone",
+        catalogText(2, [
+          { id: "m1id", zone: "m1.test." },
+          { id: "m2id", zone: "m2.test." },
+        ]),
+      ),
       2,
     );
-    await until("m2 served", () => soa(port, "m2.test."), (p) => p.serial === 21, 10_000, 5);
+    await until(
+      "m2 served",
+      () => soa(port, "m2.test."),
+      (p) => p.serial === 21,
+      10_000,
+      5,
+    );
     console.log(`catalog member added → served by edgens: ${(performance.now() - t0).toFixed(0)} ms`);
     expect(metricValue(await metricsText(metrics), `edgens_catalog_members{catalog="${CATALOG}"}`)).toBe(2);
 
     // Remove m1: REFUSED, persisted copy deleted.
     await knot.reload(CATALOG, file("cat3.zone", catalogText(3, [{ id: "m2id", zone: "m2.test." }])), 3);
-    await until("m1 REFUSED", () => soa(port, "m1.test."), (p) => p.rcode === 5);
-    await until("m1 files deleted", async () => existsSync(join(stateDir, "m1.test.zone")), (e) => !e, 5000);
+    await until(
+      "m1 REFUSED",
+      () => soa(port, "m1.test."),
+      (p) => p.rcode === 5,
+    );
+    await until(
+      "m1 files deleted",
+      async () => existsSync(join(stateDir, "m1.test.zone")),
+      (e) => !e,
+      5000,
+    );
     expect(existsSync(join(stateDir, "m1.test.state.json"))).toBe(false);
     expect((await soa(port, "m2.test.")).serial).toBe(21);
 
     // Reset m2 (new unique id) while the primary has a newer serial: the fresh transfer brings it.
     await knot.reload("m2.test.", file("m2b.zone", memberText("m2.test.", 22)), 22);
     await knot.reload(CATALOG, file("cat4.zone", catalogText(4, [{ id: "m2new", zone: "m2.test." }])), 4);
-    await until("m2 re-transferred", () => soa(port, "m2.test."), (p) => p.serial === 22);
-    await until("the reset logged", async () => server!.output.join("\n"), (o) => o.includes("new unique id m2new"));
+    await until(
+      "m2 re-transferred",
+      () => soa(port, "m2.test."),
+      (p) => p.serial === 22,
+    );
+    await until(
+      "the reset logged",
+      async () => server!.output.join("\n"),
+      (o) => o.includes("new unique id m2new"),
+    );
 
     // An unsupported catalog version changes nothing.
     await knot.reload(CATALOG, file("cat5.zone", catalogText(5, [], "1")), 5);

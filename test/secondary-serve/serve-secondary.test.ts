@@ -97,8 +97,16 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       "info",
     ];
     const e1 = await serve(args);
-    await until("serial 1001 over UDP", () => soa(port, ZONE), (p) => p.serial === 1001);
-    await until("/readyz 200", () => readyz(metrics), (r) => r.status === 200);
+    await until(
+      "serial 1001 over UDP",
+      () => soa(port, ZONE),
+      (p) => p.serial === 1001,
+    );
+    await until(
+      "/readyz 200",
+      () => readyz(metrics),
+      (r) => r.status === 200,
+    );
     // A name outside every zone is still REFUSED, and the transfer metrics come from the primary process.
     expect((await soa(port, "other.test.")).rcode).toBe(5);
     const text = await metricsText(metrics);
@@ -107,7 +115,13 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     // Edit + reload: Knot sends NOTIFY over TCP; measure reload start → new serial answered over UDP.
     const t0 = performance.now();
     await knot.reload(ZONE, file("v2.zone", zoneText(ZONE, 1002)), 1002);
-    await until("serial 1002 over UDP", () => soa(port, ZONE), (p) => p.serial === 1002, 10_000, 5);
+    await until(
+      "serial 1002 over UDP",
+      () => soa(port, ZONE),
+      (p) => p.serial === 1002,
+      10_000,
+      5,
+    );
     const ms = performance.now() - t0;
     console.log(`knotc zone-reload → new serial answered by edgens over UDP: ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(5000); // far below the 3600 s refresh: it was the NOTIFY
@@ -130,7 +144,9 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     const port = randomPort();
     const metrics = randomPort();
     const knot = await startKnotPrimary({
-      zones: [{ origin: ZONE, file: file("short.zone", zoneText(ZONE, 2001, { refresh: 2, retry: 1, expire: 4 })) }],
+      zones: [
+        { origin: ZONE, file: file("short.zone", zoneText(ZONE, 2001, { refresh: 2, retry: 1, expire: 4 })) },
+      ],
       key: KEY,
     });
     primaries.push(knot);
@@ -150,12 +166,26 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       "--log-level",
       "info",
     ]);
-    await until("serial 2001", () => soa(port, ZONE), (p) => p.serial === 2001);
-    await until("/readyz 200", () => readyz(metrics), (r) => r.status === 200);
+    await until(
+      "serial 2001",
+      () => soa(port, ZONE),
+      (p) => p.serial === 2001,
+    );
+    await until(
+      "/readyz 200",
+      () => readyz(metrics),
+      (r) => r.status === 200,
+    );
     await knot.stop();
     primaries.length = 0;
     const t0 = performance.now();
-    await until("SERVFAIL", () => soa(port, ZONE), (p) => p.rcode === 2, 15_000, 50);
+    await until(
+      "SERVFAIL",
+      () => soa(port, ZONE),
+      (p) => p.rcode === 2,
+      15_000,
+      50,
+    );
     console.log(`primary stopped → SERVFAIL after ${(performance.now() - t0).toFixed(0)} ms (expire 4 s)`);
     const r = await readyz(metrics);
     expect(r.status).toBe(503);
@@ -188,16 +218,32 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       "--log-level",
       "info",
     ]);
-    await until("serial 3001", () => soa(port, ZONE), (p) => p.serial === 3001);
+    await until(
+      "serial 3001",
+      () => soa(port, ZONE),
+      (p) => p.serial === 3001,
+    );
     const t0 = performance.now();
     await nsd.reload(ZONE, file("n2.zone", zoneText(ZONE, 3002)), 3002);
-    await until("serial 3002", () => soa(port, ZONE), (p) => p.serial === 3002, 10_000, 5);
-    console.log(`NSD SIGHUP → new serial answered by edgens over UDP: ${(performance.now() - t0).toFixed(0)} ms`);
+    await until(
+      "serial 3002",
+      () => soa(port, ZONE),
+      (p) => p.serial === 3002,
+      10_000,
+      5,
+    );
+    console.log(
+      `NSD SIGHUP → new serial answered by edgens over UDP: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
 
     // NSD serves a zone without apex NS; edgens must reject it and keep 3002.
     await nsd.reload(ZONE, file("n3.zone", zoneText(ZONE, 3003, undefined, "", false)), 3003);
     const series = `edgens_zone_transfer_failures_total{zone="${ZONE}",reason="invalid-zone"}`;
-    await until("the broken zone rejected", () => metricsText(metrics), (t) => (metricValue(t, series) ?? 0) >= 1);
+    await until(
+      "the broken zone rejected",
+      () => metricsText(metrics),
+      (t) => (metricValue(t, series) ?? 0) >= 1,
+    );
     expect((await soa(port, ZONE)).serial).toBe(3002);
     expect((await readyz(metrics)).status).toBe(200);
   }, 60_000);

@@ -17,7 +17,9 @@ function zone(origin: string) {
 }
 
 describe("unavailable zones", () => {
-  const snap = compileSnapshot([zone("sub.a.test.")], 1, { unavailable: [nameKey(parseNameText("a.test.", null))] });
+  const snap = compileSnapshot([zone("sub.a.test.")], 1, {
+    unavailable: [nameKey(parseNameText("a.test.", null))],
+  });
   const r = createResponder(snap, { identity: "t", maxUdpPayload: 1232 });
   const ask = (qname: string, qtype = "A", transport: "udp" | "tcp" = "udp") => {
     const out = r.respond(buildQuery({ qname, qtype, edns: { udpSize: 1232 } }), transport, newOutcome());
