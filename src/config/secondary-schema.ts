@@ -42,7 +42,17 @@ export const catalogSchema = z.strictObject({
   zone: nonEmpty,
   ...pullSchema,
   /** Member zones whose `group` property names a key here use these settings instead of the catalog's. */
-  groups: z.record(nonEmpty, z.strictObject(pullSchema).partial()).default({}),
+  groups: z
+    .record(
+      nonEmpty,
+      // No defaults here: what a group leaves out comes from the catalog.
+      z.strictObject({
+        primaries: pullSchema.primaries.optional(),
+        allowNotify: z.array(ipAddress).optional(),
+        clamps: pullSchema.clamps,
+      }),
+    )
+    .default({}),
 });
 
 export type SecondaryConfig = z.output<typeof secondarySchema>;

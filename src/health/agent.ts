@@ -108,6 +108,9 @@ export class HealthAgent {
   }
 
   async start(): Promise<void> {
+    // ExaBGP keeps the routes of an API process that died while it respawns it: a new agent must start from a
+    // clean slate (withdraw everything), then announce only after its own checks pass.
+    for (const s of this.slots) this.send(this.opts.routes.withdraw(s.prefix));
     const t = this.now();
     let admin: AdminState | null = null;
     if (this.opts.adminStateFile) {

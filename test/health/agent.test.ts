@@ -110,6 +110,16 @@ const announce4 = /^announce route 192\.0\.2\.53\/32 next-hop self$/;
 const withdraw4 = /^withdraw route 192\.0\.2\.53\/32 next-hop self$/;
 
 describe("health agent (in-process)", () => {
+  it("withdraws every prefix before anything else (ExaBGP keeps a dead agent's routes while respawning)", async () => {
+    const { out } = await startHarness({ v6: true });
+    await out.next(announce4, 2000);
+    const first = out.lines.slice(0, 2).map((l) => l.line);
+    expect(first).toEqual([
+      "withdraw route 192.0.2.53/32 next-hop self",
+      "withdraw route 2001:db8::53/128 next-hop self",
+    ]);
+  });
+
   it("announces after rise and withdraws within 200 ms of the server dying", { retry: 2 }, async () => {
     const { out, r4, metrics } = await startHarness();
     await out.next(announce4, 2000);
