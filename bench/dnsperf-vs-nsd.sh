@@ -61,8 +61,18 @@ stop_server() {
   fi
 }
 
+# Every process inside our two namespaces was started by this script (server, dnsperf): stop them by PID.
+kill_ns_pids() {
+  local pids
+  pids=$(ip netns pids "$1" 2>/dev/null || true)
+  [[ -n $pids ]] && kill -TERM $pids 2>/dev/null || true
+}
+
 cleanup() {
   stop_server
+  kill_ns_pids "$CLI_NS"
+  kill_ns_pids "$SRV_NS"
+  sleep 0.2
   ip netns del "$SRV_NS" 2>/dev/null || true
   ip netns del "$CLI_NS" 2>/dev/null || true
   rm -rf "$WORK"

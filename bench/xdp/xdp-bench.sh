@@ -35,7 +35,7 @@ while getopts "d:r:Q:s:q:H:h" opt; do
     s) SERVERS=$OPTARG ;;
     q) QSETS=$OPTARG ;;
     H) HOSTS=$OPTARG ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2 ;;
   esac
 done
 # Bounded: every generator run has a time limit, and so does every wait below.
@@ -201,7 +201,7 @@ start_server() { # $1 = server name
       ;;
     edgens-xdp)
       cmd=(node "$EDGENS" serve --zone "bench.test.=$WORK/bench.test.zone" --listen "$SRV_IP:$PORT" --workers 1
-        --xdp "$SRV_IF" --metrics 127.0.0.1:9153 --log-level warn)
+        --xdp "$SRV_IF" --metrics 127.0.0.1:9153 --log-level info)
       ;;
     edgens-sock)
       cmd=(node "$EDGENS" serve --zone "bench.test.=$WORK/bench.test.zone" --listen "$SRV_IP:$PORT" --workers 1
@@ -231,6 +231,8 @@ start_server() { # $1 = server name
         for p in $(ip netns pids "$SRV_NS"); do taskset -a -p -c 1 "$p" >/dev/null; done
       fi
       pin_napi
+      # Say which path serves (edgens logs one line about the fast path; warn level shows only "off").
+      grep -ho '"msg":"XDP[^"]*"' "$WORK/$1.log" >&2 || true
       return 0
     fi
     sleep 0.2
@@ -294,6 +296,9 @@ RESULTS=$WORK/results.tsv
 for r in $(seq "$REPEATS"); do
   for s in $SERVERS; do
     log "== $s, round $r (load $(cut -d' ' -f1 /proc/loadavg))"
+    if ip -n "$SRV_NS" link show "$SRV_IF" | grep -q "prog/xdp"; then
+      log "an XDP program is still attached to $SRV_IF: $(ip -n "$SRV_NS" -d link show "$SRV_IF" | grep prog/xdp)"
+    fi
     start_server "$s" || { stop_server; continue; }
     kxdpgun_run "$WORK/q-hits.txt" 1 >/dev/null || true # warm-up (JIT, caches), not counted
     for q in $QSETS; do

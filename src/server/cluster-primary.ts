@@ -248,6 +248,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       }
       config = next;
       configVersion++;
+      // Secondary zones and catalogs added, removed or changed: broadcast to the workers as they happen.
+      host?.reconfigure(next);
       const id = ++reloadId;
       // Workers still starting catch up when they report ready (see onMessage).
       const live = slots.filter((s) => s?.ready && s.worker.isConnected());

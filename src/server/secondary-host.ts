@@ -94,6 +94,66 @@ export class SecondaryHost {
     this.checkStartup();
   }
 
+  /**
+   * A reload: configured secondary zones and catalogs that are new start; removed ones stop being served
+   * (REFUSED; their persisted copies are kept, so adding them back serves them at once); changed ones (settings
+   * or key material) restart with the new settings from their persisted copy. `stateDir` needs a restart.
+   */
+  reconfigure(next: EdgensConfig): void {
+    if (this.stopped) return;
+    const prev = this.config;
+    if (next.stateDir !== prev.stateDir) this.log.warn("stateDir changes only on restart");
+    this.config = { ...next, stateDir: prev.stateDir };
+    const print = (settings: Settings | CatalogConfig, keys: EdgensConfig["tsigKeys"]) =>
+      JSON.stringify([
+        settings,
+        settings.primaries.map((p) => (p.tsigKey ? resolveTsigKey(keys, p.tsigKey) : null)),
+      ]);
+    // Static zones.
+    const want = new Map<string, { origin: string; settings: SecondaryConfig }>();
+    for (const z of next.zones) {
+      if (z.secondary && z.origin)
+        want.set(z.origin.toLowerCase(), { origin: z.origin, settings: z.secondary });
+    }
+    for (const [id, h] of [...this.hosted]) {
+      if (h.state.role !== "zone" || h.state.catalog) continue;
+      const w = want.get(id);
+      const old = prev.zones.find((z) => z.origin?.toLowerCase() === id)?.secondary;
+      if (!w) this.drop(id, "removed from the config");
+      else if (!old || print(old, prev.tsigKeys) !== print(w.settings, next.tsigKeys)) {
+        this.drop(id, "settings changed");
+      }
+    }
+    for (const [id, w] of want) if (!this.hosted.has(id)) this.add(w.origin, "zone", w.settings, false);
+    // Catalogs: a changed one restarts with its members (their copies kept); a removed one takes them along.
+    const wantCat = new Map(next.catalogs.map((c) => [c.zone.toLowerCase(), c] as const));
+    for (const [id, cat] of [...this.catalogs]) {
+      const w = wantCat.get(id);
+      if (w && print(w, next.tsigKeys) === print(cat.config, prev.tsigKeys)) continue;
+      for (const m of cat.members.keys()) {
+        if (w) this.drop(m, "catalog settings changed");
+        else void this.removeMember(m, "its catalog was removed from the config");
+      }
+      this.catalogs.delete(id);
+      this.drop(id, w ? "settings changed" : "removed from the config");
+    }
+    for (const [id, c] of wantCat) {
+      if (this.catalogs.has(id)) continue;
+      this.catalogs.set(id, { config: c, members: new Map() });
+      this.add(c.zone, "catalog", c, false);
+    }
+  }
+
+  /** Stop a zone's manager and stop serving it (persisted copy kept). */
+  private drop(id: string, why: string): void {
+    const h = this.hosted.get(id);
+    if (!h) return;
+    this.hosted.delete(id);
+    this.log.info({ zone: h.state.zone }, `secondary zone ${why}`);
+    this.emit([{ op: "remove", zone: h.state.zone }]);
+    void h.manager.stop();
+  }
+
   /** The current state of every zone (a worker that starts or restarts gets this). */
   states(): SecondaryZoneState[] {
     return [...this.hosted.values()].map((h) => h.state);

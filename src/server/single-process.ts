@@ -98,6 +98,8 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
         log.error({ problems }, `config reload failed, keeping the running config: ${problems[0] ?? ""}`);
         return false;
       }
+      // Secondary zones and catalogs added, removed or changed by the new config (their data comes later).
+      host?.reconfigure(next);
       const summary = running.reload(next);
       // The sockets answer from the new snapshot now; then the fast path flips to the same answers.
       fastPath.sync(next, running.snapshot.exactAnswers.values());

@@ -146,6 +146,52 @@ export const ALLOWED_DIFFERENCES: AllowedDifference[] = [
       "answers REFUSED, the rcode it uses for every transfer it will not serve (policy, RFC 5936 §5.1). " +
       "Both make a client fall back or give up.",
   },
+  ...(["question", "edns"] as const).map(
+    (field): AllowedDifference => ({
+      case: "opcode-status",
+      field,
+      accept: "knot",
+      reason:
+        "RFC 1035 does not require the question in a NOTIMP answer: NSD sends the bare header, Knot echoes the " +
+        "question and the OPT (RFC 6891 §7 asks for an OPT in every answer to a query that had one).",
+    }),
+  ),
+  ...(["rcode", "question", "edns"] as const).map(
+    (field): AllowedDifference => ({
+      case: "opcode-update",
+      field,
+      accept: "knot",
+      reason:
+        "A server without dynamic update may say NOTIMP (NSD, bare header) or NOTAUTH (Knot, question and OPT " +
+        "echoed; RFC 2136 §3.1.1 lists NOTAUTH for a zone it will not update).",
+    }),
+  ),
+  {
+    case: "no-question",
+    field: "rcode",
+    accept: "knot",
+    reason:
+      "A QUERY with QDCOUNT=0 asks nothing (RFC 9619: QDCOUNT is 1 for QUERY). Knot answers FORMERR, NSD NOERROR; " +
+      "FORMERR is the better answer.",
+  },
+  ...(["question", "edns"] as const).map(
+    (field): AllowedDifference => ({
+      case: "qclass-hs",
+      field,
+      accept: "knot",
+      reason:
+        "REFUSED for a class the server has no zones in: NSD drops the question and adds EDE 21, Knot echoes the " +
+        "question without EDE. Both are valid (EDE is optional, RFC 8914).",
+    }),
+  ),
+  {
+    case: "qclass-any",
+    field: "flags",
+    accept: "knot",
+    reason:
+      "QCLASS=ANY: RFC 6895 §3.2 leaves AA to the server's certainty that it has every class for the name; NSD " +
+      "clears AA, Knot (serving only IN) sets it.",
+  },
 ];
 
 /** The entry that allows `value` for (case, field), or undefined. */

@@ -24,13 +24,17 @@ export interface Case {
   /** EDNS of the query; false = none. */
   edns: EdnsOptions | false;
   rd?: boolean;
+  /** Header opcode (default QUERY). */
+  opcode?: number;
+  /** QDCOUNT=0, no question. */
+  noQuestion?: boolean;
   /** The rule the case exercises. */
   rule: string;
 }
 
 const E = { udpSize: 1232 } satisfies EdnsOptions;
 
-type Opts = Partial<Pick<Case, "transport" | "edns" | "rd">>;
+type Opts = Partial<Pick<Case, "transport" | "edns" | "rd" | "opcode" | "noQuestion">>;
 const c = (id: string, q: string, rule: string, o: Opts = {}): Case => ({
   id,
   q,
@@ -38,6 +42,8 @@ const c = (id: string, q: string, rule: string, o: Opts = {}): Case => ({
   transport: o.transport ?? "udp",
   edns: o.edns ?? E,
   ...(o.rd !== undefined ? { rd: o.rd } : {}),
+  ...(o.opcode !== undefined ? { opcode: o.opcode } : {}),
+  ...(o.noQuestion ? { noQuestion: true } : {}),
 });
 
 export const CORPUS: Case[] = [
@@ -146,6 +152,12 @@ export const CORPUS: Case[] = [
   c("ch-unknown", "foo.bar. CH TXT", "unknown CHAOS name"),
   // Zone transfer over UDP is not allowed (RFC 5936 §4.2)
   c("axfr-udp", "example.test. AXFR", "AXFR over UDP"),
+  // Header and class oddities (RFC 1035 §4.1.1, RFC 6895)
+  c("opcode-status", "www.example.test. A", "opcode STATUS (2): NOTIMP", { opcode: 2 }),
+  c("opcode-update", "example.test. SOA", "opcode UPDATE (5) without update support", { opcode: 5 }),
+  c("no-question", "example.test. SOA", "QDCOUNT=0: FORMERR", { noQuestion: true }),
+  c("qclass-hs", "www.example.test. HS A", "class HS: no zone there: REFUSED"),
+  c("qclass-any", "www.example.test. ANY A", "QCLASS=ANY (*)"),
 ];
 
 /** Split a case's "qname [class] qtype" into parts. */

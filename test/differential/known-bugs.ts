@@ -34,6 +34,16 @@ export const KNOWN_BUGS: KnownBug[] = [
       return field === "authority" && nsd === "" && / IN SOA /.test(value);
     },
   },
+  {
+    id: "formerr-drops-opt",
+    owner: "src/responder (FORMERR path)",
+    summary:
+      "A query with QDCOUNT=0 and a valid OPT gets FORMERR without an OPT record; NSD and Knot include one. " +
+      "RFC 6891 §7: a responder MUST include an OPT in the response to a request that carried one (only a " +
+      "broken OPT itself justifies leaving it out).",
+    explains: (k, field, value, nsd) =>
+      k.noQuestion === true && field === "edns" && value === "none" && nsd !== "none",
+  },
 ];
 
 /** The known bug that explains a difference, if any. */

@@ -10,7 +10,16 @@ export async function runCase(server: Server, k: Case, timeoutMs = 2000): Promis
   try {
     const r = await query(
       server,
-      { qname, qclass, qtype, transport: k.transport, edns: k.edns, rd: k.rd ?? false },
+      {
+        qname,
+        qclass,
+        qtype,
+        transport: k.transport,
+        edns: k.edns,
+        rd: k.rd ?? false,
+        ...(k.opcode !== undefined ? { opcode: k.opcode } : {}),
+        ...(k.noQuestion ? { noQuestion: true } : {}),
+      },
       timeoutMs,
     );
     return normalize(r.bytes);

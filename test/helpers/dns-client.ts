@@ -35,6 +35,10 @@ export interface QuerySpec {
   /** RD bit (default false: we query authoritative servers). */
   rd?: boolean;
   id?: number;
+  /** Header opcode (default 0 = QUERY). */
+  opcode?: number;
+  /** Send QDCOUNT=0 and no question (a FORMERR probe). */
+  noQuestion?: boolean;
 }
 
 export interface Header {
@@ -77,12 +81,12 @@ export function buildQuery(q: QuerySpec): Buffer {
   const name = parseNameText(q.qname.endsWith(".") ? q.qname : `${q.qname}.`, null);
   const header = Buffer.alloc(12);
   header.writeUInt16BE(q.id ?? Math.floor(Math.random() * 0x10000), 0);
-  header.writeUInt16BE(q.rd ? 0x0100 : 0, 2);
-  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE((q.rd ? 0x0100 : 0) | (((q.opcode ?? 0) & 0xf) << 11), 2);
+  header.writeUInt16BE(q.noQuestion ? 0 : 1, 4);
   const question = Buffer.alloc(4);
   question.writeUInt16BE(qtype, 0);
   question.writeUInt16BE(qclass, 2);
-  const parts = [header, name, question];
+  const parts = q.noQuestion ? [header] : [header, name, question];
   if (q.edns) {
     const options = q.edns.nsid ? Buffer.from([0, 3, 0, 0]) : Buffer.alloc(0);
     const opt = Buffer.alloc(11);

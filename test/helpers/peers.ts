@@ -4,7 +4,7 @@
 // group and the group is signalled; NSD's RRL is on by default and is switched off; knotd drops privileges even
 // as root, so its run dir must be writable by anyone.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type QueryResult, query } from "./dns-client.js";
@@ -235,14 +235,5 @@ export async function startPeers(o: PeerOptions): Promise<{ nsd: Peer; knot: Pee
   } catch (e) {
     await nsd.stop();
     throw e;
-  }
-}
-
-/** Read a pid file a daemon wrote (for benchmarks that need the real server PID behind a wrapper). */
-export function readPidFile(path: string): number | null {
-  try {
-    return Number(readFileSync(path, "utf8").trim()) || null;
-  } catch {
-    return null;
   }
 }

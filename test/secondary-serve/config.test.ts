@@ -100,6 +100,12 @@ describe("secondary config checks", () => {
       clamps: { expire: { min: 60 } },
     });
     expect(c.stateDir).toBe("/var/lib/edgens");
+    // A catalog group overrides only what it names (the rest comes from the catalog).
+    const g = build(
+      "catalogs:\n  - zone: cat.test\n    primaries: [{address: 192.0.2.1}]\n    allowNotify: [192.0.2.2]\n" +
+        "    groups: {slow: {clamps: {refresh: {min: 3600}}}}\n",
+    );
+    expect(g.catalogs[0]!.groups).toEqual({ slow: { clamps: { refresh: { min: 3600 } } } });
     expect(build("stateDir: state\nzones: []\n").stateDir).toBe("/etc/edgens/state");
   });
 

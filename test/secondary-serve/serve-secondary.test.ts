@@ -1,7 +1,8 @@
 // `edgens serve --secondary` end to end (the built CLI, 2 workers) with real hidden primaries:
 //   Knot: first transfer served over UDP; edit + `knotc zone-reload` → Knot's NOTIFY (over TCP) → the new serial
-//   over UDP (the time from reload to the new serial is printed); a restart with Knot stopped serves the
-//   persisted copy at once; with short SOA timers and Knot stopped the zone expires → SERVFAIL, /readyz 503.
+//   over UDP (the time from reload to the new serial is printed); a crashed worker comes back serving it; a
+//   restart with Knot stopped serves the persisted copy at once; with short SOA timers and Knot stopped the
+//   zone expires → SERVFAIL, /readyz 503.
 //   NSD (in-process, --workers 0): NOTIFY over UDP → new serial; a broken zone (no apex NS) from the primary →
 //   the old data keeps serving.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -131,6 +132,24 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     expect(metricValue(await metricsText(metrics), tcpNotify)).toBeGreaterThanOrEqual(1);
     expect((await soa(port, ZONE, "tcp")).serial).toBe(1002);
 
+    // A worker that crashes is restarted and asks for the secondary states before it serves.
+    const before = e1.children();
+    expect(before).toHaveLength(2);
+    process.kill(before[0]!, "SIGKILL");
+    await until(
+      "the worker restarted",
+      async () => e1.children(),
+      (c) => c.length === 2 && !c.includes(before[0]!),
+      15_000,
+      50,
+    );
+    await until(
+      "/readyz 200 again",
+      () => readyz(metrics),
+      (r) => r.status === 200,
+    );
+    for (let i = 0; i < 20; i++) expect((await soa(port, ZONE)).serial).toBe(1002);
+
     // Restart with Knot stopped: the persisted copy is served as soon as the server is ready.
     await knot.stop();
     await e1.stop();
@@ -191,6 +210,51 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     expect(r.status).toBe(503);
     expect(r.body).toContain(`expired: ${ZONE}`);
     expect((await soa(port, ZONE, "tcp")).rcode).toBe(2);
+  }, 60_000);
+
+  it("SIGHUP: a secondary zone added to the config is served, a removed one is REFUSED", async () => {
+    const port = randomPort();
+    const knot = await startKnotPrimary({
+      zones: [
+        { origin: "a.sec.test.", file: file("ra.zone", zoneText("a.sec.test.", 4001)) },
+        { origin: "b.sec.test.", file: file("rb.zone", zoneText("b.sec.test.", 4002)) },
+      ],
+      key: KEY,
+    });
+    primaries.push(knot);
+    const conf = (zones: string[]) =>
+      [
+        `listen: ["${HOST}:${port}"]`,
+        "workers: 2",
+        `stateDir: ${join(tmp, "state-reload")}`,
+        `tsigKeys: {"${KEY.name}": {algorithm: ${KEY.algorithm}, secret: "${KEY.secret}"}}`,
+        "zones:",
+        ...zones.map(
+          (z) =>
+            `  - {origin: ${z}, secondary: {primaries: [{address: ${HOST}, port: ${knot.port}, tsigKey: "${KEY.name}"}]}}`,
+        ),
+        "",
+      ].join("\n");
+    const path = file("reload.yaml", conf(["a.sec.test."]));
+    const e = await serve(["--config", path]);
+    await until(
+      "a served",
+      () => soa(port, "a.sec.test."),
+      (p) => p.serial === 4001,
+    );
+    expect((await soa(port, "b.sec.test.")).rcode).toBe(5);
+    writeFileSync(path, conf(["b.sec.test."]));
+    e.proc.kill("SIGHUP");
+    await until(
+      "b served",
+      () => soa(port, "b.sec.test."),
+      (p) => p.serial === 4002,
+    );
+    await until(
+      "a REFUSED",
+      () => soa(port, "a.sec.test."),
+      (p) => p.rcode === 5,
+    );
   }, 60_000);
 
   it("NSD: NOTIFY over UDP → new serial; a broken zone keeps the old data serving", async () => {
