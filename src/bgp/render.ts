@@ -2,7 +2,7 @@
 // `<%- %>` (raw output): every value is validated by the schema and made into ExaBGP syntax here — ejs's
 // `<%= %>` would HTML-escape, which means nothing to ExaBGP.
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ejs from "ejs";
 import { type BgpConfig, neighborFamilies } from "./config.js";
@@ -39,9 +39,13 @@ export interface RenderedExabgp {
 /** The health-agent command line, as argv. */
 export function apiCommand(cfg: BgpConfig): string[] {
   if (cfg.api.run) return [...cfg.api.run];
-  const argv = [cfg.api.node, cfg.api.cli, "health-agent", "--config", cfg.api.config];
-  if (cfg.api.site) argv.push("--site", cfg.api.site);
-  return argv;
+  const agent = [cfg.api.node, cfg.api.cli, "health-agent", "--config", cfg.api.config];
+  if (cfg.api.site) agent.push("--site", cfg.api.site);
+  // The agent runs behind bgp/withdraw-then-exec.sh (installed beside dist/): a respawned agent's prefixes are
+  // withdrawn before Node even starts, so "agent killed" fails closed within milliseconds.
+  const wrapper = resolve(dirname(cfg.api.cli), "../../bgp/withdraw-then-exec.sh");
+  const pairs = cfg.prefixes.flatMap((p) => [p.prefix, p.nextHop]);
+  return ["/bin/sh", wrapper, ...pairs, "--", ...agent];
 }
 
 function tok(value: string, what: string): string {
