@@ -69,6 +69,8 @@ interface Entry {
 
 export class SecondaryTable {
   private readonly entries = new Map<string, Entry>();
+  /** The same entries by origin key (`nameKey`), for NOTIFY. */
+  private readonly byKey = new Map<string, Entry>();
   private tsigKeys: EdgensConfig["tsigKeys"];
   /** Set by whoever forwards accepted NOTIFYs to the host (IPC in a worker, a call in-process). */
   onNotify: NotifyForward = () => {};
@@ -142,10 +144,7 @@ export class SecondaryTable {
     return out;
   }
 
-  readonly notifyLookup: NotifyLookup = (zoneKey) => {
-    for (const e of this.entries.values()) if (e.key === zoneKey) return e.target;
-    return undefined;
-  };
+  readonly notifyLookup: NotifyLookup = (zoneKey) => this.byKey.get(zoneKey)?.target;
 
   private set(state: SecondaryZoneState, data: ZoneData | undefined): boolean {
     const id = state.zone.toLowerCase();
@@ -156,6 +155,7 @@ export class SecondaryTable {
     entry.state = state;
     entry.target = this.target(state);
     this.entries.set(id, entry);
+    this.byKey.set(entry.key, entry);
     if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
       else if (!entry.data || entry.serial !== state.serial) this.load(entry, origin);
@@ -168,6 +168,7 @@ export class SecondaryTable {
     const e = this.entries.get(id);
     if (!e) return false;
     this.entries.delete(id);
+    this.byKey.delete(e.key);
     this.metrics?.zoneRemoved(e.state.zone);
     return true;
   }

@@ -5,6 +5,8 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseServeFlags } from "../../src/config/flags.js";
 import { loadConfig } from "../../src/config/load-config.js";
+import { FastPathError } from "../../src/fastpath/errors.js";
+import type { NativeAddon } from "../../src/fastpath/native-addon.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
 import {
   decodeWireEntries,
@@ -59,6 +61,22 @@ describe("FastPathSync", () => {
     // A reload with the fast path off is a no-op.
     expect(sync.sync(config(["--xdp", "eth0"]), [])).toBe(false);
     sync.close();
+  });
+
+  it("stays socket-only with the reason and a hint when the kernel refuses (no privileges)", () => {
+    const { log, lines } = capture();
+    const sync = new FastPathSync(log, {
+      load: () => ({ available: true, addon: {} as NativeAddon, path: "test" }),
+      open: () => {
+        throw new FastPathError("EDGENS_ERR_XDP_LOAD", "kernel rejected edgens.bpf.o", 1);
+      },
+    });
+    expect(sync.start(config(["--xdp", "eth0", "--xdp", "eth1"]), [])).toBe(false);
+    expect(lines.map((l) => l.msg)).toEqual([
+      "XDP fast path off (socket-only): eth0: kernel rejected edgens.bpf.o: EPERM (needs root, or CAP_BPF + " +
+        "CAP_NET_ADMIN + CAP_PERFMON) [EDGENS_ERR_XDP_LOAD]; eth1: kernel rejected edgens.bpf.o: EPERM (needs " +
+        "root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON) [EDGENS_ERR_XDP_LOAD]",
+    ]);
   });
 
   it("says so when fastpath.mode is off", () => {
