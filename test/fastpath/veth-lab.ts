@@ -1,6 +1,10 @@
 // Two network namespaces joined by a veth pair, for end-to-end XDP tests: `server` carries the service
 // addresses and the XDP program, `client` runs dig/kdig. Names start with edgens-xdp- and are removed on close.
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPassProgram } from "../fastpath-e2e/serve-lab.js";
 
 export interface VethLab {
   server: string;
@@ -75,8 +79,26 @@ export function createVethLab(tag = `${process.pid}`): VethLab {
     };
     side(lab.server, lab.serverIf, lab.server4, lab.server6);
     side(lab.client, lab.clientIf, lab.client4, lab.client6);
-    // Frames sent with XDP_TX on veth are dropped unless the peer runs NAPI: GRO on turns it on.
-    lab.exec(lab.client, "ethtool", ["-K", lab.clientIf, "gro", "on"]);
+    // XDP_TX on veth only kicks the peer's NAPI promptly when the peer runs an XDP program itself; with GRO alone
+    // replies arrive one query late (see test/fastpath-e2e/serve-lab.ts). Give the client end a pass program.
+    const work = mkdtempSync(join(tmpdir(), "edgens-xdp-pass-"));
+    try {
+      ip([
+        "-n",
+        lab.client,
+        "link",
+        "set",
+        "dev",
+        lab.clientIf,
+        "xdp",
+        "obj",
+        buildPassProgram(work),
+        "sec",
+        "xdp",
+      ]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   } catch (err) {
     lab.close();
     throw err;
