@@ -3,7 +3,14 @@
 //
 // Chains (CNAME, DNAME) are followed only inside the same zone, as NSD and Knot do; a resolver restarts
 // the query for a target elsewhere. A name seen twice ends the chain (loop), and so does MAX_CHAIN.
-import { isSubdomainKey, labelOffsets, lowerAscii, MAX_NAME_LENGTH, nameKey, readName } from "../wire/name.js";
+import {
+  isSubdomainKey,
+  labelOffsets,
+  lowerAscii,
+  MAX_NAME_LENGTH,
+  nameKey,
+  readName,
+} from "../wire/name.js";
 import { Rcode, RRType } from "../wire/rrtype.js";
 import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
 import { addReferralGlue, addTargetAddresses } from "./additional.js";
@@ -81,6 +88,7 @@ function answerAt(step: Step, node: ZoneNode, owner: Buffer, expansion: Expansio
   const { qtype, result } = step;
   if (node.rrsets.size === 0) return nodata(step, node, expansion); // empty non-terminal (or wildcard)
 
+  // QTYPE=CNAME at a CNAME owner falls through to the exact-type answer below: the CNAME, not followed.
   const cname = node.rrsets.get(RRType.CNAME);
   if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY && qtype !== RRType.RRSIG) {
     pushSigned(step, result.answer, node, cname, owner);
@@ -126,7 +134,11 @@ function referral(step: Step, cut: ZoneNode): null {
   return null;
 }
 
-/** DNAME substitution (RFC 6672 §2.2): the DNAME, a synthesized CNAME, then the new name. */
+/**
+ * DNAME substitution (RFC 6672 §2.2): the DNAME, a synthesized CNAME, then the new name. For QTYPE=CNAME the
+ * synthesized CNAME is itself the answer and is not chased (RFC 1034 §4.3.2 step 3a, RFC 6672 §3.2), so the
+ * target's existence does not set the rcode (NSD and Knot answer NOERROR).
+ */
 function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: number): Buffer | null {
   const { result } = step;
   const dname = node.rrsets.get(RRType.DNAME)!;
@@ -141,7 +153,7 @@ function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: n
   }
   const next = Buffer.concat([prefix, target]);
   result.answer.push({ owner: name, type: RRType.CNAME, class: dname.class, ttl: dname.ttl, rdatas: [next] });
-  return next;
+  return step.qtype === RRType.CNAME ? null : next;
 }
 
 /** Resolve one name of the chain; returns the next name to follow, or null when the answer is complete. */

@@ -1,7 +1,8 @@
 // The query processor. Lifecycle of one message, with the exit at each stage:
 //   parse header        → shorter than 12 octets or QR=1: drop (null)
-//   opcode              → not QUERY: NOTIMP (header only, as NSD)
-//   question + OPT      → malformed, QDCOUNT ≠ 1, bad/duplicate OPT: FORMERR (header only)
+//   opcode              → not QUERY: NOTIMP (header only, as NSD: the rest of the message is not parsed)
+//   question + OPT      → malformed, QDCOUNT ≠ 1, bad/duplicate OPT: FORMERR (header, + OPT when the
+//                         query's OPT was found and valid, RFC 6891 §6.1.1, as NSD and Knot)
 //   EDNS version        → > 0: BADVERS (question + OPT)
 //   zone unavailable    → a secondary zone with no data yet or expired: SERVFAIL (question + OPT)
 //   AXFR over UDP       → NOTIMP (as NSD)
@@ -192,8 +193,10 @@ class QueryResponder implements SnapshotResponder {
     w.reset(MAX_MESSAGE);
     if (withQuestion && q.hasQuestion) w.copyQuestion(query, 12, q.questionEnd);
     const flags = Flag.QR | (q.flags & (OPCODE_MASK | Flag.RD | Flag.CD)) | (rcode & 0xf);
-    const nsid = q.edns && q.nsidRequested && rcode !== Rcode.FORMERR ? this.nsid : null;
-    if (q.edns && rcode !== Rcode.FORMERR) {
+    // RFC 6891 §6.1.1: an OPT in the query means one in the response, FORMERR included; `q.edns` is false when
+    // the OPT itself was bad or could not be found (bad question name), and for opcodes other than QUERY.
+    const nsid = q.edns && q.nsidRequested ? this.nsid : null;
+    if (q.edns) {
       w.pos = writeOpt(w.buf, w.pos, this.maxUdp, rcode, q.dnssecOk, nsid);
       w.ar++;
     }

@@ -40,7 +40,10 @@ export interface ParsedQuery {
    * is "ok" and the opcode is QUERY.
    */
   questionKey: string;
-  /** An OPT record was present and valid. */
+  /**
+   * An OPT record was present and valid. Also set for a FORMERR query whose records could still be walked and
+   * held one valid OPT (e.g. QDCOUNT ≠ 1, ANCOUNT ≠ 0), so the error carries an OPT (RFC 6891 §6.1.1).
+   */
   edns: boolean;
   ednsVersion: number;
   udpSize: number;
@@ -112,6 +115,64 @@ function parseOpt(msg: Buffer, q: ParsedQuery, pos: number, rdlen: number): stri
   return null;
 }
 
+/** Skip `count` questions (names possibly compressed) from `pos`; -1 when malformed. */
+function skipQuestions(msg: Buffer, pos: number, count: number): number {
+  for (let i = 0; i < count; i++) {
+    pos = skipName(msg, pos);
+    if (pos < 0 || pos + 4 > msg.length) return -1;
+    pos += 4;
+  }
+  return pos;
+}
+
+/**
+ * Walk the answer, authority and additional records from `pos` and parse the OPT (RFC 6891): at most one,
+ * root-owned, in the additional section. Returns a FORMERR reason, or null; `q.edns` is true only when the
+ * whole walk succeeded and found a valid OPT.
+ */
+function parseRecords(
+  msg: Buffer,
+  q: ParsedQuery,
+  pos: number,
+  an: number,
+  ns: number,
+  ar: number,
+): string | null {
+  const err = walkRecords(msg, q, pos, an, ns, ar);
+  if (err) q.edns = false;
+  return err;
+}
+
+function walkRecords(
+  msg: Buffer,
+  q: ParsedQuery,
+  pos: number,
+  an: number,
+  ns: number,
+  ar: number,
+): string | null {
+  const records = an + ns + ar;
+  let sawOpt = false;
+  for (let r = 0; r < records; r++) {
+    const start = pos;
+    pos = skipName(msg, pos);
+    if (pos < 0 || pos + 10 > msg.length) return "truncated resource record";
+    const type = msg.readUInt16BE(pos);
+    const rdlen = msg.readUInt16BE(pos + 8);
+    if (pos + 10 + rdlen > msg.length) return "RDATA runs past the end";
+    if (type === RRType.OPT) {
+      if (r < an + ns) return "OPT outside the additional section";
+      if (sawOpt) return "more than one OPT record"; // RFC 6891 §6.1.1
+      if (pos !== start + 1 || msg[start] !== 0) return "OPT owner is not the root";
+      sawOpt = true;
+      const err = parseOpt(msg, q, pos, rdlen);
+      if (err) return err;
+    }
+    pos += 10 + rdlen;
+  }
+  return null;
+}
+
 function reset(q: ParsedQuery): void {
   q.status = "drop";
   q.reason = "";
@@ -136,7 +197,14 @@ export function parseQuery(msg: Buffer, q: ParsedQuery = newParsedQuery()): Pars
   const ancount = msg.readUInt16BE(6);
   const nscount = msg.readUInt16BE(8);
   const arcount = msg.readUInt16BE(10);
-  if (qdcount !== 1) return formerr(q, `QDCOUNT is ${qdcount}`);
+  if (qdcount !== 1) {
+    // FORMERR either way; for a QUERY walk the rest only to find the OPT the error response must echo
+    // (another opcode gets NOTIMP, header only, and its layout is not ours to parse).
+    if (q.opcode !== OPCODE_QUERY) return formerr(q, `QDCOUNT is ${qdcount}`);
+    const pos = skipQuestions(msg, 12, qdcount);
+    const err = pos < 0 ? "question runs past the end" : parseRecords(msg, q, pos, ancount, nscount, arcount);
+    return formerr(q, err ?? `QDCOUNT is ${qdcount}`);
+  }
 
   // Question name: plain labels only; compression in the question is not allowed here.
   let pos = 12;
@@ -165,27 +233,9 @@ export function parseQuery(msg: Buffer, q: ParsedQuery = newParsedQuery()): Pars
   q.status = "ok";
   if (q.opcode !== OPCODE_QUERY) return q; // the responder answers NOTIMP; the rest does not matter
 
-  if (ancount !== 0) return formerr(q, "answer section in a query");
-  pos = q.questionEnd;
-  const records = nscount + arcount;
-  let sawOpt = false;
-  for (let r = 0; r < records; r++) {
-    const start = pos;
-    pos = skipName(msg, pos);
-    if (pos < 0 || pos + 10 > msg.length) return formerr(q, "truncated resource record");
-    const type = msg.readUInt16BE(pos);
-    const rdlen = msg.readUInt16BE(pos + 8);
-    if (pos + 10 + rdlen > msg.length) return formerr(q, "RDATA runs past the end");
-    if (type === RRType.OPT) {
-      if (r < nscount) return formerr(q, "OPT outside the additional section");
-      if (sawOpt) return formerr(q, "more than one OPT record"); // RFC 6891 §6.1.1
-      if (pos !== start + 1 || msg[start] !== 0) return formerr(q, "OPT owner is not the root");
-      sawOpt = true;
-      const err = parseOpt(msg, q, pos, rdlen);
-      if (err) return formerr(q, err);
-    }
-    pos += 10 + rdlen;
-  }
+  const err = parseRecords(msg, q, q.questionEnd, ancount, nscount, arcount);
+  if (err) return formerr(q, err);
+  if (ancount !== 0) return formerr(q, "answer section in a query"); // the OPT, if valid, is kept
   scratch[n] = q.qtype >> 8;
   scratch[n + 1] = q.qtype & 0xff;
   scratch[n + 2] = q.dnssecOk ? 1 : 0;

@@ -17,34 +17,13 @@ export interface KnownBug {
 // History: "ds-in-unsigned-referral" (DO=1 referral from an unsigned zone carried the DS RRset, RFC 4035
 // §3.1.4.1 applies to signed zones only) was found by generated-corpus.test.ts on 2026-11-23 and fixed in
 // src/lookup the same day; the case `referral-do` in corpus.ts pins it.
-export const KNOWN_BUGS: KnownBug[] = [
-  {
-    id: "dname-qtype-cname-follows-target",
-    owner: "src/lookup (DNAME synthesis)",
-    summary:
-      "QTYPE=CNAME below a DNAME whose synthesized target does not exist: edgens answers NXDOMAIN with the SOA; " +
-      "NSD and Knot answer NOERROR with DNAME + synthesized CNAME and an empty authority. The synthesized CNAME " +
-      "is itself the answer to a CNAME query (RFC 1034 §4.3.2 step 3a: no restart when QTYPE=CNAME; RFC 6672 " +
-      "§3.2), so the target's existence must not set the rcode.",
-    explains: (k, field, value, nsd) => {
-      const [qname, qtype] = k.q.split(" ");
-      if (qtype?.toUpperCase() !== "CNAME" || !/\.(redir|legacy)\.example\.test\.$/i.test(qname ?? ""))
-        return false;
-      if (field === "rcode") return value === "NXDOMAIN" && nsd === "NOERROR";
-      return field === "authority" && nsd === "" && / IN SOA /.test(value);
-    },
-  },
-  {
-    id: "formerr-drops-opt",
-    owner: "src/responder (FORMERR path)",
-    summary:
-      "A query with QDCOUNT=0 and a valid OPT gets FORMERR without an OPT record; NSD and Knot include one. " +
-      "RFC 6891 §7: a responder MUST include an OPT in the response to a request that carried one (only a " +
-      "broken OPT itself justifies leaving it out).",
-    explains: (k, field, value, nsd) =>
-      k.noQuestion === true && field === "edns" && value === "none" && nsd !== "none",
-  },
-];
+// "dname-qtype-cname-follows-target" (QTYPE=CNAME below a DNAME with a missing synthesized target answered
+// NXDOMAIN + SOA; the synthesized CNAME is the answer and is not chased, RFC 6672 §3.2) was fixed in src/lookup
+// on 2026-11-23; the corpus case `dname-qtype-cname` and test/lookup/lookup-table.test.ts pin it.
+// "formerr-drops-opt" (FORMERR for QDCOUNT=0 with a valid OPT had no OPT, RFC 6891 §6.1.1) was fixed in
+// src/wire/query-parser.ts and src/responder on 2026-11-23; the corpus case `no-question` and
+// test/responder/edns.test.ts ("OPT in error responses") pin it.
+export const KNOWN_BUGS: KnownBug[] = [];
 
 /** The known bug that explains a difference, if any. */
 export function knownBug(k: Case, field: Field, value: string, nsd: string): KnownBug | undefined {

@@ -106,6 +106,20 @@ const cases: Record<string, Case[]> = {
       answer: ["alias.example. 3600 IN CNAME www.example.", WWW_A],
       opts: { edns: { do: true } },
     },
+    // QTYPE=CNAME (RFC 1034 §4.3.2 step 3a): the CNAME is the answer, never followed, whatever its target.
+    {
+      qname: "dangling.example.",
+      qtype: "CNAME",
+      answer: ["dangling.example. 3600 IN CNAME nothere.example."],
+    },
+    { qname: "chain1.example.", qtype: "CNAME", answer: ["chain1.example. 3600 IN CNAME chain2.example."] },
+    { qname: "loop1.example.", qtype: "CNAME", answer: ["loop1.example. 3600 IN CNAME loop2.example."] },
+    {
+      qname: "todeleg.example.",
+      qtype: "CNAME",
+      answer: ["todeleg.example. 3600 IN CNAME host.sub.example."],
+    },
+    { qname: "foo.cn.example.", qtype: "CNAME", answer: ["foo.cn.example. 3600 IN CNAME www.example."] },
     {
       qname: "todeleg.example.",
       qtype: "A",
@@ -140,6 +154,33 @@ const cases: Record<string, Case[]> = {
       answer: ["dnout.example. 3600 IN DNAME example.net.", "x.dnout.example. 3600 IN CNAME x.example.net."],
     },
     { qname: LONG, qtype: "A", rcode: 6, answer: ["dn.example. 3600 IN DNAME target.example."] },
+    // QTYPE=CNAME below a DNAME: the synthesized CNAME is the answer and is not chased (RFC 6672 §3.2), so a
+    // missing target is not NXDOMAIN and an existing one adds nothing (as NSD and Knot).
+    {
+      qname: "a.dn.example.",
+      qtype: "CNAME",
+      answer: ["dn.example. 3600 IN DNAME target.example.", "a.dn.example. 3600 IN CNAME a.target.example."],
+    },
+    {
+      qname: "www.dn.example.",
+      qtype: "CNAME",
+      answer: [
+        "dn.example. 3600 IN DNAME target.example.",
+        "www.dn.example. 3600 IN CNAME www.target.example.",
+      ],
+    },
+    {
+      qname: "a.dn.example.",
+      qtype: "CNAME",
+      answer: ["dn.example. 3600 IN DNAME target.example.", "a.dn.example. 3600 IN CNAME a.target.example."],
+      opts: { transport: "udp", edns: { do: true } },
+    },
+    {
+      qname: "x.dnout.example.",
+      qtype: "CNAME",
+      answer: ["dnout.example. 3600 IN DNAME example.net.", "x.dnout.example. 3600 IN CNAME x.example.net."],
+    },
+    { qname: LONG, qtype: "CNAME", rcode: 6, answer: ["dn.example. 3600 IN DNAME target.example."] },
   ],
   "wildcards (RFC 4592)": [
     { qname: "foo.wild.example.", qtype: "A", answer: ["foo.wild.example. 3600 IN A 192.0.2.100"] },

@@ -253,3 +253,190 @@ describe("malformed queries", () => {
     expect(decodeResponse(out!).answer).toEqual(["www.example. 300 IN A 192.0.2.80"]);
   });
 });
+
+// RFC 6891 §6.1.1: an OPT in the request means an OPT in the response, error responses included, as long as the
+// query's OPT could be found and was valid (NSD and Knot do so for FORMERR on QDCOUNT=0). Opcodes other than
+// QUERY get NSD's bare-header NOTIMP: their records are not parsed, so there is no OPT to echo.
+describe("OPT in error responses", () => {
+  const valid = makeQuery("www.example.", "A");
+  const question = valid.subarray(12);
+  const header = (qd: number, an: number, ns: number, ar: number, opcode = 0) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt16BE(0x5151, 0);
+    h.writeUInt16BE((opcode << 11) | 0x0100, 2);
+    h.writeUInt16BE(qd, 4);
+    h.writeUInt16BE(an, 6);
+    h.writeUInt16BE(ns, 8);
+    h.writeUInt16BE(ar, 10);
+    return h;
+  };
+  /** An OPT record: root owner, payload 1232, the DO bit, options as raw RDATA. */
+  const opt = (
+    o: { do?: boolean; nsid?: boolean; version?: number; rdata?: Buffer; owner?: Buffer } = {},
+  ) => {
+    const rdata = o.rdata ?? (o.nsid ? Buffer.from([0, 3, 0, 0]) : Buffer.alloc(0));
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(41, 0);
+    fixed.writeUInt16BE(1232, 2);
+    fixed[5] = o.version ?? 0;
+    fixed[6] = o.do ? 0x80 : 0;
+    fixed.writeUInt16BE(rdata.length, 8);
+    return Buffer.concat([o.owner ?? Buffer.from([0]), fixed, rdata]);
+  };
+  const aRecord = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+
+  interface ErrCase {
+    name: string;
+    msg: Buffer;
+    transport?: "udp" | "tcp";
+    rcode: number;
+    /** Expected OPT: null = none; otherwise its DO bit and whether NSID comes back. */
+    opt: { do: boolean; nsid: boolean } | null;
+    question?: string[];
+  }
+  const NO_DO = { do: false, nsid: false };
+  const cases: ErrCase[] = [
+    // FORMERR with a valid OPT: echoed (the differential case `no-question`)
+    { name: "QDCOUNT=0 + OPT", msg: Buffer.concat([header(0, 0, 0, 1), opt()]), rcode: 1, opt: NO_DO },
+    {
+      name: "QDCOUNT=0 + OPT with DO and NSID",
+      msg: Buffer.concat([header(0, 0, 0, 1), opt({ do: true, nsid: true })]),
+      rcode: 1,
+      opt: { do: true, nsid: true },
+    },
+    {
+      name: "QDCOUNT=2 + OPT",
+      msg: Buffer.concat([header(2, 0, 0, 1), question, question, opt()]),
+      rcode: 1,
+      opt: NO_DO,
+    },
+    {
+      name: "QDCOUNT=0 + OPT, over TCP",
+      msg: Buffer.concat([header(0, 0, 0, 1), opt({ do: true })]),
+      transport: "tcp",
+      rcode: 1,
+      opt: { do: true, nsid: false },
+    },
+    {
+      name: "ANCOUNT=1 + OPT",
+      msg: Buffer.concat([header(1, 1, 0, 1), question, aRecord, opt({ do: true })]),
+      rcode: 1,
+      opt: { do: true, nsid: false },
+    },
+    // FORMERR without a usable OPT: bare header
+    { name: "QDCOUNT=0, no OPT", msg: header(0, 0, 0, 0), rcode: 1, opt: null },
+    {
+      name: "QDCOUNT=2, no OPT",
+      msg: Buffer.concat([header(2, 0, 0, 0), question, question]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "QDCOUNT=0 + two OPTs",
+      msg: Buffer.concat([header(0, 0, 0, 2), opt(), opt()]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "QDCOUNT=0 + OPT whose option overruns",
+      msg: Buffer.concat([header(0, 0, 0, 1), opt({ rdata: Buffer.from([0, 3, 0, 9, 1]) })]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "QDCOUNT=2, second question cut short + OPT",
+      msg: Buffer.concat([header(2, 0, 0, 1), question, question.subarray(0, 5)]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "two OPTs",
+      msg: Buffer.concat([header(1, 0, 0, 2), question, opt(), opt()]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "OPT not owned by the root",
+      msg: Buffer.concat([header(1, 0, 0, 1), question, opt({ owner: Buffer.from([1, 0x61, 0]) })]),
+      rcode: 1,
+      opt: null,
+    },
+    {
+      name: "OPT in authority",
+      msg: Buffer.concat([header(1, 0, 1, 0), question, opt()]),
+      rcode: 1,
+      opt: null,
+    },
+    { name: "OPT in answer", msg: Buffer.concat([header(1, 1, 0, 0), question, opt()]), rcode: 1, opt: null },
+    {
+      name: "compression pointer in the question + OPT",
+      msg: Buffer.concat([header(1, 0, 0, 1), Buffer.from([0xc0, 0x0c, 0, 1, 0, 1]), opt()]),
+      rcode: 1,
+      opt: null,
+    },
+    // NOTIMP for other opcodes: header only, as NSD (differential cases `opcode-status`, `opcode-update`)
+    ...[2, 4, 5, 15].map(
+      (opcode): ErrCase => ({
+        name: `opcode ${opcode} + OPT`,
+        msg: Buffer.concat([header(1, 0, 0, 1, opcode), question, opt({ do: true })]),
+        rcode: 4,
+        opt: null,
+      }),
+    ),
+    {
+      name: "opcode 5, QDCOUNT=0 + OPT",
+      msg: Buffer.concat([header(0, 0, 0, 1, 5), opt()]),
+      rcode: 4,
+      opt: null,
+    },
+    // Other errors keep the OPT
+    {
+      name: "AXFR over UDP + OPT (NOTIMP, as NSD)",
+      msg: makeQuery("example.", "AXFR", { edns: { do: true, nsid: true } }),
+      rcode: 4,
+      opt: { do: true, nsid: true },
+      question: ["example. IN AXFR"],
+    },
+    {
+      name: "class HS + OPT (REFUSED)",
+      msg: makeQuery("www.example.", "A", { qclass: 4, edns: {} }),
+      rcode: 5,
+      opt: NO_DO,
+    },
+    {
+      name: "outside our zones + OPT (REFUSED)",
+      msg: makeQuery("www.example.org.", "A", { edns: { do: true } }),
+      rcode: 5,
+      opt: { do: true, nsid: false },
+      question: ["www.example.org. IN A"],
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const outcome = newOutcome();
+      const out = responder.respond(c.msg, c.transport ?? "udp", outcome);
+      expect(out).not.toBeNull();
+      const d = decodeResponse(out!);
+      expect(outcome.rcode).toBe(c.rcode);
+      expect({ id: d.id, rcode: d.rcode, rd: d.rd, question: d.question, answer: d.answer }).toEqual({
+        id: c.msg.readUInt16BE(0),
+        rcode: c.rcode,
+        rd: (c.msg[2]! & 1) === 1,
+        question: c.question ?? [],
+        answer: [],
+      });
+      expect(d.opt).toEqual(
+        c.opt === null
+          ? null
+          : {
+              udpSize: 1232,
+              extRcode: 0,
+              version: 0,
+              do: c.opt.do,
+              options: c.opt.nsid ? [{ code: 3, data: Buffer.from("ams1") }] : [],
+            },
+      );
+    });
+  }
+});
