@@ -166,13 +166,9 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   notify(serialHint?: number): void {
     if (!this.started || this.stopped) return;
     // RFC 1996 §3.11: the serial is a hint. One equal to ours while all is well needs no check (Knot does the
-    // same); anything else, or no hint, is checked against the primaries themselves.
-    if (
-      serialHint !== undefined &&
-      this.held?.serial === serialHint &&
-      this.state === "ok" &&
-      !this.running
-    ) {
+    // same), even while a check runs: the primary reached that serial before we held it, so the running check
+    // already answers whether it moved on. Anything else, or no hint, is checked against the primaries.
+    if (serialHint !== undefined && this.held?.serial === serialHint && this.state === "ok") {
       this.log?.debug({ serial: serialHint }, "NOTIFY for the serial we hold: no check");
       return;
     }

@@ -46,6 +46,8 @@ const BATCH = 64;
 const SLOT = 4096;
 const ROUNDS = 4;
 
+// Said once per process: which UDP transport serves, or why the fast one could not be used.
+let toldTransport = false;
 let toldFallback = false;
 
 export async function startUdpListener(
@@ -58,7 +60,14 @@ export async function startUdpListener(
   const want = opts.transport ?? "auto";
   if (want !== "dgram") {
     const load = opts.nativeLoad ?? loadNativeUdp();
-    if (load.available) return startNative(addr, responder, metrics, log, load.addon, opts);
+    if (load.available) {
+      const l = startNative(addr, responder, metrics, log, load.addon, opts);
+      if (!toldTransport) {
+        toldTransport = true;
+        log.info("UDP: batch transport (recvmmsg/sendmmsg; SO_REUSEPORT socket per cluster worker)");
+      }
+      return l;
+    }
     if (want === "native") throw new Error(`native UDP transport unavailable: ${load.reason}`);
     if (!toldFallback) {
       toldFallback = true;
