@@ -1,6 +1,6 @@
 // Measurement, not a regression gate: a 100k-record zone through the whole secondary pipeline from Knot (SOA,
 // AXFR, checks, buildZone, fsynced copy), an IXFR of a few changes, and a restart from the persisted copy.
-// Run: EDGENS_BENCH=1 npx vitest run test/secondary/secondary-bench.test.ts
+// Run: EDGENS_BENCH=1 npx vitest run --config vitest.bench.config.ts test/secondary/secondary-bench.bench.ts
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

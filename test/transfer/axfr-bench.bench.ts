@@ -1,5 +1,5 @@
 // Measurement, not a regression gate: AXFR of a generated 100k-record zone from Knot, time and memory.
-// Run: EDGENS_BENCH=1 npx vitest run test/transfer/axfr-bench.test.ts
+// Run: EDGENS_BENCH=1 npx vitest run --config vitest.bench.config.ts test/transfer/axfr-bench.bench.ts
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

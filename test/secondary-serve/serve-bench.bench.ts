@@ -1,4 +1,4 @@
-// `EDGENS_BENCH=1 npx vitest run test/secondary-serve/serve-bench.test.ts`: a 20 000-record zone through
+// `EDGENS_BENCH=1 npx vitest run --config vitest.bench.config.ts test/secondary-serve/serve-bench.bench.ts`: a 20 000-record zone through
 // `edgens serve --secondary --workers 2` with Knot: start → first answer, and a one-record change →
 // `knotc zone-reload` → the new serial answered over UDP (every worker re-reads and recompiles the zone).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

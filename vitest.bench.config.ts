@@ -1,0 +1,12 @@
+// Benchmarks that drive real daemons through the test harness (AXFR-in, secondary refresh). They are not part of
+// `npm test`: run one with `EDGENS_BENCH=1 npx vitest run --config vitest.bench.config.ts FILE`.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.bench.ts"],
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    fileParallelism: false,
+  },
+});
