@@ -11,10 +11,12 @@ import { queryInNetns } from "../lab/ns-helper.js";
 import { ANYCAST_V4, ANYCAST_V6, chainTopology, loadTopology } from "../lab/topology.js";
 
 export const LAB_USAGE = `usage: edgens lab <command> [options]   (root; FRR, ExaBGP and iproute2 installed)
-  up [--sites N] [--nodes-per-site M] [--topology FILE.yaml] [--bfd]
+  up [--sites N] [--nodes-per-site M] [--topology FILE.yaml] [--bfd] [--agent SPEC]
                          build the lab: core routers, site routers, nodes (edgens serve + ExaBGP + health
                          agent), clients; returns when every client is answered by its nearest site;
                          --bfd: BFD 100 ms × 3 between site routers and nodes (bfdd on every node)
+                         --agent edgens|healthcheck[:ARGS]: ExaBGP's API process on every node: the edgens
+                         health agent (default) or ExaBGP's healthcheck.py (reference; ARGS appended)
   status [--json]        who answers each client, every router's anycast route, every node's state
   fail SITE/NODE --mode kill|hang|wrong-answers|agent-kill|exabgp-kill|drain|freeze
                          break a node while a client it serves sends a query every 10 ms; print the failover
@@ -53,6 +55,7 @@ export async function runLab(
         topology: { type: "string" },
         json: { type: "boolean" },
         bfd: { type: "boolean" },
+        agent: { type: "string", default: "edgens" },
         all: { type: "boolean" },
         mode: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -146,6 +149,7 @@ export async function runLab(
         topology,
         stateRoot: root,
         bfd: values.bfd === true,
+        agent: values.agent as string,
         nodeBin: process.execPath,
         cli: fileURLToPath(new URL("./main.js", import.meta.url)),
         log: (l) => out.write(`${l}\n`),

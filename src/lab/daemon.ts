@@ -91,6 +91,15 @@ export function cmdline(pid: number): string[] {
   }
 }
 
+/** The node's API process under ExaBGP: `edgens health-agent`, or the healthcheck.py wrapper/interpreter. */
+export function isAgentCmdline(argv: string[]): boolean {
+  return (
+    argv.includes("health-agent") ||
+    argv.includes("healthcheck") ||
+    argv.some((a) => a.endsWith("/healthcheck.sh"))
+  );
+}
+
 /** Waits until `file` contains `text` after byte `from`; throws after `timeoutMs` or when `pid` dies. */
 export async function waitForLog(
   file: string,

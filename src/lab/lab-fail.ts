@@ -11,7 +11,7 @@
 //                                                            restore: SIGCONT
 import { renameSync, statSync, writeFileSync } from "node:fs";
 import { writeAdminState } from "../health/admin-state.js";
-import { alive, childPids, cmdline, inNetns, signal, waitForLog } from "./daemon.js";
+import { alive, childPids, cmdline, inNetns, isAgentCmdline, signal, waitForLog } from "./daemon.js";
 import { wallNow } from "./dns-probe.js";
 import { contiguous, type FailoverSummary, stableTail, summarize } from "./failover.js";
 import { type FailMode, type LabState, LabStateError, labHosts, writeLabState } from "./lab-state.js";
@@ -65,7 +65,7 @@ function ownPid(s: LabState, nodeId: string, pid: number | null): number | null 
 function agentPid(s: LabState, nodeId: string): number | null {
   const exa = ownPid(s, nodeId, s.nodes[nodeId]?.exabgp ?? null);
   if (exa === null) return null;
-  return childPids(exa).find((p) => cmdline(p).includes("health-agent")) ?? null;
+  return childPids(exa).find((p) => isAgentCmdline(cmdline(p))) ?? null;
 }
 
 function rewriteZone(s: LabState, nodeId: string, wrong: boolean): void {

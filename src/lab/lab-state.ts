@@ -47,6 +47,11 @@ export interface LabState {
   topology: Topology;
   /** BFD between site routers and nodes (bfdd in every node namespace). */
   bfd: boolean;
+  /**
+   * ExaBGP's API process on every node: "edgens" (the health agent; also when absent, as in older state files)
+   * or "healthcheck" / "healthcheck:ARGS" (ExaBGP's healthcheck.py, ARGS appended to the lab's defaults).
+   */
+  agent?: string;
   nodes: Record<string, NodeRecord>;
 }
 
@@ -95,4 +100,12 @@ export function labHosts(s: LabState): { plan: AddressPlan; netns: (h: LabHost |
       return netnsName(s.name, host);
     },
   };
+}
+
+/** `--agent` values: "edgens", "healthcheck" or "healthcheck:ARGS" (space-separated extra arguments). */
+export function parseAgentSpec(spec: string): { kind: "edgens" } | { kind: "healthcheck"; args: string[] } {
+  if (spec === "edgens") return { kind: "edgens" };
+  const m = /^healthcheck(?::(.*))?$/s.exec(spec);
+  if (m) return { kind: "healthcheck", args: (m[1] ?? "").split(/\s+/).filter(Boolean) };
+  throw new LabStateError(`--agent must be edgens, healthcheck or healthcheck:ARGS, got '${spec}'`);
 }

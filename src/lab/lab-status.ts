@@ -3,7 +3,7 @@
 // health-agent state (its /metrics), and every namespace with its role and addresses.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { alive, childPids, cmdline } from "./daemon.js";
+import { alive, childPids, cmdline, isAgentCmdline } from "./daemon.js";
 import type { QueryOutcome } from "./dns-probe.js";
 import { vtyshJson } from "./frr-process.js";
 import { type LabState, labHosts } from "./lab-state.js";
@@ -218,7 +218,7 @@ export async function labStatus(s: LabState): Promise<LabStatus> {
         }));
         const exaAlive = rec.exabgp !== null && alive(rec.exabgp);
         const agentPid = exaAlive
-          ? (childPids(rec.exabgp!).find((p) => cmdline(p).includes("health-agent")) ?? null)
+          ? (childPids(rec.exabgp!).find((p) => isAgentCmdline(cmdline(p))) ?? null)
           : null;
         const health: Record<string, string> = {};
         const announced: Record<string, number> = {};

@@ -15,6 +15,7 @@ import {
   labDir,
   labHosts,
   netnsPrefix,
+  parseAgentSpec,
   validLabName,
   writeLabState,
 } from "./lab-state.js";
@@ -23,6 +24,7 @@ import {
   agentArgv,
   CHECK_ANSWER,
   CHECK_NAME,
+  healthcheckScriptText,
   nodeBgpConfig,
   nodePaths,
   serveArgv,
@@ -39,6 +41,8 @@ export interface UpOptions {
   cli: string;
   /** BFD (100 ms × 3) between each site router and its nodes. */
   bfd?: boolean;
+  /** ExaBGP's API process on every node (parseAgentSpec): "edgens" (default) or "healthcheck[:ARGS]". */
+  agent?: string;
   /** Bound on the whole convergence wait. */
   convergeTimeoutMs?: number;
   log?: (line: string) => void;
@@ -52,6 +56,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
   if ((await listNetns(netnsPrefix(o.name))).length > 0 || existsSync(labDir(o.stateRoot, o.name))) {
     throw new LabStateError(`lab '${o.name}' exists: edgens lab down --name ${o.name}`);
   }
+  if (o.agent !== undefined) parseAgentSpec(o.agent);
   if (!existsSync(o.cli)) throw new LabStateError(`edgens CLI not found at ${o.cli} (build it first)`);
   const state: LabState = {
     version: 1,
@@ -62,6 +67,7 @@ export async function labUp(o: UpOptions): Promise<LabState> {
     cli: o.cli,
     topology: o.topology,
     bfd: o.bfd === true,
+    ...(o.agent !== undefined && o.agent !== "edgens" ? { agent: o.agent } : {}),
     nodes: {},
   };
   // FRR drops to user frr: every directory on the way to its own must be traversable.
@@ -171,7 +177,13 @@ export function startExabgp(state: LabState, nodeId: string): number {
   const p = nodePaths(state.dir, nodeId);
   const { self, peer } = uplink(plan, nodeId);
   const router = plan.hosts.find((h) => h.id === peer.host)!;
-  const cfg = nodeBgpConfig(self, { ...peer, as: router.as! }, agentArgv(state.nodeBin, state.cli, p));
+  const agent = parseAgentSpec(state.agent ?? "edgens");
+  let api = agentArgv(state.nodeBin, state.cli, p);
+  if (agent.kind === "healthcheck") {
+    writeFileSync(p.healthcheckScript, healthcheckScriptText(agent.args));
+    api = ["/bin/sh", p.healthcheckScript];
+  }
+  const cfg = nodeBgpConfig(self, { ...peer, as: router.as! }, api);
   const { conf, env } = renderExabgp(cfg);
   writeFileSync(p.exabgpConf, conf);
   writeFileSync(p.exabgpEnv, env);

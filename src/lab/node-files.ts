@@ -36,6 +36,8 @@ export interface NodePaths {
   exabgpEnv: string;
   serveLog: string;
   exabgpLog: string;
+  /** The wrapper ExaBGP runs as API process when the lab uses ExaBGP's healthcheck.py (`--agent healthcheck`). */
+  healthcheckScript: string;
 }
 
 export function nodePaths(labDir: string, nodeId: string): NodePaths {
@@ -48,6 +50,7 @@ export function nodePaths(labDir: string, nodeId: string): NodePaths {
     exabgpEnv: join(dir, "exabgp.env"),
     serveLog: join(dir, "serve.log"),
     exabgpLog: join(dir, "exabgp.log"),
+    healthcheckScript: join(dir, "healthcheck.sh"),
   };
 }
 
@@ -117,4 +120,41 @@ export function nodeBgpConfig(self: LinkEnd, router: LinkEnd & { as: number }, a
     api: { run: agent },
     env: { log: { destination: "stdout", level: "INFO" } },
   });
+}
+
+/**
+ * ExaBGP's own healthcheck.py (Debian: exabgp/application/healthcheck.py) as the node's API process, the
+ * reference the edgens agent is measured against. Its check: `check A` over TCP to the IPv4 anycast address
+ * must return the right answer (a dead server fails in milliseconds over TCP; kdig's UDP timeout is ≥ 1 s).
+ * Defaults: healthcheck.py's own (interval 5 s, fast-interval 1 s, rise/fall 3, timeout 5 s) plus
+ * `--withdraw-on-down` (its default lowers the MED, which other ASes never see). `extra` is appended, so it
+ * overrides (argparse: the last value wins).
+ */
+export const HEALTHCHECK_BASE_ARGS = ["--no-syslog", "--withdraw-on-down", "--no-ip-setup"];
+export const HEALTHCHECK_CMD = `kdig +tcp +time=1 +retry=0 +short @${ANYCAST_V4} ${CHECK_NAME} A | grep -qx ${CHECK_ANSWER}`;
+
+function shQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=+@-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+export function healthcheckScriptText(extra: string[]): string {
+  const argv = [
+    "/usr/bin/python3",
+    "-m",
+    "exabgp",
+    "healthcheck",
+    ...HEALTHCHECK_BASE_ARGS,
+    "--name",
+    "lab",
+    "--ip",
+    ANYCAST_V4,
+    "--ip",
+    ANYCAST_V6,
+    "--cmd",
+    HEALTHCHECK_CMD,
+    ...extra,
+  ];
+  return `#!/bin/sh\n# written by \`edgens lab up --agent healthcheck\`: ExaBGP's healthcheck.py as the API process\nexec ${argv
+    .map(shQuote)
+    .join(" ")}\n`;
 }

@@ -142,14 +142,28 @@ export async function compileSnapshotAsync(
   zones: ZoneData[],
   generation: number,
   opts: CompileOptions & { chunk?: number } = {},
-): Promise<Snapshot> {
+): Promise<Snapshot>;
+/** With `cancelled`: checked between chunks; resolves null once it returns true (the work is dropped). */
+export async function compileSnapshotAsync(
+  zones: ZoneData[],
+  generation: number,
+  opts: CompileOptions & { chunk?: number; cancelled: () => boolean },
+): Promise<Snapshot | null>;
+export async function compileSnapshotAsync(
+  zones: ZoneData[],
+  generation: number,
+  opts: CompileOptions & { chunk?: number; cancelled?: () => boolean } = {},
+): Promise<Snapshot | null> {
   const zoneByKey = indexZones(zones);
   const exactAnswers = new Map<string, PrecompiledAnswer>();
   if (opts.precompile ?? true) {
     const chunk = Math.max(1, opts.chunk ?? 2000);
     let n = 0;
     for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED)) {
-      if (++n % chunk === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (++n % chunk === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (opts.cancelled?.()) return null;
+      }
     }
   }
   const unavailable = new Set(opts.unavailable ?? []);

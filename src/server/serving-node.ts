@@ -6,13 +6,16 @@ import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import { ZoneProvider } from "../provider/zone-provider.js";
 import { createResponder, type ResponderOptions, type SnapshotResponder } from "../responder/responder.js";
-import { compileSnapshot, type Snapshot } from "../responder/snapshot.js";
+import { compileSnapshot, compileSnapshotAsync, type Snapshot } from "../responder/snapshot.js";
 import type { QueryOutcome, RemoteAddress, Responder, Transport } from "../responder/types.js";
 import { processNotify } from "../secondary/notify-handler.js";
 import { RRType } from "../wire/rrtype.js";
 import type { SecondaryChange, SecondaryTable } from "./secondary-table.js";
 import { startTransports, type Transports } from "./transports.js";
 import { type ZoneFailure, ZoneSet, type ZoneSpec, zoneSpecs } from "./zone-set.js";
+
+/** Precompiled entries per slice of background work (~15-25 µs each: a few ms between queries). */
+const PRECOMPILE_CHUNK = 250;
 
 export class ZoneStartupError extends Error {
   readonly code = "EDGENS_ERR_ZONE_LOAD";
@@ -65,6 +68,8 @@ class ResponderSlot implements Responder {
 
 export class ServingNode {
   private generation = 1;
+  /** Generation whose precompiled answers are being built in the background, 0 when none. */
+  private precompiling = 0;
   /** Secondary zones served here (data from the SecondaryHost); null when none are configured. */
   private secondary: SecondaryTable | null = null;
 
@@ -115,22 +120,44 @@ export class ServingNode {
   /**
    * Secondary zone changes from the host: apply, then swap in a snapshot with the new data (or SERVFAIL).
    * No changes: recompile anyway (changes applied to the table while the node was starting).
+   *
+   * The new data is served at once through the lookup path (a snapshot without precompiled answers gives the
+   * same bytes, a little slower); the precompiled answers are built in the background in chunks
+   * (`compileSnapshotAsync`) and swapped in when done, unless a newer change came first. `onPrecompiled` runs
+   * after that second swap (the XDP answer map follows it; it never holds answers the sockets do not give).
    */
   applySecondary(changes: SecondaryChange[], full = false): void {
     if (!this.secondary) return;
     if (!this.secondary.apply(changes, full) && changes.length > 0) return;
+    const zones = [...this.zones.served.map((z) => z.data), ...this.secondary.served()];
+    const unavailable = this.secondary.unavailable();
+    let generation: number;
     try {
-      const snapshot = compileSnapshot(
-        [...this.zones.served.map((z) => z.data), ...this.secondary.served()],
-        this.generation + 1,
-        { unavailable: this.secondary.unavailable() },
-      );
-      this.generation++;
+      const snapshot = compileSnapshot(zones, this.generation + 1, { unavailable, precompile: false });
+      generation = ++this.generation;
       this.slot.target.swap(snapshot);
     } catch (e) {
       this.log.error({ err: (e as Error).message }, "cannot compile the snapshot with the secondary zones");
+      return;
     }
+    this.precompiling = generation;
+    void compileSnapshotAsync(zones, generation, {
+      unavailable,
+      chunk: PRECOMPILE_CHUNK,
+      cancelled: () => this.precompiling !== generation,
+    })
+      .then((snapshot) => {
+        // A newer change (or a reload) swapped meanwhile: its own compilation follows.
+        if (this.precompiling !== generation || this.generation !== generation || !snapshot) return;
+        this.precompiling = 0;
+        this.slot.target.swap(snapshot);
+        this.onPrecompiled?.(snapshot);
+      })
+      .catch((e) => this.log.error({ err: (e as Error).message }, "background precompilation failed"));
   }
+
+  /** Called after a background precompilation swapped its snapshot in (see applySecondary). */
+  onPrecompiled: ((snapshot: Snapshot) => void) | null = null;
 
   /** The snapshot being served (the XDP fast path fills its answer map from it). */
   get snapshot(): Snapshot {
@@ -184,6 +211,7 @@ export class ServingNode {
       return keepOld("snapshot", e);
     }
     const generation = ++this.generation;
+    this.precompiling = 0;
     const options = responderOptions(config);
     if (sameOptions(options, this.options)) this.slot.target.swap(snapshot);
     else this.slot.target = createResponder(snapshot, options);

@@ -1,0 +1,419 @@
+#!/usr/bin/env node
+// Zone transfer benchmark (issue 6): Knot 3.2 as hidden primary; edgens (`edgens serve --secondary … --workers 1`),
+// Knot and NSD as its secondaries in the same run. For each secondary, started one after the other (so they do
+// not share the 2 vCPUs during the first transfer): time from spawn to answering the zone's serial over UDP,
+// then the peak RSS of all its processes (VmHWM summed over the process group). Then CHANGE records of the
+// zone are modified on the primary (`knotc zone-reload`, `zonefile-load: difference`: Knot computes an IXFR and
+// NOTIFYs all three at once) → time until each secondary answers the new serial (UDP SOA polled every POLL ms).
+//
+//   node bench/xfr/xfr-bench.mjs [--records 1000000] [--change 100] [--rounds 1] [--only edgens,knot,nsd]
+//                                [--build DIR] [--timeout 600]
+// Needs root (knotd/nsd as root), knotd, knotc, nsd. Loopback only, random high ports. Every daemon runs in its
+// own process group and only those groups are signalled on exit.
+import { execFileSync, spawn } from "node:child_process";
+import dgram from "node:dgram";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const { values: args } = parseArgs({
+  options: {
+    records: { type: "string", default: "1000000" },
+    change: { type: "string", default: "100" },
+    rounds: { type: "string", default: "1" },
+    only: { type: "string", default: "edgens,knot,nsd" },
+    build: { type: "string" },
+    timeout: { type: "string", default: "600" },
+    poll: { type: "string", default: "3" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const RECORDS = Number(args.records);
+const CHANGE = Number(args.change);
+const ROUNDS = Number(args.rounds);
+const ONLY = args.only.split(",");
+const TIMEOUT_MS = Number(args.timeout) * 1000;
+const POLL_MS = Number(args.poll);
+const ZONE = "xfr.test.";
+const HOST = "127.0.0.1";
+
+const tmp = mkdtempSync(join(tmpdir(), "edgens-xfrbench-"));
+/** Process groups we started: [name, pgid]. */
+const groups = [];
+
+function cleanup() {
+  for (const [, pgid] of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {}
+  }
+  if (!args.keep) rmSync(tmp, { recursive: true, force: true });
+}
+process.on("exit", cleanup);
+for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => process.exit(130));
+
+const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
+
+// ---- zone ----------------------------------------------------------------------------------------------
+// RECORDS records: hosts with A, every 4th host also AAAA, so hosts = RECORDS / 1.25 (+ apex records).
+const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+function zoneText(serial, changed) {
+  const hosts = Math.floor(RECORDS / 1.25);
+  const out = [
+    `$ORIGIN ${ZONE}`,
+    "$TTL 3600",
+    `@ SOA ns1 hostmaster ${serial} 3600 600 1209600 300`,
+    "@ NS ns1",
+    "@ NS ns2",
+    "ns1 A 192.0.2.1",
+    "ns2 A 192.0.2.2",
+  ];
+  // The change: the first `changed` hosts' A records get another address (an IXFR of `changed` deletions and
+  // `changed` additions), spread over the zone (every (hosts/changed)-th host).
+  const step = changed > 0 ? Math.max(1, Math.floor(hosts / changed)) : 0;
+  for (let i = 0; i < hosts; i++) {
+    const moved = step > 0 && i % step === 0 && i / step < changed;
+    out.push(`h${i} A ${moved ? ip4(i + 0x800000) : ip4(i + 256)}`);
+    if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+  }
+  return { text: `${out.join("\n")}\n`, records: out.length - 2 };
+}
+
+// ---- UDP SOA ---------------------------------------------------------------------------------------------
+const sock = dgram.createSocket("udp4");
+await new Promise((r) => sock.bind(0, HOST, r));
+let nextId = 1;
+const waiting = new Map();
+sock.on("message", (m) => {
+  const id = m.readUInt16BE(0);
+  waiting.get(id)?.(m);
+});
+function soaQuery(origin) {
+  const labels = origin.split(".").filter(Boolean);
+  const q = Buffer.alloc(12 + labels.reduce((n, l) => n + l.length + 1, 1) + 4);
+  let o = 12;
+  for (const l of labels) {
+    q[o++] = l.length;
+    o += q.write(l, o, "latin1");
+  }
+  q[o++] = 0;
+  q.writeUInt16BE(6, o);
+  q.writeUInt16BE(1, o + 2);
+  q.writeUInt16BE(1, 4);
+  return q;
+}
+const SOA_Q = soaQuery(ZONE);
+/** The serial `port` answers for the zone over UDP, or null (no answer within `ms`, not NOERROR, no SOA). */
+function udpSerial(port, ms = 200) {
+  const id = nextId++ & 0xffff || 1;
+  const q = Buffer.from(SOA_Q);
+  q.writeUInt16BE(id, 0);
+  return new Promise((res) => {
+    const t = setTimeout(() => {
+      waiting.delete(id);
+      res(null);
+    }, ms);
+    waiting.set(id, (m) => {
+      clearTimeout(t);
+      waiting.delete(id);
+      if ((m[3] & 0xf) !== 0 || m.readUInt16BE(6) < 1) return res(null);
+      // Answer: question (same length as ours) then the SOA with a compressed owner (2 octets).
+      let o = SOA_Q.length;
+      o += m[o] >= 0xc0 ? 2 : SOA_Q.length - 16; // owner
+      const rdlen = m.readUInt16BE(o + 8);
+      const end = o + 10 + rdlen;
+      res(m.readUInt32BE(end - 20));
+    });
+    sock.send(q, port, HOST);
+  });
+}
+/** Poll until `port` answers `serial`; ms since `t0`, or null on timeout. */
+async function waitSerial(port, serial, t0, timeoutMs, pollMs = POLL_MS) {
+  const deadline = t0 + timeoutMs;
+  while (performance.now() < deadline) {
+    const s = await udpSerial(port);
+    if (s === serial) return performance.now() - t0;
+    await sleep(pollMs);
+  }
+  return null;
+}
+
+// ---- processes -------------------------------------------------------------------------------------------
+function start(name, cmd, argv, opts = {}) {
+  const out = join(tmp, `${name}.log`);
+  const fd = openSync(out, "a");
+  const child = spawn(cmd, argv, { detached: true, stdio: ["ignore", fd, fd], ...opts });
+  groups.push([name, child.pid]);
+  return child;
+}
+/** Sum of VmHWM (peak RSS) over the live processes of process group `pgid`, MiB. */
+function peakRssMiB(pgid) {
+  let kb = 0;
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue;
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "latin1"));
+      if (m) kb += Number(m[1]);
+    } catch {}
+  }
+  return kb / 1024;
+}
+function stopGroup(name) {
+  const i = groups.findIndex(([n]) => n === name);
+  if (i < 0) return;
+  try {
+    process.kill(-groups[i][1], "SIGKILL");
+  } catch {}
+  groups.splice(i, 1);
+}
+
+function buildEdgens() {
+  if (args.build) return join(resolve(args.build), "dist/cli/main.js");
+  const dir = join(tmp, "edgens-build");
+  mkdirSync(dir);
+  copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  try {
+    execFileSync(
+      join(ROOT, "node_modules/.bin/tsc"),
+      ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(dir, "dist"), "--sourceMap", "false"],
+      { cwd: ROOT, stdio: "pipe" },
+    );
+  } catch {}
+  const main = join(dir, "dist/cli/main.js");
+  if (!existsSync(main)) throw new Error("edgens build failed");
+  return main;
+}
+
+const knotConf = (dir, port, body) => `server:
+  rundir: "${dir}"
+  pidfile: "${join(dir, "knot.pid")}"
+  listen: ${HOST}@${port}
+  udp-workers: 1
+  tcp-workers: 1
+  background-workers: 1
+control:
+  listen: "${join(dir, "knot.sock")}"
+database:
+  storage: "${dir}"
+log:
+  - target: stderr
+    any: info
+${body}`;
+
+// ---- run -------------------------------------------------------------------------------------------------
+const ports = { primary: randomPort(), edgens: randomPort(), knot: randomPort(), nsd: randomPort() };
+const load0 = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(" / ");
+log(`tmp ${tmp}; ports ${JSON.stringify(ports)}; load ${load0}`);
+const edgensMain = ONLY.includes("edgens") ? buildEdgens() : null;
+
+const pdir = join(tmp, "primary");
+mkdirSync(pdir);
+let serial = 1;
+let z = zoneText(serial, 0);
+writeFileSync(join(pdir, "zone"), z.text);
+log(`zone ${ZONE}: ${z.records} records, ${(z.text.length / 1048576).toFixed(1)} MiB`);
+const secondaries = ONLY.filter((s) => s in ports && s !== "primary");
+writeFileSync(
+  join(pdir, "knot.conf"),
+  knotConf(
+    pdir,
+    ports.primary,
+    `remote:
+${secondaries.map((s) => `  - id: ${s}\n    address: ${HOST}@${ports[s]}\n`).join("")}acl:
+  - id: xfr
+    address: 127.0.0.0/8
+    action: transfer
+template:
+  - id: default
+    storage: "${pdir}"
+    zonefile-sync: -1
+    zonefile-load: difference
+    journal-content: changes
+    journal-max-usage: 2G
+zone:
+  - domain: "${ZONE}"
+    file: "${join(pdir, "zone")}"
+    acl: [xfr]
+    notify: [${secondaries.join(", ")}]
+`,
+  ),
+);
+let t = performance.now();
+start("primary", "/usr/sbin/knotd", ["-c", join(pdir, "knot.conf")]);
+const primaryLoad = await waitSerial(ports.primary, serial, t, TIMEOUT_MS, 20);
+if (primaryLoad === null) throw new Error("Knot primary did not serve the zone");
+log(`Knot primary serves serial ${serial} after ${primaryLoad.toFixed(0)} ms`);
+
+const results = {};
+const spawnSecondary = {
+  edgens() {
+    const dir = join(tmp, "edgens");
+    mkdirSync(dir);
+    return start("edgens", process.execPath, [
+      edgensMain,
+      "serve",
+      "--listen",
+      `${HOST}:${ports.edgens}`,
+      "--secondary",
+      `${ZONE}=${HOST}:${ports.primary}`,
+      "--workers",
+      "1",
+      "--state-dir",
+      join(dir, "state"),
+    ]);
+  },
+  knot() {
+    const dir = join(tmp, "knot");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "knot.conf"),
+      knotConf(
+        dir,
+        ports.knot,
+        `remote:
+  - id: primary
+    address: ${HOST}@${ports.primary}
+acl:
+  - id: notify
+    address: 127.0.0.0/8
+    action: notify
+template:
+  - id: default
+    storage: "${dir}"
+zone:
+  - domain: "${ZONE}"
+    file: "${join(dir, "zone")}"
+    master: primary
+    acl: [notify]
+`,
+      ),
+    );
+    return start("knot", "/usr/sbin/knotd", ["-c", join(dir, "knot.conf")]);
+  },
+  nsd() {
+    const dir = join(tmp, "nsd");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "nsd.conf"),
+      `server:
+  ip-address: ${HOST}@${ports.nsd}
+  port: ${ports.nsd}
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "${dir}"
+  database: ""
+  pidfile: "${join(dir, "nsd.pid")}"
+  xfrdfile: "${join(dir, "xfrd.state")}"
+  xfrdir: "${dir}"
+  zonelistfile: "${join(dir, "zone.list")}"
+  verbosity: 1
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: "${ZONE}"
+  zonefile: "${join(dir, "zone")}"
+  request-xfr: ${HOST}@${ports.primary} NOKEY
+  allow-notify: 127.0.0.1 NOKEY
+`,
+    );
+    return start("nsd", "/usr/sbin/nsd", ["-d", "-c", join(dir, "nsd.conf")]);
+  },
+};
+
+for (const s of secondaries) {
+  t = performance.now();
+  const child = spawnSecondary[s]();
+  const ms = await waitSerial(ports[s], serial, t, TIMEOUT_MS, 10);
+  const rss = peakRssMiB(child.pid);
+  results[s] = { first: ms, firstRss: rss, changes: [] };
+  log(
+    `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB`,
+  );
+  if (ms === null) stopGroup(s);
+}
+const live = secondaries.filter((s) => results[s].first !== null);
+
+const primaryChange = [];
+for (let round = 0; round < ROUNDS; round++) {
+  await sleep(1000);
+  serial++;
+  // Alternate between the moved and the original addresses so each round is a CHANGE-record change.
+  z = zoneText(serial, round % 2 === 0 ? CHANGE : 0);
+  writeFileSync(join(pdir, "zone"), z.text);
+  t = performance.now();
+  execFileSync("/usr/sbin/knotc", ["-s", join(pdir, "knot.sock"), "zone-reload", ZONE], { stdio: "pipe" });
+  const waits = live.map(async (s) => {
+    const ms = await waitSerial(ports[s], serial, t, 120_000);
+    results[s].changes.push(ms);
+    log(
+      `round ${round + 1}: ${s} serves serial ${serial} after ${ms === null ? "TIMEOUT" : `${ms.toFixed(1)} ms`}`,
+    );
+  });
+  const pms = await waitSerial(ports.primary, serial, t, 120_000, 1);
+  primaryChange.push(pms);
+  log(`round ${round + 1}: Knot primary serves serial ${serial} after ${pms?.toFixed(1)} ms`);
+  await Promise.all(waits);
+}
+for (const s of live) results[s].rss = peakRssMiB(groups.find(([n]) => n === s)[1]);
+
+// ---- report ----------------------------------------------------------------------------------------------
+const f = (x, d = 0) => (x === null || x === undefined ? "—" : x.toFixed(d));
+const med = (xs) => {
+  const v = xs.filter((x) => x !== null).sort((a, b) => a - b);
+  return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
+};
+console.log(
+  `\nZone ${ZONE}: ${z.records} records; change: ${CHANGE} A records modified; ${ROUNDS} round(s); load at start ${load0}, at end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ")}`,
+);
+console.log(
+  `Knot primary: zone loaded and served ${f(primaryLoad)} ms; knotc zone-reload → primary serves new serial: ${primaryChange.map((x) => f(x, 1)).join(" / ")} ms`,
+);
+console.log(
+  "\n| secondary | start → serial served (ms) | peak RSS after first transfer (MiB) | peak RSS at end (MiB) | zone-reload → new serial (ms), per round | median |",
+);
+console.log("|---|---|---|---|---|---|");
+for (const s of secondaries) {
+  const r = results[s];
+  console.log(
+    `| ${s} | ${f(r.first)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} |`,
+  );
+}
+if (results.edgens && results.knot) {
+  console.log(
+    `\nedgens/knot: first transfer ${f(results.edgens.first / results.knot.first, 2)}×, peak RSS ${f(results.edgens.rss / results.knot.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.knot.changes), 2)}×`,
+  );
+}
+if (results.edgens && results.nsd) {
+  console.log(
+    `edgens/nsd: first transfer ${f(results.edgens.first / results.nsd.first, 2)}×, peak RSS ${f(results.edgens.rss / results.nsd.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.nsd.changes), 2)}×`,
+  );
+}
+sock.close();
+process.exit(0);
