@@ -10,11 +10,12 @@ import { runDrain } from "../../src/cli/drain.js";
 import { runStatus } from "../../src/cli/status.js";
 import type { NodeStatus } from "../../src/status/node-status.js";
 import { LineWatcher } from "../health/line-watcher.js";
+import { randomPort } from "../helpers/ports.js";
 import { type BuiltCli, buildCli } from "./build-cli.js";
 
 const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const port = () => 20_000 + Math.floor(Math.random() * 40_000);
+const port = randomPort;
 
 async function status(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

@@ -13,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStatus } from "../../src/cli/status.js";
 import type { NodeStatus } from "../../src/status/node-status.js";
 import { LineWatcher } from "../health/line-watcher.js";
+import { randomPort } from "../helpers/ports.js";
 import { type BuiltCli, buildCli } from "./build-cli.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const port = () => 20_000 + Math.floor(Math.random() * 40_000);
+const port = randomPort;
 
 const zone = (serial: number, www = "192.0.2.1") =>
   [

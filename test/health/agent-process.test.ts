@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrain } from "../../src/cli/drain.js";
+import { randomPort } from "../helpers/ports.js";
 import { type BuiltEntries, buildEntries } from "./build-entries.js";
 import { LineWatcher } from "./line-watcher.js";
 
@@ -50,7 +51,7 @@ describe("health agent process", () => {
     let resp = await startResponderProcess();
     const port = resp.port;
     const adminState = join(dir, `admin-state-${attempt}.json`);
-    const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
+    const metricsPort = randomPort();
     const agent = spawn(
       process.execPath,
       [

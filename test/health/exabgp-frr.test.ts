@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrain } from "../../src/cli/drain.js";
+import { randomPort } from "../helpers/ports.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import {
   BGPD,
@@ -92,10 +93,10 @@ describe.skipIf(!ok)("health agent + ExaBGP + FRR (loopback)", () => {
     const t: Record<string, number> = {};
     let resp = await responder();
     const port = resp.port;
-    const bgpPort = 20_000 + Math.floor(Math.random() * 40_000);
+    const bgpPort = randomPort();
     frr = startFrrPeer(bgpPort);
     const adminState = join(dir, `admin-state-${attempt}.json`);
-    const metricsPort = 20_000 + Math.floor(Math.random() * 40_000);
+    const metricsPort = randomPort();
     exa = startExabgp(bgpPort, [
       process.execPath,
       built.agentMain,

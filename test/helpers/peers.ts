@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type QueryResult, query } from "./dns-client.js";
+import { randomPort } from "./ports.js";
 
 export const NSD_BIN = "/usr/sbin/nsd";
 export const KNOTD_BIN = "/usr/sbin/knotd";
@@ -53,10 +54,8 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-/** A random port in 20000–59999; collisions with concurrent tests are retried by the caller's start loop. */
-export function randomPort(): number {
-  return 20000 + Math.floor(Math.random() * 40000);
-}
+// Collisions with concurrent tests are retried by the caller's start loop.
+export { randomPort };
 
 function quoteConf(s: string): string {
   return `"${s.replace(/["\\]/g, "")}"`;

@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { randomPort } from "./ports.js";
 
 const run = promisify(execFile);
 
@@ -58,10 +59,6 @@ export interface PrimaryServer {
   reload(origin: string, sourceFile: string, expectSerial: number): Promise<void>;
   log(): string;
   stop(): Promise<void>;
-}
-
-function randomPort(): number {
-  return 20000 + Math.floor(Math.random() * 40000);
 }
 
 function fileName(origin: string): string {

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomPort } from "../helpers/ports.js";
 import { KNOTD, NSD, servedSerial } from "../helpers/primary-servers.js";
 
 export interface SecondaryOptions {
@@ -21,10 +22,6 @@ export interface SecondaryServer {
   readonly pid: number;
   log(): string;
   stop(): Promise<void>;
-}
-
-function randomPort(): number {
-  return 20000 + Math.floor(Math.random() * 40000);
 }
 
 const file = (dir: string, origin: string) => join(dir, `${origin.replace(/\.$/, "")}.zone`);

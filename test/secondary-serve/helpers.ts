@@ -3,9 +3,7 @@ import { query } from "../helpers/dns-client.js";
 
 export const HOST = "127.0.0.1";
 
-export function randomPort(): number {
-  return 20000 + Math.floor(Math.random() * 40000);
-}
+export { randomPort } from "../helpers/ports.js";
 
 export interface Probe {
   rcode: number;

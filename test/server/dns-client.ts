@@ -1,42 +1,13 @@
 // Test helpers: real-socket DNS clients and free-port picking (tests run concurrently with other engineers').
 import { createSocket } from "node:dgram";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import dnsPacket from "dns-packet";
 
 export function query(name: string, type: dnsPacket.RecordType = "A", id = 1234): Buffer {
   return dnsPacket.encode({ id, type: "query", flags: 0, questions: [{ name, type, class: "IN" }] });
 }
 
-/** A port free for UDP and TCP on both 127.0.0.1 and ::1 (best effort: another process may take it later). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const ok = await Promise.all([
-      canBindUdp("127.0.0.1", port, "udp4"),
-      canBindUdp("::1", port, "udp6"),
-      canBindTcp("127.0.0.1", port),
-      canBindTcp("::1", port),
-    ]);
-    if (ok.every(Boolean)) return port;
-  }
-  throw new Error("no free port found");
-}
-
-function canBindUdp(host: string, port: number, type: "udp4" | "udp6"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket(type);
-    s.once("error", () => resolve(false));
-    s.bind(port, host, () => s.close(() => resolve(true)));
-  });
-}
-
-function canBindTcp(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, host, () => s.close(() => resolve(true)));
-  });
-}
+export { freePort } from "../helpers/ports.js";
 
 export function udpExchange(host: string, port: number, msg: Buffer, timeoutMs = 2000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
