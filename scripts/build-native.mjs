@@ -1,7 +1,8 @@
-// Builds the optional XDP fast path: the BPF objects (clang -target bpf → native/build/*.bpf.o) and the libbpf
-// addon (node-gyp → build/Release/edgens_fastpath.node). Never fails the install: without clang or libbpf the
-// node runs socket-only, and this script (like `edgens serve`) says once what to install.
-// EDGENS_SKIP_NATIVE=1 skips the build; EDGENS_NATIVE_STRICT=1 makes a failed build exit 1 (CI of the fast path).
+// Builds the optional native parts: the batch-UDP addon (recvmmsg/sendmmsg; needs only a C++ compiler), the BPF
+// objects (clang -target bpf → native/build/*.bpf.o) and the libbpf XDP addon (build/Release/edgens_fastpath.node).
+// Never fails the install: without them the node serves through node:dgram and socket-only, and this script (like
+// `edgens serve`) says once what to install. EDGENS_SKIP_NATIVE=1 skips the build; EDGENS_NATIVE_STRICT=1 makes
+// a failed build exit 1; EDGENS_TEST_NO_LIBBPF=1 builds as if libbpf were missing.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { arch } from "node:os";
@@ -65,22 +66,29 @@ function buildBpf() {
   return null;
 }
 
-function buildAddon() {
-  if (!existsSync("/usr/include/bpf/libbpf.h"))
-    return "libbpf development files (/usr/include/bpf/libbpf.h) are missing";
+/** Both addons in one node-gyp run: batch UDP (needs only a C++ compiler) and, with libbpf, the XDP addon. */
+function buildAddons() {
+  const withLibbpf = existsSync("/usr/include/bpf/libbpf.h") && process.env.EDGENS_TEST_NO_LIBBPF !== "1";
   let gyp;
   try {
     gyp = join(dirname(fileURLToPath(import.meta.resolve("node-gyp/package.json"))), "bin", "node-gyp.js");
   } catch {
-    return "node-gyp is not installed (npm dependency missing)";
+    return { udp: "node-gyp is not installed (npm dependency missing)", xdp: "node-gyp is not installed" };
   }
-  const args = [gyp, "rebuild", "--directory", root];
+  // Unknown --key=value options become gyp variables (binding.gyp's with_libbpf).
+  const args = [gyp, "rebuild", "--directory", root, `--with_libbpf=${withLibbpf ? 1 : 0}`];
   // Use the headers that ship with this node (Debian, nvm, official tarballs) instead of downloading them.
   const prefix = dirname(dirname(process.execPath));
   if (existsSync(join(prefix, "include", "node", "common.gypi"))) args.push(`--nodedir=${prefix}`);
   const r = run(process.execPath, args);
-  if (!r.ok) return `node-gyp could not build the libbpf addon:\n${tail(r.out)}`;
-  return null;
+  if (!r.ok) {
+    const why = `node-gyp could not build the addons:\n${tail(r.out)}`;
+    return { udp: why, xdp: why };
+  }
+  return {
+    udp: null,
+    xdp: withLibbpf ? null : "libbpf development files (/usr/include/bpf/libbpf.h) are missing",
+  };
 }
 
 function main() {
@@ -89,19 +97,26 @@ function main() {
     return 0;
   }
   const problems = [];
-  const bpf = buildBpf();
+  const bpf =
+    process.env.EDGENS_TEST_NO_LIBBPF === "1" ? "libbpf headers are missing (simulated)" : buildBpf();
   if (bpf) problems.push(bpf);
-  const addon = buildAddon();
-  if (addon) problems.push(addon);
-  if (problems.length === 0) {
+  const addons = buildAddons();
+  if (addons.xdp && addons.xdp !== addons.udp) problems.push(addons.xdp);
+  console.log(
+    addons.udp
+      ? `edgens: batch UDP addon not built (node:dgram is used instead):\n  ${addons.udp}`
+      : "edgens: batch UDP addon built (build/Release/edgens_udp.node)",
+  );
+  if (problems.length === 0 && !addons.udp) {
     console.log(
       "edgens: XDP fast path built (native/build/edgens.bpf.o, build/Release/edgens_fastpath.node)",
     );
     return 0;
   }
-  console.log(
-    `edgens: XDP fast path not built; edgens still works (socket-only mode).\n  ${problems.join("\n  ")}\n  To enable it: ${FIX}`,
-  );
+  if (problems.length > 0)
+    console.log(
+      `edgens: XDP fast path not built; edgens still works (socket-only mode).\n  ${problems.join("\n  ")}\n  To enable it: ${FIX}`,
+    );
   return process.env.EDGENS_NATIVE_STRICT === "1" ? 1 : 0;
 }
 
