@@ -10,7 +10,7 @@
 // --hold-timer adds `freeze` without BFD (9 s hold timer; ~10 s per run). Every lab is torn down on every exit
 // path (finally, SIGINT/SIGTERM); each phase is bounded by --phase-timeout seconds (default 300).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     "hold-timer": { type: "boolean", default: false },
     json: { type: "string" },
     "phase-timeout": { type: "string", default: "300" },
+    "from-json": { type: "string" },
   },
 });
 const reps = Number(values.reps);
@@ -73,107 +74,114 @@ const phases = [
   },
 ].filter((p) => values.only.split(",").includes(p.id) || (p.id === "hold" && values["hold-timer"]));
 
-const stateRoot = mkdtempSync(join(tmpdir(), "edgens-failbench-"));
-const name = `fb${process.pid % 100000}`;
-let current = null; // the lab name that may exist right now
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const teardown = async () => {
-  if (current !== null) {
-    const n = current;
-    current = null;
-    await labDown(stateRoot, n).catch((e) => console.error(`down ${n}: ${e.message}`));
-  }
-};
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    console.error(`${sig}: tearing down`);
-    void teardown().finally(() => process.exit(130));
-  });
-}
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(" / ");
+// --from-json FILE: print the table of an earlier run's --json output, run nothing.
+const fromJson = values["from-json"] ? JSON.parse(readFileSync(values["from-json"], "utf8")) : null;
+const results = fromJson?.results ?? []; // { label, rep, node, client, settled, ms, lost, wrong, others, … }
+const started = fromJson ? new Date(fromJson.started) : new Date();
+if (!fromJson) await runAll();
 
-const results = []; // { label, rep, node, client, settled, ms, lost, wrong, restoreMs, restoreLost }
-const started = new Date();
-console.log(`# failover bench ${started.toISOString()}: reps ${reps}, CLI ${cli}, load ${load()}`);
-console.log(`# node ${process.version}, ${execFileSync("uname", ["-r"]).toString().trim()}`);
-
-try {
-  for (const ph of phases) {
-    const t0 = performance.now();
-    current = name;
-    const upStart = performance.now();
-    const phaseTimer = setTimeout(() => {
-      console.error(`phase ${ph.id}: over ${values["phase-timeout"]} s, tearing down`);
-      void teardown().finally(() => process.exit(124));
-    }, Number(values["phase-timeout"]) * 1000);
-    try {
-      await labUp({
-        name,
-        topology: chainTopology(3, 1),
-        stateRoot,
-        bfd: ph.bfd,
-        agent: ph.agent,
-        nodeBin: process.execPath,
-        cli,
-        convergeTimeoutMs: 90_000,
-      });
-      console.log(
-        `## phase ${ph.id}: agent ${ph.agent}${ph.bfd ? ", --bfd" : ""}; up in ${((performance.now() - upStart) / 1000).toFixed(1)} s, load ${load()}`,
-      );
-      const { readLabState } = await mod("lab/lab-state.js");
-      const state = readLabState(stateRoot, name);
-      for (let rep = 1; rep <= reps; rep++) {
-        for (const [mode, node, label = mode] of ph.modes) {
-          let r;
-          let b;
-          try {
-            r = await labFail(state, node, mode);
-            await sleep(1000);
-            b = await labRestore(state, node);
-          } catch (e) {
-            console.log(`  rep ${rep} ${label} on ${node}: ERROR ${e.message}`);
-            if (state.nodes[node]?.failure) await labRestore(state, node).catch(() => {});
-            continue;
-          }
-          const row = {
-            label,
-            mode,
-            agent: ph.agent,
-            rep,
-            node,
-            client: r.client,
-            settled: r.settled,
-            moved: mode !== "agent-kill",
-            ms: r.summary?.settledMs ?? null,
-            lost: r.summary?.lost ?? null,
-            wrong: r.summary?.wrong ?? null,
-            after: r.summary?.after ?? null,
-            restoreMs: b.summary?.settledMs ?? null,
-            restoreLost: b.summary?.lost ?? null,
-          };
-          results.push(row);
-          console.log(
-            `  rep ${rep} ${label} on ${node} (client ${row.client}): ${row.settled ? "settled" : "NOT settled"} ${
-              row.ms === null ? "-" : `${row.ms.toFixed(0)} ms`
-            } → ${row.after}, lost ${row.lost}, wrong ${row.wrong}; restore ${
-              row.restoreMs === null ? "-" : `${row.restoreMs.toFixed(0)} ms`
-            } lost ${row.restoreLost}`,
-          );
-          await sleep(1000);
-        }
-      }
-    } finally {
-      clearTimeout(phaseTimer);
-      await teardown();
+async function runAll() {
+  const stateRoot = mkdtempSync(join(tmpdir(), "edgens-failbench-"));
+  const name = `fb${process.pid % 100000}`;
+  let current = null; // the lab name that may exist right now
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const teardown = async () => {
+    if (current !== null) {
+      const n = current;
+      current = null;
+      await labDown(stateRoot, n).catch((e) => console.error(`down ${n}: ${e.message}`));
     }
-    console.log(`## phase ${ph.id} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      console.error(`${sig}: tearing down`);
+      void teardown().finally(() => process.exit(130));
+    });
   }
-} finally {
-  await teardown();
-  rmSync(stateRoot, { recursive: true, force: true });
+
+  console.log(`# failover bench ${started.toISOString()}: reps ${reps}, CLI ${cli}, load ${load()}`);
+  console.log(`# node ${process.version}, ${execFileSync("uname", ["-r"]).toString().trim()}`);
+
+  try {
+    for (const ph of phases) {
+      const t0 = performance.now();
+      current = name;
+      const upStart = performance.now();
+      const phaseTimer = setTimeout(() => {
+        console.error(`phase ${ph.id}: over ${values["phase-timeout"]} s, tearing down`);
+        void teardown().finally(() => process.exit(124));
+      }, Number(values["phase-timeout"]) * 1000);
+      try {
+        await labUp({
+          name,
+          topology: chainTopology(3, 1),
+          stateRoot,
+          bfd: ph.bfd,
+          agent: ph.agent,
+          nodeBin: process.execPath,
+          cli,
+          convergeTimeoutMs: 90_000,
+        });
+        console.log(
+          `## phase ${ph.id}: agent ${ph.agent}${ph.bfd ? ", --bfd" : ""}; up in ${((performance.now() - upStart) / 1000).toFixed(1)} s, load ${load()}`,
+        );
+        const { readLabState } = await mod("lab/lab-state.js");
+        const state = readLabState(stateRoot, name);
+        for (let rep = 1; rep <= reps; rep++) {
+          for (const [mode, node, label = mode] of ph.modes) {
+            let r;
+            let b;
+            try {
+              r = await labFail(state, node, mode);
+              await sleep(1000);
+              b = await labRestore(state, node);
+            } catch (e) {
+              console.log(`  rep ${rep} ${label} on ${node}: ERROR ${e.message}`);
+              if (state.nodes[node]?.failure) await labRestore(state, node).catch(() => {});
+              continue;
+            }
+            const row = {
+              label,
+              mode,
+              agent: ph.agent,
+              rep,
+              node,
+              client: r.client,
+              settled: r.settled,
+              moved: mode !== "agent-kill",
+              ms: r.summary?.settledMs ?? null,
+              lost: r.summary?.lost ?? null,
+              wrong: r.summary?.wrong ?? null,
+              others: r.summary?.otherAnswers ?? null,
+              after: r.summary?.after ?? null,
+              restoreMs: b.summary?.settledMs ?? null,
+              restoreLost: b.summary?.lost ?? null,
+            };
+            results.push(row);
+            console.log(
+              `  rep ${rep} ${label} on ${node} (client ${row.client}): ${row.settled ? "settled" : "NOT settled"} ${
+                row.ms === null ? "-" : `${row.ms.toFixed(0)} ms`
+              } → ${row.after}, lost ${row.lost}, wrong ${row.wrong}, others ${row.others}; restore ${
+                row.restoreMs === null ? "-" : `${row.restoreMs.toFixed(0)} ms`
+              } lost ${row.restoreLost}`,
+            );
+            await sleep(1000);
+          }
+        }
+      } finally {
+        clearTimeout(phaseTimer);
+        await teardown();
+      }
+      console.log(`## phase ${ph.id} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await teardown();
+    rmSync(stateRoot, { recursive: true, force: true });
+  }
 }
 
 const median = (xs) => {
@@ -196,26 +204,36 @@ const edgensKillLost = median(
     .map((r) => r.lost)
     .filter((x) => x !== null),
 );
-console.log(`\n# ${reps} runs per mode; load at end ${load()}; ${new Date().toISOString()}`);
 console.log(
-  "| mode | runs settled | failover ms median / max | lost median / max | wrong median | back after restore ms median | vs edgens kill (time / lost) |",
+  `\n# ${fromJson?.reps ?? reps} runs per mode; load at end ${fromJson?.loadEnd ?? load()}; ${fromJson?.ended ?? new Date().toISOString()}`,
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log(
+  "| mode | runs settled | failover ms median / max | lost median / max | wrong median | answered by others median | back after restore ms median | vs edgens kill (time / lost) |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
 for (const l of labels) {
   const rs = byLabel(l);
   const ms = rs.map((r) => r.ms).filter((x) => x !== null);
   const lost = rs.map((r) => r.lost).filter((x) => x !== null);
   const wrong = rs.map((r) => r.wrong).filter((x) => x !== null);
+  const others = rs.map((r) => r.others).filter((x) => x !== null);
   const back = rs.map((r) => r.restoreMs).filter((x) => x !== null);
   const ratio =
     l.includes("healthcheck") && edgensKill
       ? `${(median(ms) / edgensKill).toFixed(1)}× / ${edgensKillLost ? `${(median(lost) / edgensKillLost).toFixed(1)}×` : "-"}`
       : "";
-  const moveLabel = rs[0].moved ? `${fmt(median(ms))} / ${fmt(max(ms))}` : "no move (watched 3 s)";
+  // agent-kill should not move traffic: its time is when answers from the node itself were stable again.
+  const moveLabel = rs[0].moved
+    ? `${fmt(median(ms))} / ${fmt(max(ms))}`
+    : `stays; stable again at the node after ${fmt(median(ms))} / ${fmt(max(ms))} (${ms.length} of ${rs.length} within the 3 s watch)`;
   console.log(
     `| ${l} | ${rs.filter((r) => r.settled).length}/${rs.length} | ${moveLabel} | ${fmt(median(lost))} / ${fmt(
       max(lost),
-    )} | ${fmt(median(wrong))} | ${fmt(median(back))} | ${ratio} |`,
+    )} | ${fmt(median(wrong))} | ${fmt(median(others))} | ${fmt(median(back))} | ${ratio} |`,
   );
 }
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ started, reps, results }, null, 2)}\n`);
+if (values.json)
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ started, ended: new Date().toISOString(), loadEnd: load(), reps, results }, null, 2)}\n`,
+  );

@@ -66,6 +66,7 @@ function cleanup() {
 process.on("exit", cleanup);
 for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => process.exit(130));
 
+const f = (x, d = 0) => (x === null || x === undefined ? "—" : x.toFixed(d));
 const randomPort = () => 20000 + Math.floor(Math.random() * 40000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
@@ -176,6 +177,34 @@ function peakRssMiB(pgid) {
     } catch {}
   }
   return kb / 1024;
+}
+/** user+system clock ticks (1/100 s) of the live processes of process group `pgid`. */
+function cpuTicks(pgid) {
+  let ticks = 0;
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks;
+}
+/**
+ * Wait until process group `pgid` is idle (< 5 % of a CPU over 500 ms), so background work after serving
+ * (precompilation, persisting) does not slow the next server's measurement. ms since `t0`, or null.
+ */
+async function settle(pgid, t0, timeoutMs = 180_000) {
+  let last = cpuTicks(pgid);
+  while (performance.now() - t0 < timeoutMs) {
+    await sleep(500);
+    const now = cpuTicks(pgid);
+    if (now - last <= 2) return performance.now() - t0 - 500;
+    last = now;
+  }
+  return null;
 }
 function stopGroup(name) {
   const i = groups.findIndex(([n]) => n === name);
@@ -350,9 +379,10 @@ for (const s of secondaries) {
   const child = spawnSecondary[s]();
   const ms = await waitSerial(ports[s], serial, t, TIMEOUT_MS, 10);
   const rss = peakRssMiB(child.pid);
-  results[s] = { first: ms, firstRss: rss, changes: [] };
+  const idle = ms === null ? null : await settle(child.pid, t);
+  results[s] = { first: ms, firstRss: rss, idle, changes: [], changeIdle: [] };
   log(
-    `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB`,
+    `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB; idle after ${f(idle)} ms`,
   );
   if (ms === null) stopGroup(s);
 }
@@ -378,11 +408,12 @@ for (let round = 0; round < ROUNDS; round++) {
   primaryChange.push(pms);
   log(`round ${round + 1}: Knot primary serves serial ${serial} after ${pms?.toFixed(1)} ms`);
   await Promise.all(waits);
+  const idle = await Promise.all(live.map((s) => settle(groups.find(([n]) => n === s)[1], t)));
+  live.forEach((s, i) => results[s].changeIdle.push(idle[i]));
 }
 for (const s of live) results[s].rss = peakRssMiB(groups.find(([n]) => n === s)[1]);
 
 // ---- report ----------------------------------------------------------------------------------------------
-const f = (x, d = 0) => (x === null || x === undefined ? "—" : x.toFixed(d));
 const med = (xs) => {
   const v = xs.filter((x) => x !== null).sort((a, b) => a - b);
   return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
@@ -396,13 +427,13 @@ console.log(
   `Knot primary: zone loaded and served ${f(primaryLoad)} ms; knotc zone-reload → primary serves new serial: ${primaryChange.map((x) => f(x, 1)).join(" / ")} ms`,
 );
 console.log(
-  "\n| secondary | start → serial served (ms) | peak RSS after first transfer (MiB) | peak RSS at end (MiB) | zone-reload → new serial (ms), per round | median |",
+  "\n| secondary | start → serial served (ms) | → idle (ms) | peak RSS after first transfer (MiB) | peak RSS at end (MiB) | zone-reload → new serial (ms), per round | median | → idle (ms), per round |",
 );
-console.log("|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|");
 for (const s of secondaries) {
   const r = results[s];
   console.log(
-    `| ${s} | ${f(r.first)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} |`,
+    `| ${s} | ${f(r.first)} | ${f(r.idle)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} | ${r.changeIdle.map((x) => f(x)).join(" / ")} |`,
   );
 }
 if (results.edgens && results.knot) {

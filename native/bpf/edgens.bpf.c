@@ -143,6 +143,133 @@ static __always_inline __u32 launder(struct edgens_scratch *s, __u32 v)
 	return *(volatile __u32 *)&s->qlen;
 }
 
+/* NXDOMAIN from the zone tables: one walk over the qname's labels from the root up (bpf_loop), hashing
+ * every suffix on the way. A suffix that is a zone apex makes that zone current (the deepest wins, like the
+ * socket path's findZone); below the apex each name must exist in the zone (ENTs do) until the first one
+ * that does not: NXDOMAIN — unless a delegation point came first (a referral: pass). The apex hit is
+ * verified against the full name afterwards; a false "exists" from a hash collision can only make us pass
+ * or find the NXDOMAIN one label deeper, which is the same answer (no wildcards, no DNSSEC proofs). */
+#define WALK_ABOVE 0 /* no zone yet */
+#define WALK_IN 1    /* inside a zone, every name so far exists */
+#define WALK_NX 2    /* a name below the apex does not exist, no cut above it */
+#define WALK_PASS 3  /* referral, forbidden label, zone without NXDOMAIN answers: the sockets answer */
+
+struct walk_ctx {
+	__u64 hash;
+	__u32 qlen;
+	__u32 nlabels;
+	__u32 zone_off; /* offset of the current zone's apex in the qname */
+	__u16 zone;     /* current zone id, 0 = none */
+	__u8 gen;
+	__u8 state;
+	__u8 zflags;
+	__u8 below;     /* labels below the apex looked at */
+	__u8 min_apex;  /* shortest apex of the tables: shorter suffixes are no zone */
+	__u8 pad[5];
+};
+
+/* Whether the 1..64-octet label at p equals the zero-padded label f of the same length. */
+static __always_inline int label_equal(const __u8 *p, const __u8 *f, __u32 llen)
+{
+	__u64 diff = 0;
+#pragma unroll
+	for (int k = 0; k < EDGENS_LABEL_BUF / 8; k++) {
+		if (k * 8 >= llen)
+			break;
+		__u64 v = *(const __u64 *)(p + k * 8);
+		__u32 rem = llen - k * 8;
+		if (rem < 8)
+			v &= (1ULL << (rem * 8)) - 1;
+		diff |= v ^ *(const __u64 *)(f + k * 8);
+	}
+	return diff == 0;
+}
+
+static long walk_label(__u32 idx, void *data)
+{
+	struct walk_ctx *w = data;
+	__u32 zero = 0;
+	struct edgens_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (idx >= w->nlabels || idx >= EDGENS_MAX_LABELS)
+		return 1; /* every label done */
+	if (!s) {
+		w->state = WALK_PASS;
+		return 1;
+	}
+	__u32 li = (w->nlabels - 1 - idx) & (EDGENS_MAX_LABELS - 1);
+	__u32 o = s->loff[li];
+	const __u8 *lp = &s->qname[o & 0xff];
+	__u32 llen = (__u32)lp[0] + 1;
+	if (llen > EDGENS_LABEL_BUF || o >= w->qlen) {
+		w->state = WALK_PASS;
+		return 1;
+	}
+	__u64 h = w->hash;
+#pragma unroll
+	for (int k = 0; k < EDGENS_LABEL_BUF / 8; k++) {
+		if (k * 8 >= llen)
+			break;
+		__u64 v = *(const __u64 *)(lp + k * 8);
+		__u32 rem = llen - k * 8;
+		if (rem < 8)
+			v &= (1ULL << (rem * 8)) - 1;
+		h = (h ^ v) * EDGENS_QHASH_PRIME;
+	}
+	w->hash = h;
+	__u8 len = (__u8)(w->qlen - o);
+
+	if ((w->state == WALK_ABOVE && len >= w->min_apex) || (w->zflags & EDGENS_ZONE_F_SUBZONES)) {
+		struct edgens_name_key ak = {.hash = h, .zone = 0, .len = len, .gen = w->gen, .pad = 0};
+		struct edgens_name *an = bpf_map_lookup_elem(&names, &ak);
+		if (an && (an->flags & EDGENS_NAME_F_APEX)) {
+			__u32 zi = (__u32)w->gen * EDGENS_MAX_ZONES + (an->zone & (EDGENS_MAX_ZONES - 1));
+			struct edgens_zone *z = bpf_map_lookup_elem(&zones, &zi);
+			if (!z) {
+				w->state = WALK_PASS;
+				return 1;
+			}
+			w->zone = an->zone;
+			w->zone_off = o;
+			w->zflags = z->flags;
+			w->below = 0;
+			w->state = WALK_IN;
+			if (!(z->flags & EDGENS_ZONE_F_NX)) {
+				w->state = WALK_PASS;
+				return (z->flags & EDGENS_ZONE_F_SUBZONES) ? 0 : 1;
+			}
+			return 0;
+		}
+	}
+	if (w->state == WALK_ABOVE)
+		return 0;
+	if (w->state != WALK_IN)
+		return (w->zflags & EDGENS_ZONE_F_SUBZONES) ? 0 : 1;
+
+	if (w->below++ == 0) {
+		/* The label right below the apex must not be one the SOA's names compress against. */
+		__u32 zi = (__u32)w->gen * EDGENS_MAX_ZONES + (w->zone & (EDGENS_MAX_ZONES - 1));
+		struct edgens_zone *z = bpf_map_lookup_elem(&zones, &zi);
+		if (!z) {
+			w->state = WALK_PASS;
+			return 1;
+		}
+		if ((z->forbid_len[0] == llen && label_equal(lp, z->forbid[0], llen)) ||
+		    (z->forbid_len[1] == llen && label_equal(lp, z->forbid[1], llen))) {
+			w->state = WALK_PASS;
+			return (w->zflags & EDGENS_ZONE_F_SUBZONES) ? 0 : 1;
+		}
+	}
+	struct edgens_name_key nk = {.hash = h, .zone = w->zone, .len = len, .gen = w->gen, .pad = 0};
+	struct edgens_name *n = bpf_map_lookup_elem(&names, &nk);
+	if (!n)
+		w->state = WALK_NX;
+	else if (n->flags & EDGENS_NAME_F_CUT)
+		w->state = WALK_PASS;
+	else
+		return 0;
+	return (w->zflags & EDGENS_ZONE_F_SUBZONES) ? 0 : 1;
+}
+
 SEC("xdp")
 int edgens_xdp(struct xdp_md *ctx)
 {
@@ -159,6 +286,8 @@ int edgens_xdp(struct xdp_md *ctx)
 	__u32 cfg_udp_size = cfg->edns_udp_size;
 	__u8 generation = cfg->generation;
 	__u8 cfg_flags = cfg->flags;
+	__u32 rrl_interval = cfg->rrl_interval;
+	__u32 rrl_slip = cfg->rrl_slip;
 
 	/* L2: Ethernet with at most one VLAN tag. */
 	struct ethhdr *eth = data;
@@ -177,6 +306,7 @@ int edgens_xdp(struct xdp_md *ctx)
 
 	/* L3: IPv4 without options/fragments or IPv6 without extension headers; destination in the service set. */
 	struct edgens_addr_key addr = {};
+	struct edgens_rrl_key rkey = {};
 	__u32 l4, udp_avail;
 	__u64 vsum_addrs; /* source + destination, for the pseudo-header */
 	int v6;
@@ -194,6 +324,8 @@ int edgens_xdp(struct xdp_md *ctx)
 			return pass(EDGENS_C_PASS_MALFORMED);
 		addr.family = 4;
 		__builtin_memcpy(addr.addr, &ip4->daddr, 4);
+		rkey.family = 4;
+		__builtin_memcpy(rkey.prefix, &ip4->saddr, 3);
 		vsum_addrs = sum_words((const __be16 *)&ip4->saddr, 4);
 		l4 = l3 + sizeof(*ip4);
 		udp_avail = tot - sizeof(*ip4);
@@ -209,6 +341,8 @@ int edgens_xdp(struct xdp_md *ctx)
 			return pass(EDGENS_C_PASS_MALFORMED);
 		addr.family = 6;
 		__builtin_memcpy(addr.addr, &ip6->daddr, 16);
+		rkey.family = 6;
+		__builtin_memcpy(rkey.prefix, &ip6->saddr, 7);
 		vsum_addrs = sum_words((const __be16 *)&ip6->saddr, 16);
 		l4 = l3 + sizeof(*ip6);
 		udp_avail = plen;
@@ -258,7 +392,7 @@ int edgens_xdp(struct xdp_md *ctx)
 		return pass(EDGENS_C_PASS_ERROR);
 
 	/* Labels first: the qname length, rejecting compression pointers, long labels and long names. */
-	__u32 pos = 0, qlen = 0;
+	__u32 pos = 0, qlen = 0, nlabels = 0;
 	for (int k = 0; k < EDGENS_MAX_QNAME / 2 + 1; k++) {
 		if (pos >= avail)
 			return pass(EDGENS_C_PASS_MALFORMED);
@@ -267,12 +401,15 @@ int edgens_xdp(struct xdp_md *ctx)
 		__u8 c = s->raw[pos];
 		if (c == 0) {
 			qlen = pos + 1;
+			nlabels = k;
 			break;
 		}
 		if (c > EDGENS_MAX_LABEL) /* also compression pointers and extended label types */
 			return pass(EDGENS_C_PASS_QNAME);
+		s->loff[k & (EDGENS_MAX_LABELS - 1)] = (__u8)pos;
 		pos += c + 1;
 	}
+	s->nlabels = nlabels;
 	qlen = launder(s, qlen);
 	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
 		return pass(EDGENS_C_PASS_QNAME);
@@ -364,23 +501,118 @@ int edgens_xdp(struct xdp_md *ctx)
 		ans = bpf_map_lookup_elem(&answers_1, &key);
 	else
 		ans = bpf_map_lookup_elem(&answers_0, &key);
-	if (!ans)
-		return pass(EDGENS_C_PASS_MISS);
-	if (ans->qname_len != qlen)
-		return pass(EDGENS_C_PASS_COLLISION);
-	__u64 *aw = (__u64 *)ans->qname;
-	__u64 diff = 0;
-	nwords = (qlen + 7) / 8;
-	for (__u32 k = 0; k < EDGENS_QNAME_BUF / 8; k++) {
-		if (k >= nwords)
-			break;
-		diff |= aw[k] ^ qw[k];
+	/* What we send after the question: an answer entry's body, or a zone's negative body whose compression
+	 * pointers (ptrs) are written over it. */
+	const __u8 *body;
+	__u32 body_len;
+	__u16 ancount, nscount, arcount_body, aflags, body_sum;
+	__u16 ptrs[EDGENS_NEG_PTRS] = {};
+	__u16 ptr_offs[EDGENS_NEG_PTRS] = {};
+	__u32 nptr = 0;
+	int nx = 0;
+	if (ans) {
+		if (ans->qname_len != qlen)
+			return pass(EDGENS_C_PASS_COLLISION);
+		__u64 *aw = (__u64 *)ans->qname;
+		__u64 diff = 0;
+		nwords = (qlen + 7) / 8;
+		for (__u32 k = 0; k < EDGENS_QNAME_BUF / 8; k++) {
+			if (k >= nwords)
+				break;
+			diff |= aw[k] ^ qw[k];
+		}
+		qlen = launder(s, qlen);
+		if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (diff)
+			return pass(EDGENS_C_PASS_COLLISION);
+		if (has_opt && !(ans->opt_flags & EDGENS_ANS_F_OPT))
+			return pass(EDGENS_C_PASS_NO_OPT);
+		body = ans->body;
+		body_len = ans->body_len;
+		ancount = ans->ancount;
+		nscount = ans->nscount;
+		arcount_body = ans->arcount;
+		aflags = ans->flags;
+		body_sum = ans->body_sum;
+	} else {
+		/* Zone transfers, meta and OPT qtypes are never NXDOMAIN here. */
+		if (!(cfg_flags & EDGENS_CFG_F_NXDOMAIN) || qtype == 0 || qtype == EDGENS_DNS_TYPE_OPT ||
+		    (qtype >= 128 && qtype != 255))
+			return pass(EDGENS_C_PASS_MISS);
+		/* Entry 0 of each generation summarizes it: NX flag when any zone answers, shortest apex. */
+		__u32 z0 = generation ? EDGENS_MAX_ZONES : 0;
+		struct edgens_zone *summary = bpf_map_lookup_elem(&zones, &z0);
+		if (!summary || !(summary->flags & EDGENS_ZONE_F_NX))
+			return pass(EDGENS_C_PASS_MISS);
+		struct walk_ctx walk = {
+			.min_apex = summary->apex_len,
+			.hash = EDGENS_QHASH_OFFSET,
+			.qlen = qlen,
+			.nlabels = *(volatile __u32 *)&s->nlabels,
+			.gen = generation ? 1 : 0,
+			.state = WALK_ABOVE,
+		};
+		if (walk.nlabels > EDGENS_MAX_LABELS || bpf_loop(walk.nlabels, walk_label, &walk, 0) < 0)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (walk.state != WALK_NX)
+			return pass(EDGENS_C_PASS_MISS);
+		__u32 zi = (__u32)walk.gen * EDGENS_MAX_ZONES + (walk.zone & (EDGENS_MAX_ZONES - 1));
+		struct edgens_zone *z = bpf_map_lookup_elem(&zones, &zi);
+		if (!z || !(z->flags & EDGENS_ZONE_F_NX))
+			return pass(EDGENS_C_PASS_MISS);
+		if ((key_flags & EDGENS_KEY_F_DO) && (z->flags & EDGENS_ZONE_F_SIGNED))
+			return pass(EDGENS_C_PASS_MISS);
+		/* The apex hit was a hash: compare the qname's suffix with the zone's apex. */
+		__u32 zoff = walk.zone_off;
+		__u32 alen = qlen - zoff;
+		if (zoff >= qlen || alen != z->apex_len)
+			return pass(EDGENS_C_PASS_COLLISION);
+		zoff &= 0xff;
+		const __u8 *qs = &s->qname[zoff];
+		__u64 adiff = 0;
+		__u32 awords = (alen + 7) / 8;
+		for (__u32 k = 0; k < EDGENS_QNAME_BUF / 8; k++) {
+			if (k >= awords)
+				break;
+			__u64 v = *(const __u64 *)(qs + k * 8);
+			__u32 rem = alen - k * 8;
+			if (rem < 8)
+				v &= (1ULL << (rem * 8)) - 1;
+			adiff |= v ^ *(const __u64 *)&z->apex[k * 8];
+		}
+		qlen = launder(s, qlen);
+		if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
+			return pass(EDGENS_C_PASS_ERROR);
+		if (adiff)
+			return pass(EDGENS_C_PASS_COLLISION);
+		body = z->body;
+		body_len = z->body_len;
+		if (body_len > EDGENS_BODY_MAX)
+			return pass(EDGENS_C_PASS_ERROR);
+		ancount = 0;
+		nscount = 1;
+		arcount_body = 0;
+		aflags = 0x8400 | 3; /* QR, AA, NXDOMAIN */
+		__u64 bs = z->body_sum;
+		nptr = z->nptr;
+		if (nptr > EDGENS_NEG_PTRS)
+			return pass(EDGENS_C_PASS_ERROR);
+#pragma unroll
+		for (int i = 0; i < EDGENS_NEG_PTRS; i++) {
+			if (i >= nptr)
+				break;
+			__u16 po = z->ptr_off[i];
+			if ((__u32)po + 2 > body_len)
+				return pass(EDGENS_C_PASS_ERROR);
+			__u16 p = 0xc000 | ((z->ptr_base[i] + qlen) & 0x3fff);
+			ptrs[i] = p;
+			ptr_offs[i] = po;
+			bs += (po & 1) ? swap16(p) : p;
+		}
+		body_sum = csum_fold(bs);
+		nx = 1;
 	}
-	qlen = launder(s, qlen);
-	if (qlen == 0 || qlen > EDGENS_MAX_QNAME)
-		return pass(EDGENS_C_PASS_ERROR);
-	if (diff)
-		return pass(EDGENS_C_PASS_COLLISION);
 
 	/* Verify the query's UDP checksum as the stack would (optional on IPv4 only): never answer a packet the
 	 * socket path would not have seen. The packet is unchanged so far, so the header pointers still hold. */
@@ -396,18 +628,47 @@ int edgens_xdp(struct xdp_md *ctx)
 		return pass(EDGENS_C_PASS_MALFORMED);
 	}
 
-	if (has_opt && !(ans->opt_flags & EDGENS_ANS_F_OPT))
-		return pass(EDGENS_C_PASS_NO_OPT);
-	__u32 body_len = ans->body_len;
 	if (body_len > EDGENS_BODY_MAX)
 		return pass(EDGENS_C_PASS_ERROR);
 	__u32 resp_len = qend + body_len + (has_opt ? EDGENS_OPT_RR_LEN : 0);
 	if (resp_len > limit)
 		return pass(EDGENS_C_PASS_TOO_BIG);
-	__u16 ancount = ans->ancount, nscount = ans->nscount;
-	__u16 rarcount = ans->arcount + (has_opt ? 1 : 0);
-	__u16 rflags = ans->flags | (qflags & (DNS_F_RD | DNS_F_CD));
-	__u16 body_sum = ans->body_sum;
+	/* Response rate limiting (RRL), for answers we would give: one bucket per source prefix. */
+	int slipped = 0;
+	if (rrl_interval) {
+		__u64 now = bpf_ktime_get_ns();
+		struct edgens_rrl *r = bpf_map_lookup_elem(&rrl, &rkey);
+		if (!r) {
+			struct edgens_rrl fresh = {.tat = now + rrl_interval, .over = 0, .pad = 0};
+			bpf_map_update_elem(&rrl, &rkey, &fresh, BPF_ANY);
+		} else {
+			__u64 tat = r->tat;
+			if (tat < now)
+				tat = now;
+			if (tat + rrl_interval - now <= EDGENS_RRL_WINDOW_NS) {
+				r->tat = tat + rrl_interval;
+			} else {
+				__u32 over = ++r->over;
+				if (!rrl_slip || over % rrl_slip != 0) {
+					count(EDGENS_C_RRL_DROPPED);
+					return XDP_DROP;
+				}
+				/* Slip: the question and TC=1, no records, so a real client retries over TCP. */
+				slipped = 1;
+				body_len = 0;
+				ancount = 0;
+				nscount = 0;
+				arcount_body = 0;
+				nptr = 0;
+				nx = 0;
+				body_sum = 0;
+				aflags |= DNS_F_TC;
+				resp_len = qend + (has_opt ? EDGENS_OPT_RR_LEN : 0);
+			}
+		}
+	}
+	__u16 rarcount = arcount_body + (has_opt ? 1 : 0);
+	__u16 rflags = aflags | (qflags & (DNS_F_RD | DNS_F_CD));
 
 	/* Resize: drop everything after the question (OPT, Ethernet padding), make room for body and OPT. */
 	int delta = (int)(dns_off + resp_len) - (int)pkt_len;
@@ -429,8 +690,16 @@ int edgens_xdp(struct xdp_md *ctx)
 	}
 
 	/* From here on the packet is changed: failures drop it. */
-	if (body_len > 0 && bpf_xdp_store_bytes(ctx, dns_off + qend, ans->body, body_len) < 0)
+	if (body_len > 0 && bpf_xdp_store_bytes(ctx, dns_off + qend, body, body_len) < 0)
 		goto drop;
+#pragma unroll
+	for (int i = 0; i < EDGENS_NEG_PTRS; i++) {
+		if (i >= nptr)
+			break;
+		__u8 pb[2] = {(__u8)(ptrs[i] >> 8), (__u8)ptrs[i]};
+		if (bpf_xdp_store_bytes(ctx, dns_off + qend + ptr_offs[i], pb, 2) < 0)
+			goto drop;
+	}
 	__u64 opt_sum = 0;
 	if (has_opt) {
 		/* Ours: root, OPT, our UDP size, ext rcode 0, version 0, DO echoed, no options. */
@@ -503,6 +772,10 @@ int edgens_xdp(struct xdp_md *ctx)
 	udp->check = bpf_htons(check ? check : 0xffff);
 
 	count(EDGENS_C_ANSWERED);
+	if (nx)
+		count(EDGENS_C_ANSWERED_NXDOMAIN);
+	if (slipped)
+		count(EDGENS_C_RRL_SLIPPED);
 	return XDP_TX;
 
 drop:

@@ -54,4 +54,22 @@
 #define EDGENS_QHASH_OFFSET 0xcbf29ce484222325ULL
 #define EDGENS_QHASH_PRIME 0x100000001b3ULL
 
+/* Names of the zone tables (names map) are hashed by suffix: the same step over the words of each label
+ * (its length octet first, zero-padded to a multiple of 8), labels taken from the root up, so one walk over
+ * a qname's labels yields the hash of every suffix. */
+
+/* Names per generation in the names map (existing names of NXDOMAIN zones + every zone apex). */
+#ifndef EDGENS_MAX_NAMES
+#define EDGENS_MAX_NAMES 65536
+#endif
+
+/* Source prefixes the rate limiter tracks (LRU: the least recently seen are forgotten first). */
+#ifndef EDGENS_RRL_ENTRIES
+#define EDGENS_RRL_ENTRIES 65536
+#endif
+#define EDGENS_RRL_WINDOW_NS 1000000000ULL /* a bucket holds one second of responses */
+
+/* Labels of a qname (255 octets: at most 127 labels). */
+#define EDGENS_MAX_LABELS 128
+
 #endif

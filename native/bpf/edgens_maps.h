@@ -41,6 +41,31 @@ struct {
 	__type(value, struct edgens_answer);
 } answers_1 SEC(".maps");
 
+/* Names of the NXDOMAIN zones (existing names, cuts) and every zone apex, both generations (key.gen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * EDGENS_MAX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edgens_name_key);
+	__type(value, struct edgens_name);
+} names SEC(".maps");
+
+/* Zones by gen * EDGENS_MAX_ZONES + id: flags, apex, negative-answer body. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EDGENS_MAX_ZONES);
+	__type(key, __u32);
+	__type(value, struct edgens_zone);
+} zones SEC(".maps");
+
+/* Response rate limiting state per source prefix (config.rrl_interval != 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EDGENS_RRL_ENTRIES);
+	__type(key, struct edgens_rrl_key);
+	__type(value, struct edgens_rrl);
+} rrl SEC(".maps");
+
 /* Per-CPU counters indexed by enum edgens_counter; user space sums over CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -55,7 +80,9 @@ struct edgens_scratch {
 	__u8 qname[EDGENS_QNAME_BUF];
 	__u8 move[EDGENS_MOVE_BUF]; /* EDNS options while parsed; headers + question while they move up */
 	__u32 qlen; /* round trip through here drops per-path bounds so the verifier merges states */
-	__u32 pad;
+	__u32 nlabels; /* labels of the qname (root excluded) */
+	__u8 loff[EDGENS_MAX_LABELS]; /* offset of each label in qname */
+	__u8 slack[64]; /* 8-byte reads of a label near the end of qname stay inside the value */
 };
 
 struct {

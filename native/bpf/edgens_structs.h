@@ -19,6 +19,22 @@
 /* edgens_config.flags */
 #define EDGENS_CFG_F_ENABLED 0x01 /* answer at all (off: every packet is passed) */
 #define EDGENS_CFG_F_IGNORE_OPTIONS 0x02 /* answer queries whose EDNS options the socket path ignores too */
+#define EDGENS_CFG_F_NXDOMAIN 0x04 /* answer NXDOMAIN from the zone tables (names and zones maps) */
+
+/* Negative answers: zones per generation (id 0 unused), compression pointers and forbidden labels per zone. */
+#define EDGENS_MAX_ZONES 256
+#define EDGENS_NEG_PTRS 4
+#define EDGENS_FORBID 2
+#define EDGENS_LABEL_BUF 64
+
+/* edgens_name.flags */
+#define EDGENS_NAME_F_APEX 0x01 /* the name is the apex of zone `zone` (key.zone is 0) */
+#define EDGENS_NAME_F_CUT 0x02  /* a delegation point of key.zone: names below get referrals */
+
+/* edgens_zone.flags */
+#define EDGENS_ZONE_F_NX 0x01       /* answer NXDOMAIN for names proven not to exist (no wildcard, no DNAME) */
+#define EDGENS_ZONE_F_SIGNED 0x02   /* DNSSEC-signed: DO=1 queries need denial proofs, pass them */
+#define EDGENS_ZONE_F_SUBZONES 0x04 /* another zone (served or unavailable) lies below: keep looking for apexes */
 
 /* Key of the answer maps: hash of the lower-cased wire qname, its length, qtype and DO. */
 struct edgens_answer_key {
@@ -51,7 +67,23 @@ struct edgens_config {
 	__u16 edns_udp_size; /* our EDNS UDP payload size (sent in OPT, caps response size) */
 	__u8 generation;     /* which answer map is live: 0 -> answers_0, 1 -> answers_1 */
 	__u8 flags;          /* EDGENS_CFG_F_* */
-	__u16 pad;           /* zero */
+	__u8 rrl_slip;       /* RRL: every slip-th over-limit response is sent truncated (TC=1, empty); 0 = drop all */
+	__u8 pad;            /* zero */
+	__u32 rrl_interval;  /* RRL: ns per response and source prefix (1e9 / responses per second); 0 = off */
+	__u32 pad2;          /* zero */
+};
+
+/* Response rate limiting: one token bucket (GCRA) per source prefix, /24 for IPv4 and /56 for IPv6. */
+struct edgens_rrl_key {
+	__u8 family;    /* 4 or 6 */
+	__u8 pad[7];    /* zero */
+	__u8 prefix[8]; /* IPv4: 3 octets, IPv6: 7 octets, rest zero */
+};
+
+struct edgens_rrl {
+	__u64 tat;  /* theoretical arrival time (ns, bpf_ktime_get_ns): a response fits while tat + interval - now <= 1 s */
+	__u32 over; /* responses over the limit so far (slip counter) */
+	__u32 pad;
 };
 
 /* Key of the service address set. IPv4 addresses use addr[0..3] with the rest zero. */
@@ -59,6 +91,44 @@ struct edgens_addr_key {
 	__u8 family; /* 4 or 6 */
 	__u8 pad[3]; /* zero */
 	__u8 addr[16];
+};
+
+/* Key of the names map: a name of a zone (or a zone apex) by its suffix hash (labels right to left). */
+struct edgens_name_key {
+	__u64 hash; /* suffix hash of the lower-cased wire name (edgens_consts.h) */
+	__u16 zone; /* zone id the name exists in; 0 for apex entries */
+	__u8 len;   /* wire length incl. the root label (1..255) */
+	__u8 gen;   /* answer generation 0/1 (config.generation) */
+	__u32 pad;  /* zero */
+};
+
+struct edgens_name {
+	__u16 zone; /* apex entries: the zone's id */
+	__u8 flags; /* EDGENS_NAME_F_* */
+	__u8 pad;   /* zero */
+};
+
+/* One zone of the negative-answer tables, index gen * EDGENS_MAX_ZONES + id of the zones array. Entry 0 of a
+ * generation is its summary: flags EDGENS_ZONE_F_NX when any zone answers NXDOMAIN, apex_len = the shortest
+ * apex (shorter suffixes of a qname are not looked up). The body is
+ * the authority section of an NXDOMAIN (the apex SOA with the negative TTL) as the socket path writes it for
+ * a qname of length n: each compression pointer i is 0xc000 | (ptr_base[i] + n), written over the zeros at
+ * ptr_off[i]. Valid unless the qname's label right below the apex equals a forbidden label (the first label
+ * below the apex of the SOA MNAME/RNAME), which would change the compression. */
+struct edgens_zone {
+	__u8 flags;     /* EDGENS_ZONE_F_* */
+	__u8 apex_len;  /* wire length of the apex */
+	__u8 nptr;      /* pointers in body (<= EDGENS_NEG_PTRS) */
+	__u8 pad0;
+	__u16 body_len; /* bytes used in body */
+	__u16 body_sum; /* folded one's-complement sum of body (pointer slots zero) as if at an even offset */
+	__u16 ptr_off[EDGENS_NEG_PTRS];
+	__u16 ptr_base[EDGENS_NEG_PTRS];
+	__u8 forbid_len[EDGENS_FORBID]; /* wire label length incl. its length octet; 0 = unused */
+	__u8 pad1[6];
+	__u8 forbid[EDGENS_FORBID][EDGENS_LABEL_BUF]; /* lower-cased, zero-padded */
+	__u8 apex[EDGENS_QNAME_BUF];                  /* lower-cased wire apex, zero-padded: verified per answer */
+	__u8 body[EDGENS_BODY_MAX];
 };
 
 /* Per-CPU counters, indexes of the counters array. Names mirrored in src/fastpath/counters.ts. */
@@ -82,6 +152,9 @@ enum edgens_counter {
 	EDGENS_C_PASS_NO_OPT,     /* query had OPT but the answer may not be sent with one */
 	EDGENS_C_PASS_NO_ROOM,    /* the frame has no tailroom for the answer (driver/veth buffer too small) */
 	EDGENS_C_PASS_ERROR,      /* a helper failed before the packet was changed */
+	EDGENS_C_ANSWERED_NXDOMAIN, /* of answered: NXDOMAIN from the zone tables */
+	EDGENS_C_RRL_DROPPED,     /* over the rate limit: dropped */
+	EDGENS_C_RRL_SLIPPED,     /* over the rate limit: sent truncated (slip), counted in answered too */
 	EDGENS_C_MAX
 };
 

@@ -86,6 +86,13 @@ export const configSchema = z
           }),
         ),
         mode: z.enum(["native", "generic", "off"]),
+        // Kernel response rate limiting of the XDP answers, per /24 (IPv4) or /56 (IPv6) source prefix: over
+        // `responsesPerSecond` a response is dropped, every `slip`-th sent truncated (TC=1); 0 drops all.
+        // Absent or null: off. Answers from the sockets are not limited.
+        rateLimit: z
+          .strictObject({ responsesPerSecond: int(1, 1_000_000_000), slip: int(0, 255) })
+          .nullable()
+          .optional(),
       })
       .superRefine((fp, ctx) => {
         if (fp.mode !== "off" && fp.interfaces.length === 0) {

@@ -21,6 +21,9 @@ export const COUNTER_NAMES = [
   "pass_no_opt",
   "pass_no_room",
   "pass_error",
+  "answered_nxdomain",
+  "rrl_dropped",
+  "rrl_slipped",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

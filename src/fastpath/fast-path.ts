@@ -10,6 +10,7 @@ import {
   encodeAnswerKey,
   encodeAnswerValue,
   type FastAnswer,
+  onesComplementSum,
 } from "./answer-codec.js";
 import { COUNTER_NAMES, type FastPathCounters, sumPerCpu } from "./counters.js";
 import { check, FastPathError } from "./errors.js";
@@ -19,12 +20,24 @@ import {
   ANSWER_KEY,
   CFG_F_ENABLED,
   CFG_F_IGNORE_OPTIONS,
+  CFG_F_NXDOMAIN,
   CONFIG,
+  LABEL_BUF,
   MAPS,
+  MAX_ZONES,
+  NAME,
+  NAME_KEY,
   PROGRAM,
+  RRL,
+  RRL_KEY,
   writeU16,
+  writeU32,
+  writeU64,
+  ZONE,
+  ZONE_F_NX,
 } from "./layout.js";
 import { DEFAULT_OBJECT_PATH, loadNativeAddon, type NativeAddon, type RawBpfObject } from "./native-addon.js";
+import type { FastName, FastZone, NegativeTable } from "./negative.js";
 
 export type XdpMode = "native" | "generic";
 
@@ -50,6 +63,22 @@ export interface FastPathConfig {
    * always go to the sockets.
    */
   ignoreEdnsOptions: boolean;
+  /**
+   * Answer NXDOMAIN from the zone tables given to `replaceAnswers` (names proven not to exist in zones
+   * without wildcards/DNAME; see negative.ts). Default on; without tables nothing changes.
+   */
+  nxdomain: boolean;
+  /**
+   * Response rate limiting of the answers the program gives (null: off): per source prefix (/24, /56) at most
+   * `responsesPerSecond` (a bucket of one second's worth); over it a response is dropped, except every
+   * `slip`-th, which is sent truncated (TC=1, no records) so real clients retry over TCP. slip 0 drops all.
+   */
+  rateLimit: RateLimit | null;
+}
+
+export interface RateLimit {
+  responsesPerSecond: number;
+  slip: number;
 }
 
 export interface OpenOptions {
@@ -101,8 +130,50 @@ const DEFAULT_CONFIG: FastPathConfig = {
   ednsUdpSize: 1232,
   enabled: true,
   ignoreEdnsOptions: true,
+  nxdomain: true,
+  rateLimit: null,
 };
 const BATCH = 256;
+
+function nameKeyBuf(n: FastName, gen: number): Buffer {
+  const key = Buffer.alloc(NAME_KEY.size);
+  writeU64(key, n.hash, NAME_KEY.hash);
+  writeU16(key, n.zone, NAME_KEY.zone);
+  key[NAME_KEY.len] = n.len;
+  key[NAME_KEY.gen] = gen;
+  return key;
+}
+
+function nameValueBuf(n: FastName): Buffer {
+  const v = Buffer.alloc(NAME.size);
+  writeU16(v, n.apexOf, NAME.zone);
+  v[NAME.flags] = n.flags;
+  return v;
+}
+
+/** struct edgens_zone for `z`. */
+export function encodeZoneValue(z: FastZone): Buffer {
+  const v = Buffer.alloc(ZONE.size);
+  if (z.apex.length > 255 || z.body.length > 1024 || z.ptrOff.length > 4 || z.forbid.length > 2) {
+    throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "zone entry does not fit struct edgens_zone");
+  }
+  v[ZONE.flags] = z.flags;
+  v[ZONE.apexLen] = z.apex.length;
+  v[ZONE.nptr] = z.ptrOff.length;
+  writeU16(v, z.body.length, ZONE.bodyLen);
+  writeU16(v, onesComplementSum(z.body), ZONE.bodySum);
+  for (let i = 0; i < z.ptrOff.length; i++) {
+    writeU16(v, z.ptrOff[i]!, ZONE.ptrOff + 2 * i);
+    writeU16(v, z.ptrBase[i]! & 0xffff, ZONE.ptrBase + 2 * i);
+  }
+  for (let i = 0; i < z.forbid.length; i++) {
+    v[ZONE.forbidLen + i] = z.forbid[i]!.length;
+    z.forbid[i]!.copy(v, ZONE.forbid + LABEL_BUF * i);
+  }
+  z.apex.copy(v, ZONE.apex);
+  z.body.copy(v, ZONE.body);
+  return v;
+}
 
 function addrKey(address: string): Buffer {
   const key = Buffer.alloc(ADDR_KEY.size);
@@ -285,10 +356,16 @@ export class FastPath {
    * every packet sees either the old set or the new one), then empty the old generation. On failure the live
    * set is untouched.
    */
-  replaceAnswers(answers: Iterable<FastAnswer>): number {
+  replaceAnswers(answers: Iterable<FastAnswer>, negative?: NegativeTable): number {
     const obj = this.live();
     const idle = MAPS.answers[1 - this.generation]!;
     this.clearMap(idle);
+    try {
+      this.fillNegative(1 - this.generation, negative);
+    } catch (err) {
+      this.clearNegative(1 - this.generation);
+      throw err;
+    }
     const keys: Buffer[] = [];
     const values: Buffer[] = [];
     let count = 0;
@@ -314,13 +391,77 @@ export class FastPath {
       flush();
     } catch (err) {
       this.clearMap(idle);
+      this.clearNegative(1 - this.generation);
       throw err;
     }
     const old = this.liveMap();
     this.generation = 1 - this.generation;
     this.writeConfig();
     this.clearMap(old);
+    this.clearNegative(1 - this.generation);
     return count;
+  }
+
+  /**
+   * Zones and names of generation `gen` (the idle one), filled before the flip that makes them live. Order
+   * matters for a packet still walking a generation while it changes: names first, zones after, the summary
+   * (entry 0) last — and clearing goes the other way round (zones zeroed before any name is deleted), so a
+   * walk that sees a name missing because it is being deleted then reads a zeroed zone and passes. (The old
+   * generation is only cleared after the old answer map, long after any packet that read it has finished.)
+   */
+  private fillNegative(gen: number, table: NegativeTable | undefined): void {
+    const obj = this.live();
+    this.clearNegative(gen);
+    if (!table) return;
+    for (const z of table.zones) {
+      if (!Number.isInteger(z.id) || z.id < 1 || z.id >= MAX_ZONES)
+        throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", `zone id ${z.id} out of range`);
+    }
+    const keys: Buffer[] = [];
+    const values: Buffer[] = [];
+    const flush = () => {
+      if (keys.length === 0) return;
+      const n = keys.length;
+      const ret = obj.mapUpdateBatch(MAPS.names, Buffer.concat(keys), Buffer.concat(values), n, BPF_ANY);
+      keys.length = 0;
+      values.length = 0;
+      check(ret, "EDGENS_ERR_XDP_MAP", "filling names failed");
+    };
+    for (const n of table.names) {
+      keys.push(nameKeyBuf(n, gen));
+      values.push(nameValueBuf(n));
+      if (keys.length === BATCH) flush();
+    }
+    flush();
+    const key = Buffer.alloc(4);
+    for (const z of table.zones) {
+      key.writeUInt32LE(gen * MAX_ZONES + z.id);
+      check(obj.mapUpdate(MAPS.zones, key, encodeZoneValue(z), BPF_ANY), "EDGENS_ERR_XDP_MAP", "zones");
+    }
+    // Entry 0 summarizes the generation (edgens_structs.h): any NXDOMAIN zone, shortest apex.
+    const summary = Buffer.alloc(ZONE.size);
+    summary[ZONE.flags] = table.zones.some((z) => z.flags & ZONE_F_NX) ? ZONE_F_NX : 0;
+    summary[ZONE.apexLen] = Math.min(255, ...table.zones.map((z) => z.apex.length));
+    key.writeUInt32LE(gen * MAX_ZONES);
+    check(obj.mapUpdate(MAPS.zones, key, summary, BPF_ANY), "EDGENS_ERR_XDP_MAP", "zones");
+  }
+
+  /** Zero generation `gen`'s zones (summary first), then remove its names. */
+  private clearNegative(gen: number): void {
+    const obj = this.live();
+    const zero = Buffer.alloc(ZONE.size);
+    const key = Buffer.alloc(4);
+    const value = Buffer.alloc(ZONE.size);
+    for (let id = 0; id < MAX_ZONES; id++) {
+      key.writeUInt32LE(gen * MAX_ZONES + id);
+      if (obj.mapLookup(MAPS.zones, key, value) < 0 || value[ZONE.flags] === 0) continue;
+      check(obj.mapUpdate(MAPS.zones, key, zero, BPF_ANY), "EDGENS_ERR_XDP_MAP", "zones clear");
+    }
+    for (const k of this.keys(MAPS.names, NAME_KEY.size)) {
+      if (k[NAME_KEY.gen] !== gen) continue;
+      const ret = obj.mapDelete(MAPS.names, k);
+      if (ret !== -2) check(ret, "EDGENS_ERR_XDP_MAP", "names delete");
+    }
   }
 
   /** The answers in the live generation (for status and tests). */
@@ -392,7 +533,12 @@ export class FastPath {
     writeU16(v, this.cfg.ednsUdpSize, CONFIG.ednsUdpSize);
     v[CONFIG.generation] = this.generation;
     v[CONFIG.flags] =
-      (this.cfg.enabled ? CFG_F_ENABLED : 0) | (this.cfg.ignoreEdnsOptions ? CFG_F_IGNORE_OPTIONS : 0);
+      (this.cfg.enabled ? CFG_F_ENABLED : 0) |
+      (this.cfg.ignoreEdnsOptions ? CFG_F_IGNORE_OPTIONS : 0) |
+      (this.cfg.nxdomain ? CFG_F_NXDOMAIN : 0);
+    const rl = this.cfg.rateLimit;
+    v[CONFIG.rrlSlip] = rl ? rl.slip : 0;
+    writeU32(v, rl ? Math.max(1, Math.round(1e9 / rl.responsesPerSecond)) : 0, CONFIG.rrlInterval);
     check(this.live().mapUpdate(MAPS.config, Buffer.alloc(4), v, BPF_ANY), "EDGENS_ERR_XDP_MAP", "config");
   }
 
@@ -404,6 +550,9 @@ export class FastPath {
       [MAPS.answers[0], ANSWER_KEY.size, ANSWER.size],
       [MAPS.answers[1], ANSWER_KEY.size, ANSWER.size],
       [MAPS.counters, 4, 8],
+      [MAPS.names, NAME_KEY.size, NAME.size],
+      [MAPS.zones, 4, ZONE.size],
+      [MAPS.rrl, RRL_KEY.size, RRL.size],
     ];
     for (const [map, keySize, valueSize] of expect) {
       const info = this.live().mapInfo(map);
@@ -448,5 +597,17 @@ function checkConfig(c: FastPathConfig): void {
   }
   if (!Number.isInteger(c.ednsUdpSize) || c.ednsUdpSize < 512 || c.ednsUdpSize > 4096) {
     throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "ednsUdpSize must be 512..4096");
+  }
+  const rl = c.rateLimit;
+  if (
+    rl &&
+    (!Number.isInteger(rl.responsesPerSecond) ||
+      rl.responsesPerSecond < 1 ||
+      rl.responsesPerSecond > 1e9 ||
+      !Number.isInteger(rl.slip) ||
+      rl.slip < 0 ||
+      rl.slip > 255)
+  ) {
+    throw new FastPathError("EDGENS_ERR_XDP_ARGUMENT", "rateLimit: responsesPerSecond 1..1e9, slip 0..255");
   }
 }

@@ -30,12 +30,29 @@ export const ANSWER = {
 } as const;
 
 export const CONFIG = {
-  size: 8,
+  size: 16,
   port: 0,
   ednsUdpSize: 2,
   generation: 4,
   flags: 5,
-  pad: 6,
+  rrlSlip: 6,
+  pad: 7,
+  rrlInterval: 8,
+  pad2: 12,
+} as const;
+
+export const RRL_KEY = {
+  size: 16,
+  family: 0,
+  pad: 1,
+  prefix: 8,
+} as const;
+
+export const RRL = {
+  size: 16,
+  tat: 0,
+  over: 8,
+  pad: 12,
 } as const;
 
 export const ADDR_KEY = {
@@ -45,10 +62,55 @@ export const ADDR_KEY = {
   addr: 4,
 } as const;
 
+export const NAME_KEY = {
+  size: 16,
+  hash: 0,
+  zone: 8,
+  len: 10,
+  gen: 11,
+  pad: 12,
+} as const;
+
+export const NAME = {
+  size: 4,
+  zone: 0,
+  flags: 2,
+  pad: 3,
+} as const;
+
+export const ZONE = {
+  size: 1440,
+  flags: 0,
+  apexLen: 1,
+  nptr: 2,
+  pad0: 3,
+  bodyLen: 4,
+  bodySum: 6,
+  ptrOff: 8,
+  ptrBase: 16,
+  forbidLen: 24,
+  pad1: 26,
+  forbid: 32,
+  apex: 160,
+  body: 416,
+} as const;
+
+export const MAX_ZONES = 256;
+export const NEG_PTRS = 4;
+export const FORBID = 2;
+export const LABEL_BUF = 64;
+export const NAME_F_APEX = 0x01;
+export const NAME_F_CUT = 0x02;
+export const ZONE_F_NX = 0x01;
+export const ZONE_F_SIGNED = 0x02;
+export const ZONE_F_SUBZONES = 0x04;
+export const MAX_NAMES = 65536;
+
 export const KEY_F_DO = 0x01;
 export const ANS_F_OPT = 0x01;
 export const CFG_F_ENABLED = 0x01;
 export const CFG_F_IGNORE_OPTIONS = 0x02;
+export const CFG_F_NXDOMAIN = 0x04;
 
 /** Map names in edgens_maps.h. */
 export const MAPS = {
@@ -56,6 +118,9 @@ export const MAPS = {
   serviceAddrs: "service_addrs",
   answers: ["answers_0", "answers_1"],
   counters: "counters",
+  names: "names",
+  zones: "zones",
+  rrl: "rrl",
 } as const;
 
 export const PROGRAM = "edgens_xdp";
@@ -66,6 +131,11 @@ const LE = endianness() === "LE";
 export function writeU16(buf: Buffer, value: number, offset: number): void {
   if (LE) buf.writeUInt16LE(value, offset);
   else buf.writeUInt16BE(value, offset);
+}
+
+export function writeU32(buf: Buffer, value: number, offset: number): void {
+  if (LE) buf.writeUInt32LE(value, offset);
+  else buf.writeUInt32BE(value, offset);
 }
 
 export function readU16(buf: Buffer, offset: number): number {

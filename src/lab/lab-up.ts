@@ -50,6 +50,29 @@ export interface UpOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Concurrent `ip`/`vtysh` processes during bring-up: enough to overlap their start-up, few enough for 2 vCPUs. */
+const SETUP_CONCURRENCY = 6;
+
+/** `fn` over `items`, at most `limit` at a time; rejects with the first error (after the running ones end). */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async () => {
+    while (failed === null && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== null) throw failed;
+  return out;
+}
+
 export async function labUp(o: UpOptions): Promise<LabState> {
   const log = o.log ?? (() => {});
   if (!validLabName(o.name)) throw new LabStateError(`lab name must be 1-12 of a-z0-9, got '${o.name}'`);
@@ -89,21 +112,26 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
   const t0 = performance.now();
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-  for (const h of plan.hosts) {
-    await createNetns(netns(h), { forwarding: h.role === "core" || h.role === "site" });
-  }
-  for (const l of plan.links) {
-    await createVeth({ netns: netns(l.a.host), ...l.a }, { netns: netns(l.b.host), ...l.b });
-  }
-  for (const h of plan.hosts.filter((x) => x.role === "node" || x.role === "client")) {
-    const { peer } = uplink(plan, h.id);
-    await ip("-n", netns(h), "route", "add", "default", "via", peer.ipv4);
-    await ip("-n", netns(h), "-6", "route", "add", "default", "via", peer.ipv6);
-    if (h.role === "node") {
-      await ip("-n", netns(h), "addr", "add", `${ANYCAST_V4}/32`, "dev", "lo");
-      await ip("-n", netns(h), "addr", "add", `${ANYCAST_V6}/128`, "dev", "lo");
-    }
-  }
+  // Each step is a few `ip` processes: run them a few at a time (2 vCPUs; ~400 spawns for 10 sites).
+  await mapLimit(plan.hosts, SETUP_CONCURRENCY, (h) =>
+    createNetns(netns(h), { forwarding: h.role === "core" || h.role === "site" }),
+  );
+  await mapLimit(plan.links, SETUP_CONCURRENCY, (l) =>
+    createVeth({ netns: netns(l.a.host), ...l.a }, { netns: netns(l.b.host), ...l.b }),
+  );
+  await mapLimit(
+    plan.hosts.filter((x) => x.role === "node" || x.role === "client"),
+    SETUP_CONCURRENCY,
+    async (h) => {
+      const { peer } = uplink(plan, h.id);
+      await ip("-n", netns(h), "route", "add", "default", "via", peer.ipv4);
+      await ip("-n", netns(h), "-6", "route", "add", "default", "via", peer.ipv6);
+      if (h.role === "node") {
+        await ip("-n", netns(h), "addr", "add", `${ANYCAST_V4}/32`, "dev", "lo");
+        await ip("-n", netns(h), "addr", "add", `${ANYCAST_V6}/128`, "dev", "lo");
+      }
+    },
+  );
   log(`${plan.hosts.length} namespaces, ${plan.links.length} links (${since()})`);
 
   const routers = plan.hosts.filter((h) => h.role === "core" || h.role === "site");
@@ -159,13 +187,13 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
         pid: serve,
         what: `edgens serve ${n.id}`,
       });
+      // Pipelined: this node's ExaBGP (and the agent it spawns) starts while other servers still start.
+      startExabgp(state, n.id);
+      writeLabState(state);
     }),
   );
   log(`${nodes.length} edgens servers (${since()})`);
-
-  for (const n of nodes) startExabgp(state, n.id);
-  writeLabState(state);
-  log(`${nodes.length} ExaBGP + health agents started (${since()})`);
+  log(`${nodes.length} ExaBGP + health agents started (each as soon as its server was ready) (${since()})`);
 
   await waitConverged(state, o.convergeTimeoutMs ?? 90_000);
   log(`converged: every client answered by its nearest site (${since()})`);
@@ -218,25 +246,31 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
   const deadline = Date.now() + timeoutMs;
   const routers = plan.hosts.filter((h) => h.role === "core" || h.role === "site");
   const frrDirs = routers.map((r) => join(state.dir, "routers", r.id));
-  let missing: string[] = [];
-  while (Date.now() < deadline) {
-    missing = [];
-    for (const [i, dir] of frrDirs.entries()) {
-      for (const [afi, prefix] of [
+  // Every (router, prefix) still without a best path; once seen, a route is not asked for again (the client
+  // check below is the end-to-end proof). Asked a few at a time: 40 serial vtysh calls took seconds per round.
+  let missing = frrDirs.flatMap((dir, i) =>
+    (
+      [
         ["ipv4", ANYCAST_PREFIXES[0]],
         ["ipv6", ANYCAST_PREFIXES[1]],
-      ] as const) {
-        const j = await vtyshJson<FrrPrefix>(dir, `show bgp ${afi} unicast ${prefix} json`).catch(
-          (): FrrPrefix => ({}),
-        );
-        if (!(j.paths ?? []).some((p) => p.bestpath?.overall)) missing.push(`${routers[i]!.id} ${prefix}`);
-      }
-    }
+      ] as const
+    ).map(([afi, prefix]) => ({ dir, afi, prefix, label: `${routers[i]!.id} ${prefix}` })),
+  );
+  while (Date.now() < deadline) {
+    const have = await mapLimit(missing, SETUP_CONCURRENCY, async (m) => {
+      const j = await vtyshJson<FrrPrefix>(m.dir, `show bgp ${m.afi} unicast ${m.prefix} json`).catch(
+        (): FrrPrefix => ({}),
+      );
+      return (j.paths ?? []).some((p) => p.bestpath?.overall);
+    });
+    missing = missing.filter((_, i) => !have[i]);
     if (missing.length === 0) break;
-    await sleep(500);
+    await sleep(250);
   }
   if (missing.length > 0)
-    throw new LabStateError(`no anycast route after ${timeoutMs} ms at: ${missing.join(", ")}`);
+    throw new LabStateError(
+      `no anycast route after ${timeoutMs} ms at: ${missing.map((m) => m.label).join(", ")}`,
+    );
 
   let wrong: string[] = [];
   while (Date.now() < deadline) {
@@ -258,7 +292,7 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
       }),
     );
     if (wrong.length === 0) return;
-    await sleep(500);
+    await sleep(250);
   }
   throw new LabStateError(`clients not answered by their nearest site: ${wrong.join("; ")}`);
 }

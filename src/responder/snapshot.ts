@@ -141,7 +141,7 @@ export function compileSnapshot(zones: ZoneData[], generation: number, opts: Com
 export async function compileSnapshotAsync(
   zones: ZoneData[],
   generation: number,
-  opts: CompileOptions & { chunk?: number } = {},
+  opts?: CompileOptions & { chunk?: number },
 ): Promise<Snapshot>;
 /** With `cancelled`: checked between chunks; resolves null once it returns true (the work is dropped). */
 export async function compileSnapshotAsync(

@@ -52,6 +52,13 @@ export interface SecondaryZoneOptions {
   soaTimeoutMs?: number;
   /** Transfer limits (connect/per-message and whole-transfer timeouts, size cap); see XfrOptions. */
   transfer?: Pick<XfrOptions, "messageTimeoutMs" | "totalTimeoutMs" | "maxBytes">;
+  /**
+   * Emit 'update' as soon as new data is checked and built, and write the persisted copy after it (the check
+   * still ends only when the file is written, so the state file, written next, never names data the zone file
+   * lacks). Only for listeners that use `ZoneUpdate.data` in-process; cluster workers read the file, so the
+   * default (false) emits after the write.
+   */
+  serveBeforePersist?: boolean;
   registry?: Registry;
   log?: Logger;
 }
@@ -360,12 +367,14 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       { serial: r.serial, kind: r.kind, records: update.records.length, ms: Math.round(seconds * 1000) },
       "zone transferred",
     );
+    if (this.opts.serveBeforePersist) this.emitSafe("update", update);
     try {
       await this.store.saveZone(update.records, r.serial);
     } catch (e) {
       // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
       this.persistFailed(e as Error);
     }
+    if (this.opts.serveBeforePersist) return true;
     if (this.stopped) return false;
     this.emitSafe("update", update);
     return true;

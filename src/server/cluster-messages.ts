@@ -22,7 +22,9 @@ export type WorkerMessage =
   | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number }
   // A starting worker asks for the secondary zone states; a NOTIFY a worker accepted goes to the host.
   | { type: "edgens:secondary-sync" }
-  | { type: "edgens:notify"; zone: string; serial: number | null };
+  | { type: "edgens:notify"; zone: string; serial: number | null }
+  /** This worker swapped in precompiled answers built in the background (the XDP map may follow). */
+  | { type: "edgens:precompiled" };
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   return (

@@ -78,7 +78,11 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     for (const s of only ? [only] : slots) if (s?.worker.isConnected()) s.worker.send(msg);
     // The XDP answers follow the workers' snapshots: ask one worker once the burst of changes is applied
     // (it handles messages in order, so its answer already has them).
-    if (!only && fastPath.on && !fastResync) {
+    if (!only) scheduleFastResync();
+  };
+  // Also after a worker swapped in the precompiled answers it built in the background (serving-node.ts).
+  const scheduleFastResync = () => {
+    if (fastPath.on && !fastResync) {
       fastResync = setTimeout(() => {
         fastResync = null;
         void fetchFastAnswers().then((answers) => {
@@ -147,6 +151,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   const onMessage = (slot: Slot, m: WorkerMessage) => {
     if (m.type === "edgens:secondary-sync") {
       broadcast(host?.states().map((state) => ({ op: "set", state }) as const) ?? [], true, slot);
+    } else if (m.type === "edgens:precompiled") {
+      scheduleFastResync();
     } else if (m.type === "edgens:notify") {
       host?.notify(m.zone, m.serial ?? undefined);
     } else if (m.type === "edgens:ready") {

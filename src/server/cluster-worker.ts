@@ -43,6 +43,7 @@ export async function runClusterWorker(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  node.onPrecompiled = () => send({ type: "edgens:precompiled" });
   secondary?.attach(node);
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type === "edgens:fast-answers") {

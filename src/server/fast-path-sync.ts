@@ -18,6 +18,7 @@ import { type Attachment, FastPath, type XdpMode } from "../fastpath/fast-path.j
 import { BODY_MAX } from "../fastpath/layout.js";
 import { type FastPathSample, registerFastPathMetrics } from "../fastpath/metrics.js";
 import { type AddonLoad, loadNativeAddon, unavailableMessage } from "../fastpath/native-addon.js";
+import type { NegativeTable } from "../fastpath/negative.js";
 import type { Logger } from "../log.js";
 
 /** Entries per answer generation; EDGENS_MAX_ANSWERS of native/bpf/edgens_consts.h, set explicitly at open. */
@@ -145,9 +146,15 @@ export class FastPathSync {
   /**
    * Bring the fast path up once the serving processes hold `answers`' snapshot. Never throws: returns whether
    * it is on, after logging one line that says so (or why not). `skippedBefore`: answers a worker already
-   * filtered out (they count as skipped).
+   * filtered out (they count as skipped). `negative`: the zone tables for NXDOMAIN answers
+   * (`compileNegativeTable(snapshot)`, same snapshot as `answers`); without them no NXDOMAIN is answered.
    */
-  start(config: EdgensConfig, answers: Iterable<PrecompiledWire>, skippedBefore = 0): boolean {
+  start(
+    config: EdgensConfig,
+    answers: Iterable<PrecompiledWire>,
+    skippedBefore = 0,
+    negative?: NegativeTable,
+  ): boolean {
     if (this.started) throw new Error("FastPathSync.start called twice");
     this.started = true;
     this.fastpathConfig = JSON.stringify(config.fastpath);
@@ -181,9 +188,10 @@ export class FastPathSync {
           ednsUdpSize: config.edns.maxUdpPayload,
           enabled: true,
           ignoreEdnsOptions: true,
+          rateLimit: config.fastpath.rateLimit ?? null,
         });
         fp.setServiceAddresses(addresses);
-        fp.replaceAnswers(kept);
+        fp.replaceAnswers(kept, negative);
         const attachment = fp.attach(iface.name, attachMode(iface, config.fastpath.mode));
         this.attached.push({ fp, attachment });
         if (iface.mode === undefined && config.fastpath.mode === "native" && attachment.mode === "generic") {
@@ -224,7 +232,12 @@ export class FastPathSync {
    * write flips the generation, so each packet sees the old set or the new one. On failure the program is
    * switched to pass everything to the sockets until a later sync succeeds: stale answers are worse than slow.
    */
-  sync(config: EdgensConfig, answers: Iterable<PrecompiledWire>, skippedBefore = 0): boolean {
+  sync(
+    config: EdgensConfig,
+    answers: Iterable<PrecompiledWire>,
+    skippedBefore = 0,
+    negative?: NegativeTable,
+  ): boolean {
     if (JSON.stringify(config.fastpath) !== this.fastpathConfig) {
       this.log.warn("fastpath settings change only on restart");
     }
@@ -233,7 +246,7 @@ export class FastPathSync {
     const { port, addresses } = serviceAddresses(config);
     try {
       for (const { fp } of this.attached) {
-        fp.replaceAnswers(kept);
+        fp.replaceAnswers(kept, negative);
         fp.configure({ port, ednsUdpSize: config.edns.maxUdpPayload, enabled: true });
         fp.setServiceAddresses(addresses);
       }

@@ -59,6 +59,11 @@ export class SecondaryHost {
   private startupDone = false;
   private stopped = false;
   private readonly membersGauge: Gauge<"catalog">;
+  /**
+   * The sink uses the built data in-process (single process): new data is served before its persisted copy
+   * is written (SecondaryZoneOptions.serveBeforePersist). Cluster workers read the copy: leave it false.
+   */
+  serveBeforePersist = false;
 
   constructor(
     private config: EdgensConfig,
@@ -223,6 +228,7 @@ export class SecondaryHost {
       stateDir: this.config.stateDir,
       allowNotify: settings.allowNotify,
       clamps: clampsFrom(settings.clamps),
+      serveBeforePersist: this.serveBeforePersist,
       registry: this.registry,
       log: this.log,
     });

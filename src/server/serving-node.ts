@@ -99,10 +99,12 @@ export class ServingNode {
     }
     for (const z of result.loaded) metrics.zoneLoaded(z.name, z.serial, z.records, z.loadSeconds);
     const options = responderOptions(config);
+    // With secondary zones the caller applies them right after (applySecondary), which precompiles in the
+    // background: no need to block the start on precompiling (big persisted copies) here.
     const snapshot = compileSnapshot(
       [...result.zones.map((z) => z.data), ...(opts.secondary?.served() ?? [])],
       1,
-      { unavailable: opts.secondary?.unavailable() },
+      { unavailable: opts.secondary?.unavailable(), precompile: !opts.secondary },
     );
     const slot = new ResponderSlot(createResponder(snapshot, options));
     slot.secondary = opts.secondary ?? null;

@@ -55,6 +55,8 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       const t = new SecondaryTable(config, log, metrics);
       t.onNotify = (zone, serial) => host.notify(zone, serial);
       table = t;
+      // The node gets the built data directly: serve it before the persisted copy is written.
+      host.serveBeforePersist = true;
       // Persisted copies are reported before start() resolves, so the node starts with them.
       await host.start((changes) => {
         if (!node) {
@@ -67,6 +69,11 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       });
     }
     node = await ServingNode.start(config, metrics, log, table ? { secondary: table } : {});
+    // Secondary data is served first through the lookup path, then with its precompiled answers: the XDP map
+    // follows that second swap too.
+    node.onPrecompiled = (snapshot) => {
+      if (fastPath.on) fastPath.sync(config, snapshot.exactAnswers.values());
+    };
     if (table) node.applySecondary([]);
   } catch (e) {
     await host?.stop();

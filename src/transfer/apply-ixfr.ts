@@ -3,6 +3,7 @@
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType, typeToText } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
+import { ownerKey } from "../zone/zone.js";
 import { XfrError } from "./errors.js";
 import { canonicalRdata } from "./wire-rdata.js";
 import type { IxfrDelta } from "./xfr-client.js";
@@ -27,11 +28,30 @@ export function applyIxfr(
   records: readonly ResourceRecord[],
   deltas: readonly IxfrDelta[],
 ): ResourceRecord[] {
-  // Map keeps insertion order, so unchanged records keep their place and additions go at the end.
-  const zone = new Map<string, ResourceRecord>();
-  for (const rr of records) zone.set(recordKey(rr), rr);
+  // Only records at owners a delta names can change: they alone get a full record key. The result is the
+  // order a Map of every record would give: unchanged records keep their place, additions go at the end.
+  const touched = new Set<string>();
   for (const d of deltas) {
-    const serial = currentSerial(zone.values());
+    for (const rr of d.deleted) touched.add(nameKey(rr.owner));
+    for (const rr of d.added) touched.add(nameKey(rr.owner));
+  }
+  /** Touched records by key; `pos` is the index in `records` while the entry was never deleted, else -1. */
+  const zone = new Map<string, { rr: ResourceRecord; pos: number }>();
+  const keep: (ResourceRecord | null)[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const rr = records[i]!;
+    if (!touched.has(ownerKey(rr.owner))) {
+      keep[i] = rr;
+      continue;
+    }
+    keep[i] = null;
+    const key = recordKey(rr);
+    const had = zone.get(key);
+    if (had) had.rr = rr;
+    else zone.set(key, { rr, pos: i });
+  }
+  let serial = currentSerial(records);
+  for (const d of deltas) {
     if (serial !== d.fromSerial) {
       throw new XfrError(
         "EDGENS_ERR_XFR_IXFR_APPLY",
@@ -47,9 +67,24 @@ export function applyIxfr(
       }
     }
     // Adding a record we already hold replaces it (its TTL may have changed).
-    for (const rr of d.added) zone.set(recordKey(rr), rr);
+    for (const rr of d.added) {
+      const key = recordKey(rr);
+      const had = zone.get(key);
+      if (had) had.rr = rr;
+      else zone.set(key, { rr, pos: -1 });
+    }
+    serial =
+      currentSerial(Array.from(zone.values(), (e) => e.rr)) ??
+      currentSerial(keep.filter((rr): rr is ResourceRecord => rr !== null));
   }
-  const out = [...zone.values()];
+  const out: ResourceRecord[] = [];
+  const at = new Map<number, ResourceRecord>();
+  for (const e of zone.values()) if (e.pos >= 0) at.set(e.pos, e.rr);
+  for (let i = 0; i < keep.length; i++) {
+    const rr = keep[i] ?? at.get(i);
+    if (rr) out.push(rr);
+  }
+  for (const e of zone.values()) if (e.pos < 0) out.push(e.rr);
   // Keep the SOA first, as after an AXFR.
   const soaAt = out.findIndex((rr) => rr.type === RRType.SOA);
   if (soaAt > 0) out.unshift(...out.splice(soaAt, 1));

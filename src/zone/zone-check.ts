@@ -6,6 +6,7 @@ import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
 import { DiagCode, type Diagnostic } from "./diagnostic.js";
 import type { ResourceRecord } from "./record.js";
+import { ownerKey } from "./zone.js";
 
 type Node = Map<number, ResourceRecord[]>;
 
@@ -14,10 +15,8 @@ function rrsetType(r: ResourceRecord): number {
   return r.type === RRType.RRSIG && r.rdata.length >= 2 ? 0x10000 + r.rdata.readUInt16BE(0) : r.type;
 }
 
-function byName(records: readonly ResourceRecord[]): Map<string, Node> {
-  const names = new Map<string, Node>();
-  for (const r of records) {
-    const k = nameKey(r.owner);
+function addByName(names: Map<string, Node>, k: string, r: ResourceRecord): void {
+  {
     let node = names.get(k);
     if (!node) {
       node = new Map();
@@ -28,7 +27,6 @@ function byName(records: readonly ResourceRecord[]): Map<string, Node> {
     if (list) list.push(r);
     else node.set(t, [r]);
   }
-  return names;
 }
 
 /** Names of the RDATA target of NS/CNAME-like single-name types. */
@@ -52,7 +50,7 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
 
   const originKey = nameKey(origin);
   const zoneText = nameToText(origin);
-  const inZone: ResourceRecord[] = [];
+  const names = new Map<string, Node>();
   for (const r of records) {
     if (r.class !== RRClass.IN) {
       error(
@@ -61,11 +59,11 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
         r,
       );
     }
-    if (!isSubdomainKey(nameKey(r.owner), originKey)) {
+    const k = ownerKey(r.owner);
+    if (!isSubdomainKey(k, originKey)) {
       error(DiagCode.OUT_OF_ZONE, `owner ${nameToText(r.owner)} is outside the zone ${zoneText}`, r);
-    } else inZone.push(r);
+    } else addByName(names, k, r);
   }
-  const names = byName(inZone);
   const apex = names.get(originKey);
 
   // SOA: exactly one, at the apex.
@@ -97,39 +95,45 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
   };
 
   for (const [k, node] of names) {
-    const first = [...node.values()][0]![0]!;
-    const owner = nameToText(first.owner);
+    // The owner's text only when a diagnostic needs it (big zones have none).
+    let ownerText: string | null = null;
+    const firstRecord = (): ResourceRecord => node.values().next().value![0]!;
+    const ownerOf = (): string => (ownerText ??= nameToText(firstRecord().owner));
     if (k !== originKey) {
       for (const soa of node.get(RRType.SOA) ?? []) {
-        error(DiagCode.MULTIPLE_SOA, `SOA record at ${owner}, which is not the zone apex`, soa);
+        error(DiagCode.MULTIPLE_SOA, `SOA record at ${ownerOf()}, which is not the zone apex`, soa);
       }
     }
 
     // CNAME: alone at its name except DNSSEC records (RFC 2181 §10.1, RFC 4035 §2.5), and only one.
     const cnames = node.get(RRType.CNAME);
     if (cnames) {
-      if (cnames.length > 1) error(DiagCode.MULTIPLE_CNAME, `more than one CNAME at ${owner}`, cnames[1]);
+      if (cnames.length > 1) error(DiagCode.MULTIPLE_CNAME, `more than one CNAME at ${ownerOf()}`, cnames[1]);
       for (const [t, rs] of node) {
         const base = t >= 0x10000 ? RRType.RRSIG : t;
         if (base === RRType.CNAME || base === RRType.RRSIG || base === RRType.NSEC) continue;
-        error(DiagCode.CNAME_AND_OTHER, `CNAME at ${owner} beside other data (${typeToText(base)})`, rs[0]);
+        error(
+          DiagCode.CNAME_AND_OTHER,
+          `CNAME at ${ownerOf()} beside other data (${typeToText(base)})`,
+          rs[0],
+        );
       }
     }
     const dn = node.get(RRType.DNAME);
-    if (dn && dn.length > 1) error(DiagCode.MULTIPLE_DNAME, `more than one DNAME at ${owner}`, dn[1]);
+    if (dn && dn.length > 1) error(DiagCode.MULTIPLE_DNAME, `more than one DNAME at ${ownerOf()}`, dn[1]);
 
     // Data below a DNAME is unreachable (RFC 6672 §2.3); Knot reports it as an error.
-    const dnameAbove = cutAbove(k, dnames, false, true);
+    const dnameAbove = dnames.size > 0 ? cutAbove(k, dnames, false, true) : null;
     if (dnameAbove !== null) {
       error(
         DiagCode.DNAME_CHILDREN,
-        `${owner} lies below the DNAME at ${nameToText(dnameAbove)} and cannot be reached`,
-        first,
+        `${ownerOf()} lies below the DNAME at ${nameToText(dnameAbove)} and cannot be reached`,
+        firstRecord(),
       );
     }
 
     // Below a delegation only glue (addresses of NS targets) belongs; at the cut only NS, DS and DNSSEC data.
-    const cut = cutAbove(k, cuts, true);
+    const cut = cuts.size > 0 ? cutAbove(k, cuts, true) : null;
     if (cut !== null) {
       for (const [t, rs] of node) {
         const base = t >= 0x10000 ? RRType.RRSIG : t;
@@ -140,7 +144,7 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
         if (isGlue || allowedAtCut || sigAtCut) continue;
         warn(
           DiagCode.OCCLUDED,
-          `${typeToText(base)} at ${owner} is occluded by the delegation at ${nameToText(cut)} and ignored`,
+          `${typeToText(base)} at ${ownerOf()} is occluded by the delegation at ${nameToText(cut)} and ignored`,
           rs[0],
         );
       }
@@ -163,15 +167,16 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
       if (mismatch) {
         warn(
           DiagCode.TTL_MISMATCH,
-          `TTL ${mismatch.ttl} differs from ${ttl} in the ${owner} ${typeToText(mismatch.type)} RRset; using ${ttl}`,
+          `TTL ${mismatch.ttl} differs from ${ttl} in the ${ownerOf()} ${typeToText(mismatch.type)} RRset; using ${ttl}`,
           mismatch,
         );
       }
+      if (rs.length < 2) continue;
       const seen = new Set<string>();
       for (const r of rs) {
         const key = `${r.class}/${canonicalRdata(r.type, r.rdata).toString("latin1")}`;
         if (seen.has(key))
-          warn(DiagCode.DUPLICATE, `duplicate ${owner} ${typeToText(r.type)} record dropped`, r);
+          warn(DiagCode.DUPLICATE, `duplicate ${ownerOf()} ${typeToText(r.type)} record dropped`, r);
         seen.add(key);
       }
     }

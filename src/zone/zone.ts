@@ -96,8 +96,23 @@ export function canonicalCompare(a: string, b: string): number {
   return i - j; // the name with fewer labels sorts first
 }
 
+/**
+ * `nameKey(owner)` without the copy when the name has no upper-case letter (most names): big zones build one
+ * key per record.
+ */
+export function ownerKey(owner: Buffer): string {
+  for (let i = 0; i < owner.length; i++) {
+    const c = owner[i]!;
+    if (c >= 0x41 && c <= 0x5a) return nameKey(owner);
+  }
+  return owner.toString("latin1");
+}
+
+/** The `sigs` of every node without RRSIGs (most of a big unsigned zone): one shared map, never written. */
+const NO_SIGS: Map<number, RRset> = new Map();
+
 function newNode(owner: Buffer, key: string): ZoneNode {
-  return { owner, key, rrsets: new Map(), sigs: new Map(), cut: false, occluded: false };
+  return { owner, key, rrsets: new Map(), sigs: NO_SIGS, cut: false, occluded: false };
 }
 
 function addRdata(rrset: RRset, rdata: Buffer): void {
@@ -123,7 +138,7 @@ export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
 
   const nsec3 = new Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>();
   for (const rr of records) {
-    const key = nameKey(rr.owner);
+    const key = ownerKey(rr.owner);
     if (!isSubdomainKey(key, originKey)) {
       throw new ZoneBuildError(`record ${nameToText(rr.owner)} is outside zone ${nameToText(origin)}`);
     }
@@ -139,6 +154,7 @@ export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
     }
     if (key === originKey && rr.type === RRType.SOA) zoneClass = rr.class;
     const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
+    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new Map();
     const map = covered >= 0 ? node.sigs : node.rrsets;
     const mapKey = covered >= 0 ? covered : rr.type;
     let rrset = map.get(mapKey);
@@ -153,10 +169,12 @@ export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
   if (!soa || soa.rdatas.length === 0) throw new ZoneBuildError("zone has no SOA at its apex");
 
   // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
+  let occluders = 0;
   for (const node of nodes.values()) {
     if (node !== apex && node.rrsets.has(RRType.NS)) node.cut = true;
+    if (node.cut || node.rrsets.has(RRType.DNAME)) occluders++;
   }
-  for (const node of nodes.values()) {
+  for (const node of occluders > 0 ? nodes.values() : []) {
     if (node === apex) continue;
     for (let p = parentName(node.key); p !== null && isSubdomainKey(p, originKey); p = parentName(p)) {
       const anc = nodes.get(p);

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { parseServeFlags } from "../../src/config/flags.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { FastPathError } from "../../src/fastpath/errors.js";
+import type { FastPath } from "../../src/fastpath/fast-path.js";
 import type { NativeAddon } from "../../src/fastpath/native-addon.js";
+import { compileNegativeTable } from "../../src/fastpath/negative.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
 import {
   decodeWireEntries,
@@ -77,6 +79,38 @@ describe("FastPathSync", () => {
         "CAP_NET_ADMIN + CAP_PERFMON) [EDGENS_ERR_XDP_LOAD]; eth1: kernel rejected edgens.bpf.o: EPERM (needs " +
         "root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON) [EDGENS_ERR_XDP_LOAD]",
     ]);
+  });
+
+  it("gives the program fastpath.rateLimit and the zone tables", () => {
+    const { log } = capture();
+    const calls: { configure: unknown[]; tables: unknown[] } = { configure: [], tables: [] };
+    const fake = {
+      configure: (c: unknown) => calls.configure.push(c),
+      setServiceAddresses: () => {},
+      replaceAnswers: (_a: unknown, t: unknown) => calls.tables.push(t),
+      attach: (iface: string) => ({ iface, ifindex: 1, mode: "native" }),
+      close: () => {},
+      detach: () => {},
+    } as unknown as FastPath;
+    const sync = new FastPathSync(log, {
+      load: () => ({ available: true, addon: {} as NativeAddon, path: "test" }),
+      open: () => fake,
+    });
+    const c = loadConfig({
+      overlay: {
+        ...parseServeFlags(["--example", "--xdp", "eth0"]).overlay,
+        fastpath: { interfaces: ["eth0"], mode: "native", rateLimit: { responsesPerSecond: 50, slip: 2 } },
+      },
+    });
+    const table = compileNegativeTable(snapshot());
+    expect(sync.start(c, [], 0, table)).toBe(true);
+    expect(calls.configure[0]).toMatchObject({ rateLimit: { responsesPerSecond: 50, slip: 2 } });
+    expect(calls.tables).toEqual([table]);
+    expect(() =>
+      loadConfig({
+        overlay: { fastpath: { interfaces: [], mode: "off", rateLimit: { responsesPerSecond: 0, slip: 2 } } },
+      }),
+    ).toThrow(/rateLimit\.responsesPerSecond/);
   });
 
   it("says so when fastpath.mode is off", () => {

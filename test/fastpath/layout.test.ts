@@ -14,9 +14,24 @@ import {
   BODY_MAX,
   CFG_F_ENABLED,
   CFG_F_IGNORE_OPTIONS,
+  CFG_F_NXDOMAIN,
   CONFIG,
+  FORBID,
   KEY_F_DO,
+  LABEL_BUF,
+  MAX_ZONES,
+  NAME,
+  NAME_F_APEX,
+  NAME_F_CUT,
+  NAME_KEY,
+  NEG_PTRS,
   QNAME_BUF,
+  RRL,
+  RRL_KEY,
+  ZONE,
+  ZONE_F_NX,
+  ZONE_F_SIGNED,
+  ZONE_F_SUBZONES,
 } from "../../src/fastpath/layout.js";
 import { PACKAGE_ROOT } from "../../src/fastpath/native-addon.js";
 import { hasCommand, requirePrereq } from "../helpers/prereq.js";
@@ -28,6 +43,11 @@ const FIELDS: Record<string, [string, Record<string, number>]> = {
   ANSWER: ["edgens_answer", ANSWER],
   CONFIG: ["edgens_config", CONFIG],
   ADDR_KEY: ["edgens_addr_key", ADDR_KEY],
+  NAME_KEY: ["edgens_name_key", NAME_KEY],
+  NAME: ["edgens_name", NAME],
+  ZONE: ["edgens_zone", ZONE],
+  RRL_KEY: ["edgens_rrl_key", RRL_KEY],
+  RRL: ["edgens_rrl", RRL],
 };
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -49,6 +69,10 @@ int main(void) {
 ${lines.join("\n")}
   printf("\\"QNAME_BUF\\": %d, \\"BODY_MAX\\": %d, \\"KEY_F_DO\\": %d, \\"ANS_F_OPT\\": %d,\\n",
          EDGENS_QNAME_BUF, EDGENS_BODY_MAX, EDGENS_KEY_F_DO, EDGENS_ANS_F_OPT);
+  printf("\\"CFG_F_NXDOMAIN\\": %d, \\"MAX_ZONES\\": %d, \\"NEG_PTRS\\": %d, \\"FORBID\\": %d, \\"LABEL_BUF\\": %d,\\n",
+         EDGENS_CFG_F_NXDOMAIN, EDGENS_MAX_ZONES, EDGENS_NEG_PTRS, EDGENS_FORBID, EDGENS_LABEL_BUF);
+  printf("\\"NAME_F_APEX\\": %d, \\"NAME_F_CUT\\": %d, \\"ZONE_F_NX\\": %d, \\"ZONE_F_SIGNED\\": %d, \\"ZONE_F_SUBZONES\\": %d,\\n",
+         EDGENS_NAME_F_APEX, EDGENS_NAME_F_CUT, EDGENS_ZONE_F_NX, EDGENS_ZONE_F_SIGNED, EDGENS_ZONE_F_SUBZONES);
   printf("\\"CFG_F_ENABLED\\": %d, \\"CFG_F_IGNORE_OPTIONS\\": %d, \\"C_MAX\\": %d\\n}\\n",
          EDGENS_CFG_F_ENABLED, EDGENS_CFG_F_IGNORE_OPTIONS, EDGENS_C_MAX);
   return 0;
@@ -83,6 +107,16 @@ describe.skipIf(!ok)("edgens_structs.h layout matches src/fastpath/layout.ts", (
         ANS_F_OPT,
         CFG_F_ENABLED,
         CFG_F_IGNORE_OPTIONS,
+        CFG_F_NXDOMAIN,
+        MAX_ZONES,
+        NEG_PTRS,
+        FORBID,
+        LABEL_BUF,
+        NAME_F_APEX,
+        NAME_F_CUT,
+        ZONE_F_NX,
+        ZONE_F_SIGNED,
+        ZONE_F_SUBZONES,
         C_MAX: COUNTER_NAMES.length,
       });
     } finally {

@@ -2,8 +2,14 @@
 // EDNS) and a miss, against a program that only bounces frames (native/bpf/bounce.bpf.c). Prints the numbers
 // for docs/FASTPATH.md; asserts only sanity, since timing on a shared 2-core machine is noisy.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
 import { FastPath } from "../../src/fastpath/fast-path.js";
 import { BOUNCE_OBJECT_PATH, loadNativeAddon, type RawBpfObject } from "../../src/fastpath/native-addon.js";
+import { compileNegativeTable } from "../../src/fastpath/negative.js";
+import { compileSnapshot } from "../../src/responder/snapshot.js";
+import { parseNameText } from "../../src/wire/name.js";
+import { parseMasterFile } from "../../src/zone/master-parser.js";
+import { buildZone } from "../../src/zone/zone.js";
 import { isRoot, requirePrereq } from "../helpers/prereq.js";
 import { addonBuilt, answer, aRecord, objectBuilt, txtRecord } from "./fixtures.js";
 import { dnsQuery, frame, SERVICE4, SERVICE6 } from "./frames.js";
@@ -82,6 +88,47 @@ describe.skipIf(!ok)("BPF_PROG_TEST_RUN timing", () => {
     expect(fp.counters().pass_too_big).toBeGreaterThan(0);
     console.log(`BPF_PROG_TEST_RUN ns/packet, median of single runs: ${JSON.stringify(single)}`);
     console.log(`BPF_PROG_TEST_RUN ns/packet, best of 3 x ${REPEAT} repeats: ${JSON.stringify(repeated)}`);
+    for (const v of [...Object.values(single), ...Object.values(repeated)]) expect(v).toBeGreaterThan(0);
+  });
+
+  it("measures NXDOMAIN from the zone tables", () => {
+    const origin = parseNameText("example.com.", null);
+    const zone = buildZone(
+      origin,
+      parseMasterFile(
+        "$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n" +
+          "www A 192.0.2.1\ndeleg NS ns.deleg\nns.deleg A 192.0.2.2\n",
+        { file: "timing", origin },
+      ).records,
+    );
+    const snapshot = compileSnapshot([zone], 1);
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    fp.replaceAnswers(answers, compileNegativeTable(snapshot));
+    const nx = frame(dnsQuery({ qname: "nothing-here.example.com.", edns: { udpSize: 1232 } }));
+    const nx6 = frame(dnsQuery({ qname: "nothing-here.example.com.", edns: { udpSize: 1232 } }), {
+      family: 6,
+    });
+    // The same walk (3 lookups: com., example.com. = apex, deleg = a cut) ending in a pass: repeatable.
+    const belowCut = frame(dnsQuery({ qname: "x.deleg.example.com." }));
+    const deep = frame(dnsQuery({ qname: "a.b.c.d.e.nothing-here.example.com." }));
+    expect(fp.testRun(nx).action).toBe("tx");
+    expect(fp.testRun(belowCut).action).toBe("pass");
+    const single: Record<string, number> = {
+      nxdomainV4: median(() => fp.testRun(nx).durationNs),
+      nxdomainV6: median(() => fp.testRun(nx6).durationNs),
+      nxdomainV4Deep: median(() => fp.testRun(deep).durationNs),
+    };
+    const repeated = { walkToCutV4: best(() => fp.testRun(belowCut, REPEAT).durationNs) };
+    // Rate limiting on (a limit never reached): one LRU lookup and update per answer.
+    fp.configure({ rateLimit: { responsesPerSecond: 1_000_000_000, slip: 0 } });
+    const www = frame(dnsQuery({ qname: "www.example.com.", edns: { udpSize: 1232 } }));
+    single.answerV4Rrl = median(() => fp.testRun(www).durationNs);
+    fp.configure({ rateLimit: null });
+    single.answerV4 = median(() => fp.testRun(www).durationNs);
+    console.log(`BPF_PROG_TEST_RUN NXDOMAIN ns/packet, median of single runs: ${JSON.stringify(single)}`);
+    console.log(
+      `BPF_PROG_TEST_RUN NXDOMAIN ns/packet, best of 3 x ${REPEAT} repeats: ${JSON.stringify(repeated)}`,
+    );
     for (const v of [...Object.values(single), ...Object.values(repeated)]) expect(v).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,7 @@ import { type LabState, netnsPrefix, readLabState } from "../../src/lab/lab-stat
 import { type LabStatus, labStatus } from "../../src/lab/lab-status.js";
 import { labUp } from "../../src/lab/lab-up.js";
 import { listNetns } from "../../src/lab/netns.js";
-import { chainTopology } from "../../src/lab/topology.js";
+import { ANYCAST_V4, ANYCAST_V6, chainTopology, parseTopology } from "../../src/lab/topology.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 
 const ok = requirePrereq(
@@ -54,21 +54,32 @@ function buildCli(dir: string): string {
   return join(dir, "dist/cli/main.js");
 }
 
+/** One CLI build for every lab in this file (removed after the last one). */
+let sharedBuild: { dir: string; cli: string } | null = null;
+function sharedCli(): string {
+  if (sharedBuild === null) {
+    const dir = mkdtempSync(join(tmpdir(), "edgens-lab-build-"));
+    sharedBuild = { dir, cli: buildCli(dir) };
+  }
+  return sharedBuild.cli;
+}
+afterAll(() => {
+  if (sharedBuild) rmSync(sharedBuild.dir, { recursive: true, force: true });
+});
+
 function show(kind: "fail" | "restore", r: FailReport): void {
   console.log(formatReport(kind, r, DEFAULT_PROBE));
 }
 
 describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes", () => {
   const name = `t${process.pid}`;
-  let buildDir = "";
   let stateRoot = "";
   let state: LabState;
 
   beforeAll(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), "edgens-lab-build-"));
     stateRoot = mkdtempSync(join(tmpdir(), "edgens-lab-state-"));
     mkdirSync(stateRoot, { recursive: true });
-    const cli = buildCli(buildDir);
+    const cli = sharedCli();
     const t0 = performance.now();
     await labUp({
       name,
@@ -88,7 +99,6 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes"
     if (stateRoot) await labDown(stateRoot, name);
     // Only this lab's prefix: another person's `edgens lab up` may be running on the machine.
     expect(await listNetns(netnsPrefix(name))).toEqual([]);
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
     if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
   }, 60_000);
 
@@ -180,4 +190,102 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes"
     expect(back.settled).toBe(true);
     expect(back.summary?.after).toBe("s1/n1");
   }, 60_000);
+});
+
+describe.skipIf(!ok)("edgens lab: ECMP, two nodes in one site", () => {
+  const name = `e${process.pid}`;
+  let stateRoot = "";
+  let state: LabState;
+
+  beforeAll(async () => {
+    stateRoot = mkdtempSync(join(tmpdir(), "edgens-lab-state-"));
+    const t0 = performance.now();
+    await labUp({
+      name,
+      // s1 has two nodes behind its router; s2 (one node) is where s1's clients would go if the site failed.
+      topology: parseTopology({
+        cores: ["c1", "c2"],
+        coreLinks: [["c1", "c2"]],
+        sites: [
+          { name: "s1", core: "c1", nodes: 2 },
+          { name: "s2", core: "c2", nodes: 1 },
+        ],
+        clients: [
+          { name: "cl1", router: "s1" },
+          { name: "cl2", router: "s2" },
+        ],
+      }),
+      stateRoot,
+      nodeBin: process.execPath,
+      cli: sharedCli(),
+      convergeTimeoutMs: 60_000,
+      log: (l) => console.log(`ecmp lab up: ${l}`),
+    });
+    console.log(`ecmp lab up took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    state = readLabState(stateRoot, name);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (stateRoot) await labDown(stateRoot, name);
+    expect(await listNetns(netnsPrefix(name))).toEqual([]);
+    if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
+  }, 60_000);
+
+  const s1Routes = (st: LabStatus) =>
+    st.routes.filter((r) => r.router === "s1").map((r) => [r.prefix, r.paths, r.best?.multipath]);
+
+  it("both nodes announce: s1's router holds 2 paths (multipath); killing one keeps the site", async () => {
+    let st = await labStatus(state);
+    expect(s1Routes(st)).toEqual([
+      ["192.0.2.53/32", 2, 2],
+      ["2001:db8::53/128", 2, 2],
+    ]);
+    for (const n of st.nodes) expect(n.sessions.map((x) => x.state)).toEqual(["Established", "Established"]);
+    const cl1 = st.clients.find((c) => c.client === "cl1")!;
+    // The kernel hashes per flow (L3: client and anycast address), so cl1's IPv4 answers come from one node.
+    const served = cl1.answers[0]!.nsid!;
+    expect(served).toMatch(/^s1\/n[12]$/);
+    const other = served === "s1/n1" ? "s1/n2" : "s1/n1";
+
+    const r = await labFail(state, served, "kill");
+    show("fail", r);
+    expect(r.client).toBe("cl1");
+    expect(r.settled).toBe(true);
+    expect(r.summary?.after).toBe(other);
+    expect(r.summary?.settledMs).toBeLessThan(3000);
+    expect(r.summary?.wrong).toBe(0);
+
+    st = await labStatus(state);
+    // One path left at s1, still the site's own (AS path 64953): nothing moved to s2.
+    expect(s1Routes(st)).toEqual([
+      ["192.0.2.53/32", 1, 1],
+      ["2001:db8::53/128", 1, 1],
+    ]);
+    for (const p of ["192.0.2.53/32", "2001:db8::53/128"])
+      expect(st.routes.find((x) => x.router === "s1" && x.prefix === p)?.best?.aspath).toBe("64953");
+    const answers = st.clients.flatMap((c) => c.answers.map((a) => [c.client, a.server, a.status, a.nsid]));
+    expect(answers).toEqual([
+      ["cl1", ANYCAST_V4, "ok", other],
+      ["cl1", ANYCAST_V6, "ok", other],
+      ["cl2", ANYCAST_V4, "ok", "s2/n1"],
+      ["cl2", ANYCAST_V6, "ok", "s2/n1"],
+    ]);
+
+    const back = await labRestore(state, served);
+    show("restore", back);
+    expect(back.settled).toBe(true);
+    expect(back.summary?.after?.startsWith("s1/")).toBe(true);
+    expect(back.summary?.lost).toBe(0);
+    // Both paths again once the restarted node's agent has risen.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      st = await labStatus(state);
+      if (s1Routes(st).every(([, paths]) => paths === 2)) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    expect(s1Routes(st)).toEqual([
+      ["192.0.2.53/32", 2, 2],
+      ["2001:db8::53/128", 2, 2],
+    ]);
+  }, 90_000);
 });

@@ -1,0 +1,259 @@
+// NXDOMAIN in the kernel must be the socket path's NXDOMAIN, byte for byte, and everything else must pass:
+// random names under zones without wildcards (mixed case, every EDNS variant, IPv4 and IPv6), names below
+// empty non-terminals (NXDOMAIN), below delegations (referral: pass), below a served child zone (the child's
+// SOA), below an unavailable zone (SERVFAIL: pass), existing names with types they lack (NODATA: pass),
+// labels the SOA names compress against (pass), signed zones with DO (proofs: pass), zones with wildcards or
+// DNAME (pass), and names in no zone (REFUSED: pass).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
+import { FastPath } from "../../src/fastpath/fast-path.js";
+import { compileNegativeTable, suffixHash } from "../../src/fastpath/negative.js";
+import { createResponder, type SnapshotResponder } from "../../src/responder/responder.js";
+import { compileSnapshot, type Snapshot } from "../../src/responder/snapshot.js";
+import { newOutcome } from "../../src/responder/types.js";
+import { parseNameText } from "../../src/wire/name.js";
+import { parseMasterFile } from "../../src/zone/master-parser.js";
+import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import { isRoot, requirePrereq } from "../helpers/prereq.js";
+import { fixtureZones } from "../helpers/zone-fixture.js";
+import { addonBuilt, objectBuilt } from "./fixtures.js";
+import { dnsQuery, type EdnsSpec, frame, parseFrame } from "./frames.js";
+
+const ok = requirePrereq("XDP NXDOMAIN vs responder", isRoot, addonBuilt, objectBuilt());
+
+function zone(origin: string, text: string): ZoneData {
+  const o = parseNameText(origin, null);
+  const parsed = parseMasterFile(text, { file: origin, origin: o });
+  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(JSON.stringify(errors));
+  return buildZone(o, parsed.records);
+}
+
+const NX = `$TTL 3600
+@ IN SOA ns1.nx.test. hostmaster.nx.test. 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+www IN A 192.0.2.80
+a.b.ent IN A 192.0.2.81
+deleg IN NS ns.deleg
+ns.deleg IN A 192.0.2.82
+deep.x.cutbelow IN NS ns.example.
+CamelCase IN TXT "x"
+`;
+// MNAME outside the zone (compresses against "test."), RNAME inside, SOA TTL below MINIMUM.
+const EXT = `$TTL 3600
+@ 120 IN SOA ns.provider.test. dns.ext.test. 1 7200 3600 1209600 600
+@ IN NS ns.provider.test.
+host IN A 192.0.2.90
+`;
+const SUB = `$TTL 60
+@ IN SOA ns1.sub.nx.test. hostmaster.nx.test. 5 7200 3600 1209600 30
+@ IN NS ns1
+ns1 IN A 192.0.2.91
+`;
+// Signed by NSD's rule (DNSKEY with an RRSIG): DO=1 needs proofs.
+const SIGNED = `$TTL 3600
+@ IN SOA ns1.signed.test. hostmaster.signed.test. 1 7200 3600 1209600 300
+@ IN NS ns1
+@ IN DNSKEY 256 3 13 7PiKL8F1DNDYAoAZEBzg/dNGYdE3HH2B+WjZS20JFb2/bUbaDi8kYmMfsFxyVeh5R8Sy7Nth738zr2r+pt8mbA==
+@ IN RRSIG DNSKEY 13 2 3600 20500101000000 20250101000000 43667 signed.test. AAECAwQFBgcICQoLDA0ODw==
+@ IN RRSIG SOA 13 2 3600 20500101000000 20250101000000 43667 signed.test. AAECAwQFBgcICQoLDA0ODw==
+ns1 IN A 192.0.2.92
+`;
+
+/** Alternate the case of ASCII letters. */
+function mixCase(text: string, seed: number): string {
+  let flip = seed % 2 === 0;
+  return text.replace(/[a-z]/gi, (c) => {
+    flip = !flip;
+    return flip ? c.toUpperCase() : c.toLowerCase();
+  });
+}
+
+function randomLabel(rand: () => number): string {
+  const n = 1 + Math.floor(rand() * 20);
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-";
+  let s = "";
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+  return s;
+}
+
+function prng(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+const VARIANTS: (EdnsSpec | undefined)[] = [
+  undefined,
+  { udpSize: 1232 },
+  { udpSize: 512 },
+  { udpSize: 4096, do: true },
+  { udpSize: 1232, options: Buffer.from("000a0008a1b2c3d4e5f60718", "hex") },
+];
+
+describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () => {
+  let fp: FastPath;
+  let snapshot: Snapshot;
+  let responder: SnapshotResponder;
+
+  beforeAll(() => {
+    const zones = [
+      ...fixtureZones(), // example. (wildcards, DNAME: never answered) and child.example.
+      zone("nx.test.", NX),
+      zone("ext.test.", EXT),
+      zone("sub.nx.test.", SUB),
+      zone("signed.test.", SIGNED),
+    ];
+    snapshot = compileSnapshot(zones, 1, {
+      unavailable: [parseNameText("gone.nx.test.", null).toString("latin1")],
+    });
+    responder = createResponder(snapshot, { identity: "xdp-test", maxUdpPayload: 1232 });
+    fp = FastPath.open(undefined, { maxAnswers: 4096, config: { ednsUdpSize: 1232 } });
+    fp.setServiceAddresses(["192.0.2.53", "2001:db8:53::53"]);
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    fp.replaceAnswers(answers, compileNegativeTable(snapshot));
+  });
+  afterAll(() => fp?.close());
+
+  it("compiles the zone tables", () => {
+    const t = compileNegativeTable(snapshot);
+    const byApex = new Map(t.zones.map((z) => [z.apex.toString("latin1"), z]));
+    const key = (s: string) => parseNameText(s, null).toString("latin1");
+    expect(byApex.get(key("example."))!.off).toMatch(/^(wildcard|DNAME)$/);
+    expect(byApex.get(key("gone.nx.test."))!.off).toBe("zone unavailable");
+    for (const z of ["child.example.", "nx.test.", "ext.test.", "sub.nx.test.", "signed.test."])
+      expect(byApex.get(key(z))!.off, z).toBeUndefined();
+    // nx.test.: owner, MNAME (ns1 + pointer), RNAME (hostmaster + pointer); forbidden labels ns1, hostmaster.
+    expect(byApex.get(key("nx.test."))!.ptrOff.length).toBe(3);
+    expect(byApex.get(key("nx.test."))!.forbid.map((f) => f.toString("latin1").slice(1))).toEqual([
+      "ns1",
+      "hostmaster",
+    ]);
+    expect(byApex.get(key("ext.test."))!.forbid.map((f) => f.toString("latin1").slice(1))).toEqual(["dns"]);
+    expect(suffixHash(parseNameText("www.nx.test.", null))).not.toBe(
+      suffixHash(parseNameText("nx.test.", null)),
+    );
+  });
+
+  it("answers exactly the provable NXDOMAINs and passes the rest", () => {
+    const rand = prng(0x5eed);
+    // [name, qtype, expected: "nx" answered by XDP when the variant allows | "pass"]
+    const cases: [string, number, "nx" | "pass"][] = [];
+    for (let i = 0; i < 40; i++) {
+      for (const apex of ["nx.test.", "ext.test.", "sub.nx.test.", "child.example.", "signed.test."]) {
+        cases.push([`${randomLabel(rand)}.${apex}`, [1, 28, 15, 16, 255, 43][i % 6]!, "nx"]);
+      }
+      cases.push([`${randomLabel(rand)}.${randomLabel(rand)}.nx.test.`, 1, "nx"]);
+      cases.push([`${randomLabel(rand)}.www.nx.test.`, 1, "nx"]); // below an existing name
+      cases.push([`${randomLabel(rand)}.ent.nx.test.`, 1, "nx"]); // below an empty non-terminal
+      cases.push([`${randomLabel(rand)}.b.ent.nx.test.`, 1, "nx"]);
+      cases.push([`${randomLabel(rand)}.x.cutbelow.nx.test.`, 1, "nx"]); // ENT above a cut
+      cases.push([`${randomLabel(rand)}.deleg.nx.test.`, 1, "pass"]); // referral
+      cases.push([`${randomLabel(rand)}.deep.x.cutbelow.nx.test.`, 1, "pass"]);
+      cases.push([`${randomLabel(rand)}.gone.nx.test.`, 1, "pass"]); // SERVFAIL
+      cases.push([`${randomLabel(rand)}.wild.example.`, 1, "pass"]); // wildcards
+      cases.push([`${randomLabel(rand)}.nowhere.example.`, 1, "pass"]);
+      cases.push([`${randomLabel(rand)}.unserved.test.`, 1, "pass"]); // REFUSED
+    }
+    cases.push(
+      ["www.nx.test.", 15, "pass"], // NODATA
+      ["ent.nx.test.", 1, "pass"], // ENT: NODATA (precompiled A: answered from the answer map)
+      ["camelcase.nx.test.", 15, "pass"],
+      ["x.ns1.nx.test.", 1, "pass"], // MNAME's label: compression differs
+      ["x.hostmaster.nx.test.", 1, "pass"], // RNAME's label
+      ["hostmaster.nx.test.", 1, "pass"],
+      ["NS1.x.nx.test.", 1, "nx"], // ns1 deeper down is harmless
+      ["dns.ext.test.", 1, "pass"],
+      ["x.provider.ext.test.", 1, "nx"],
+      ["y.nx.test.", 252, "pass"], // AXFR
+      ["y.nx.test.", 251, "pass"], // IXFR
+      ["y.nx.test.", 0, "pass"],
+      [`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(53)}.nx.test.`, 1, "nx"],
+      [`${"a.".repeat(123)}nx.test.`, 1, "nx"],
+    );
+
+    const before = fp.counters();
+    let compared = 0;
+    let answeredNx = 0;
+    let expectedNx = 0;
+    const wrongPass: string[] = [];
+    cases.forEach(([name, qtype, expect_], i) => {
+      const qnameWire = parseNameText(mixCase(name, i), null);
+      for (const edns of VARIANTS) {
+        for (const family of [4, 6] as const) {
+          const query = dnsQuery({
+            id: 0x1000 + i,
+            qnameWire,
+            qtype,
+            flags: i % 3 === 0 ? 0x0130 : 0x0100,
+            edns,
+          });
+          const user = responder.respond(query, "udp", newOutcome());
+          const xdp = fp.testRun(frame(query, { family }));
+          const signedDo = name.endsWith("signed.test.") && edns?.do === true;
+          const shouldAnswer = expect_ === "nx" && !signedDo;
+          if (shouldAnswer) expectedNx++;
+          if (xdp.action !== "tx") {
+            expect(xdp.action, name).toBe("pass");
+            if (shouldAnswer) wrongPass.push(`${name}/${qtype}/${JSON.stringify(edns)}`);
+            continue;
+          }
+          const out = parseFrame(xdp.output);
+          expect(out.udpChecksumOk).toBe(true);
+          expect(user).not.toBeNull();
+          expect(out.dns.toString("hex"), `${name}/${qtype} ${JSON.stringify(edns)} v${family}`).toBe(
+            user!.toString("hex"),
+          );
+          compared++;
+          // Other answers come from the answer map (precompiled NODATA at an ENT, for one).
+          if ((user![3]! & 0xf) !== 3) continue;
+          answeredNx++;
+          expect(shouldAnswer, `${name} answered unexpectedly`).toBe(true);
+        }
+      }
+    });
+    console.log(`NXDOMAIN: compared ${compared} answers byte for byte; ${expectedNx} expected`);
+    expect(wrongPass).toEqual([]);
+    expect(answeredNx).toBe(expectedNx);
+    const after = fp.counters();
+    expect(after.answered_nxdomain - before.answered_nxdomain).toBe(answeredNx);
+  });
+
+  it("answers nothing from the zone tables when switched off or after a table-less reload", () => {
+    const q = dnsQuery({ qnameWire: parseNameText("nothere.nx.test.", null), qtype: 1 });
+    expect(fp.testRun(frame(q)).action).toBe("tx");
+    fp.configure({ nxdomain: false });
+    expect(fp.testRun(frame(q)).action).toBe("pass");
+    fp.configure({ nxdomain: true });
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    fp.replaceAnswers(answers);
+    expect(fp.testRun(frame(q)).action).toBe("pass");
+    fp.replaceAnswers(answers, compileNegativeTable(snapshot));
+    expect(fp.testRun(frame(q)).action).toBe("tx");
+  });
+
+  it("verifies the apex name behind a hash hit (a forged apex entry never answers)", () => {
+    const t = compileNegativeTable(snapshot);
+    const nx = t.zones.find((z) => z.apex.equals(parseNameText("nx.test.", null)))!;
+    // The names map still leads nx.test. to this zone, but its stored apex now says ny.test.
+    const forged = {
+      ...t,
+      zones: t.zones.map((z) => (z === nx ? { ...z, apex: parseNameText("ny.test.", null) } : z)),
+    };
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    fp.replaceAnswers(answers, forged);
+    const before = fp.counters();
+    const q = dnsQuery({ qnameWire: parseNameText("nothere.nx.test.", null), qtype: 1 });
+    expect(fp.testRun(frame(q)).action).toBe("pass");
+    expect(fp.counters().pass_collision - before.pass_collision).toBe(1);
+    fp.replaceAnswers(answers, t);
+    expect(fp.testRun(frame(q)).action).toBe("tx");
+  });
+});
