@@ -1,11 +1,8 @@
-// The durable admin state (drain) of a node: a small JSON file written atomically by `edgens drain`/`undrain`
-// and watched by the health agent, so a drain survives agent, ExaBGP and host restarts (like gdnsd's
-// admin_state). A missing file means "active".
-import { randomBytes } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../util/atomic-file.js";
 
 export const DEFAULT_ADMIN_STATE_FILE = "/var/lib/edgens/admin-state.json";
 export const EDGENS_ERR_ADMIN_STATE = "EDGENS_ERR_ADMIN_STATE";
@@ -58,29 +55,8 @@ export async function readAdminState(file: string): Promise<AdminState> {
 
 /** Writes the file atomically: temp file in the same directory, fsync, rename over the old one. */
 export async function writeAdminState(file: string, state: AdminState): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
-  const fh = await open(tmp, "w", 0o644);
-  try {
-    await fh.writeFile(`${JSON.stringify(state)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  // Make the rename itself durable.
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(state)}\n`);
 }
 
 export interface AdminStateWatcher {

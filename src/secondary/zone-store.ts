@@ -1,10 +1,6 @@
-// The on-disk copy of a secondary zone, so a restart serves the last valid data before the first refresh:
-// `<zone>.zone` (a master file) and `<zone>.state.json` (serial and when the last refresh succeeded, so expire
-// survives a restart). Each file is replaced atomically: temp file, fsync, rename, fsync of the directory.
-// The zone file is written only when the data changes; the state file after every successful refresh.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { parseMasterFile, recordToText } from "../zone/master-parser.js";
@@ -49,31 +45,6 @@ export function zoneToMasterText(
   return `${lines.join("\n")}\n`;
 }
 
-/** Write `data` to `path` so that readers see the old or the new content, never a mix, even after a crash. */
-export async function writeFileAtomic(path: string, data: string | Buffer, dir: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    const fh = await open(tmp, "w", 0o644);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  // The rename itself must reach the disk too.
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
 export class ZoneStore {
   readonly zonePath: string;
   readonly statePath: string;
@@ -103,7 +74,7 @@ export class ZoneStore {
     ];
     try {
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.zonePath, zoneToMasterText(this.origin, records, header), this.dir);
+      await writeFileAtomic(this.zonePath, zoneToMasterText(this.origin, records, header));
     } catch (e) {
       throw this.persistError("the zone copy", e);
     }
@@ -113,7 +84,7 @@ export class ZoneStore {
     const state: StoredState = { version: 1, zone: this.zoneText, serial, lastSuccess };
     try {
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.statePath, `${JSON.stringify(state)}\n`, this.dir);
+      await writeFileAtomic(this.statePath, `${JSON.stringify(state)}\n`);
     } catch (e) {
       throw this.persistError("the refresh state", e);
     }
