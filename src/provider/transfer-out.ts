@@ -14,6 +14,7 @@
 // Every refusal is logged once, with who and why; every served transfer is logged when its last message is made.
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../log.js";
+import { AA, controlReply, unsignedTsigError } from "../transfer/control-reply.js";
 import { TsigError } from "../transfer/errors.js";
 import { HEADER_LENGTH, type Message, parseMessage } from "../transfer/message.js";
 import { compareSerial } from "../transfer/serial.js";
@@ -68,9 +69,6 @@ export interface TransferStart {
   messages: Iterator<Buffer>;
 }
 
-const QR = 0x8000;
-const AA = 0x0400;
-
 /** QTYPE of a one-question QUERY asking AXFR or IXFR, else 0. Cheap: runs for every TCP query. */
 export function transferQtype(query: Buffer): number {
   if (query.length < HEADER_LENGTH + 5) return 0;
@@ -90,43 +88,13 @@ export function transferQtype(query: Buffer): number {
 
 /** Header (QR, AA when `aa`, RD copied, rcode) and the question as asked. */
 function reply(query: Buffer, msg: Message | null, rcode: number, aa = false): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
-  query.copy(header, 0, 0, 2);
-  header.writeUInt16BE(QR | (aa ? AA : 0) | (query.readUInt16BE(2) & 0x0100) | rcode, 2);
-  const q = msg?.question.length === 1 ? msg.question[0]! : null;
-  if (!q) return header;
-  header.writeUInt16BE(1, 4);
-  const fixed = Buffer.alloc(4);
-  fixed.writeUInt16BE(q.type, 0);
-  fixed.writeUInt16BE(q.class, 2);
-  return Buffer.concat([header, q.name, fixed]);
+  return controlReply(query, msg, rcode, aa ? AA : 0);
 }
 
 function timeField(now: number): Buffer {
   const b = Buffer.alloc(6);
   b.writeUIntBE(now, 0, 6);
   return b;
-}
-
-/** NOTAUTH with a TSIG record carrying the error and no MAC (RFC 8945 §5.2.1, §5.2.2). */
-function unsignedTsigError(query: Buffer, msg: Message, error: number, now: number): Buffer {
-  const base = reply(query, msg, Rcode.NOTAUTH);
-  const t = msg.tsig!;
-  const rd = decodeTsigRdata(query, t.rdataOffset, t.rdataLength);
-  const fields = Buffer.alloc(16);
-  fields.writeUIntBE(now, 0, 6);
-  fields.writeUInt16BE(rd.fudge, 6);
-  fields.writeUInt16BE(0, 8); // MAC size
-  fields.writeUInt16BE(rd.originalId, 10);
-  fields.writeUInt16BE(error, 12);
-  fields.writeUInt16BE(0, 14);
-  const rdata = Buffer.concat([rd.algorithm, fields]);
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(RRType.TSIG, 0);
-  fixed.writeUInt16BE(RRClass.ANY, 2);
-  fixed.writeUInt16BE(rdata.length, 8);
-  base.writeUInt16BE(1, 10);
-  return Buffer.concat([base, t.owner, fixed, rdata]);
 }
 
 const TSIG_ERROR_NAMES: Record<number, string> = { 16: "BADSIG", 17: "BADKEY", 18: "BADTIME" };

@@ -7,9 +7,10 @@
 //   source or key not allowed for the zone     → REFUSED (signed when the request was)
 //   otherwise                                  → NOERROR, AA, signed when the request was; zone.notify()
 
+import { AA, controlReply, unsignedTsigError } from "../transfer/control-reply.js";
 import { TsigError } from "../transfer/errors.js";
 import { HEADER_LENGTH, type Message, parseMessage } from "../transfer/message.js";
-import { decodeTsigRdata, signMessage, type TsigKey, verifyRequest } from "../transfer/tsig.js";
+import { signMessage, type TsigKey, verifyRequest } from "../transfer/tsig.js";
 import { nameKey } from "../wire/name.js";
 import { Rcode, RRClass, RRType } from "../wire/rrtype.js";
 
@@ -108,38 +109,13 @@ export function processNotify(
 }
 
 /** Header (QR, opcode NOTIFY, AA, RD copied, rcode) and the question as asked. */
+/** NOTIFY replies are authoritative answers with the NOTIFY opcode (RFC 1996 §4.7). */
+const NOTIFY_FLAGS = (OPCODE_NOTIFY << 11) | AA;
+
 function reply(query: Buffer, msg: Message | null, rcode: number): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
-  query.copy(header, 0, 0, 2);
-  const rd = query.readUInt16BE(2) & 0x0100;
-  header.writeUInt16BE(0x8000 | (OPCODE_NOTIFY << 11) | 0x0400 | rd | rcode, 2);
-  const q = msg?.question.length === 1 ? msg.question[0]! : null;
-  if (!q) return header;
-  header.writeUInt16BE(1, 4);
-  const fixed = Buffer.alloc(4);
-  fixed.writeUInt16BE(q.type, 0);
-  fixed.writeUInt16BE(q.class, 2);
-  return Buffer.concat([header, q.name, fixed]);
+  return controlReply(query, msg, rcode, NOTIFY_FLAGS);
 }
 
-/** NOTAUTH with a TSIG record carrying the error and an empty MAC (RFC 8945 §5.2.1, §5.2.2). */
 function tsigErrorReply(query: Buffer, msg: Message, error: number, now: number): Buffer {
-  const base = reply(query, msg, Rcode.NOTAUTH);
-  const t = msg.tsig!;
-  const rd = decodeTsigRdata(query, t.rdataOffset, t.rdataLength);
-  const fields = Buffer.alloc(16);
-  fields.writeUIntBE(now, 0, 6);
-  fields.writeUInt16BE(rd.fudge, 6);
-  fields.writeUInt16BE(0, 8); // MAC size
-  fields.writeUInt16BE(rd.originalId, 10);
-  fields.writeUInt16BE(error, 12);
-  fields.writeUInt16BE(0, 14); // other len
-  const rdata = Buffer.concat([rd.algorithm, fields]);
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(RRType.TSIG, 0);
-  fixed.writeUInt16BE(RRClass.ANY, 2);
-  fixed.writeUInt32BE(0, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  base.writeUInt16BE(1, 10);
-  return Buffer.concat([base, t.owner, fixed, rdata]);
+  return unsignedTsigError(query, msg, error, now, NOTIFY_FLAGS);
 }
