@@ -2,6 +2,11 @@
 // (IPv4 and IPv6, with and without EDNS), passes what it cannot answer, and is gone after detach.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FastPath } from "../../src/fastpath/fast-path.js";
+import { compileNegativeTable } from "../../src/fastpath/negative.js";
+import { compileSnapshot } from "../../src/responder/snapshot.js";
+import { parseNameText } from "../../src/wire/name.js";
+import { parseMasterFile } from "../../src/zone/master-parser.js";
+import { buildZone } from "../../src/zone/zone.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { addonBuilt, answer, aRecord, objectBuilt } from "./fixtures.js";
 import { createVethLab, type VethLab } from "./veth-lab.js";
@@ -25,15 +30,17 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     lab = createVethLab();
     fp = FastPath.open(undefined, { maxAnswers: 64 });
     fp.setServiceAddresses([lab.server4, lab.server6]);
-    fp.replaceAnswers([
-      answer({ qname: "www.example.com.", qtype: "A", answers: [aRecord("www.example.com.", "192.0.2.1")] }),
-      answer({
-        qname: "www.example.com.",
-        qtype: "AAAA",
-        answers: [{ name: "www.example.com.", type: "AAAA", ttl: 300, class: "IN", data: "2001:db8::1" }],
-      }),
-    ]);
+    fp.replaceAnswers(base());
   });
+
+  const base = () => [
+    answer({ qname: "www.example.com.", qtype: "A", answers: [aRecord("www.example.com.", "192.0.2.1")] }),
+    answer({
+      qname: "www.example.com.",
+      qtype: "AAAA",
+      answers: [{ name: "www.example.com.", type: "AAAA", ttl: 300, class: "IN", data: "2001:db8::1" }],
+    }),
+  ];
   afterAll(() => {
     fp?.close();
     lab?.close();
@@ -95,6 +102,44 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     expect(after.pass_miss - before.pass_miss).toBe(1);
     expect(after.answered).toBe(before.answered);
     expect(after.answered).toBe(2);
+  });
+
+  it("answers NXDOMAIN from the zone tables (the SOA owner echoes the question's case)", () => {
+    const origin = parseNameText("nx.example.net.", null);
+    const zone = buildZone(
+      origin,
+      parseMasterFile("$TTL 300\n@ SOA ns1 hostmaster 7 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\n", {
+        file: "veth",
+        origin,
+      }).records,
+    );
+    const snapshot = compileSnapshot([zone], 1);
+    fp.replaceAnswers(base(), compileNegativeTable(snapshot));
+    const before = fp.counters();
+    const out = lab.exec(lab.client, "dig", [
+      "+norec",
+      "+tries=1",
+      "+time=2",
+      `@${lab.server4}`,
+      "Q7x.Nx.Example.NET",
+      "TXT",
+    ]);
+    expect(out).toMatch(/status: NXDOMAIN/);
+    expect(out).toMatch(/flags: qr aa;/);
+    expect(out).toMatch(
+      /Nx\.Example\.NET\.\s+60\s+IN\s+SOA\s+ns1\.Nx\.Example\.NET\. hostmaster\.Nx\.Example\.NET\. 7 /,
+    );
+    const out6 = lab.exec(lab.client, "kdig", [
+      "+noedns",
+      "+retry=0",
+      "+timeout=2",
+      `@${lab.server6}`,
+      "a.b.nx.example.net",
+      "A",
+    ]);
+    expect(out6).toMatch(/status: NXDOMAIN/);
+    expect(fp.counters().answered_nxdomain - before.answered_nxdomain).toBe(2);
+    fp.replaceAnswers(base());
   });
 
   it("stops answering after detach", () => {
