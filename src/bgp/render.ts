@@ -43,7 +43,23 @@ export function apiCommand(cfg: BgpConfig): string[] {
   if (cfg.api.site) agent.push("--site", cfg.api.site);
   // The agent runs behind bgp/withdraw-then-exec.sh (installed beside dist/): a respawned agent's prefixes are
   // withdrawn before Node even starts, so "agent killed" fails closed within milliseconds.
-  const wrapper = resolve(dirname(cfg.api.cli), "../../bgp/withdraw-then-exec.sh");
+  return withdrawThenExec(cfg, withdrawThenExecPath(cfg.api.cli), agent);
+}
+
+/** The shipped wrapper of the install whose CLI is `cli`: `<root>/dist/cli/main.js` → `<root>/bgp/…`. */
+export function withdrawThenExecPath(cli: string): string {
+  return resolve(dirname(cli), "../../bgp/withdraw-then-exec.sh");
+}
+
+/**
+ * `/bin/sh WRAPPER PREFIX NEXT_HOP … -- AGENT…`: the run line `apiCommand` renders around the agent's argv
+ * (exported so tests can run the shipped wrapper in front of an agent with flags of their choosing).
+ */
+export function withdrawThenExec(
+  cfg: Pick<BgpConfig, "prefixes">,
+  wrapper: string,
+  agent: string[],
+): string[] {
   const pairs = cfg.prefixes.flatMap((p) => [p.prefix, p.nextHop]);
   return ["/bin/sh", wrapper, ...pairs, "--", ...agent];
 }
