@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDown } from "../../src/lab/lab-down.js";
 import { DEFAULT_PROBE, type FailReport, formatReport, labFail, labRestore } from "../../src/lab/lab-fail.js";
 import { type LabState, netnsPrefix, readLabState } from "../../src/lab/lab-state.js";
-import { type LabStatus, labStatus } from "../../src/lab/lab-status.js";
+import { formatStatus, type LabStatus, labStatus } from "../../src/lab/lab-status.js";
 import { labUp } from "../../src/lab/lab-up.js";
 import { listNetns } from "../../src/lab/netns.js";
 import { ANYCAST_V4, ANYCAST_V6, chainTopology, parseTopology } from "../../src/lab/topology.js";
@@ -71,6 +71,31 @@ function show(kind: "fail" | "restore", r: FailReport): void {
   console.log(formatReport(kind, r, DEFAULT_PROBE));
 }
 
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * Polls `labStatus` until `ok` holds or `ms` passed (bounded); returns the last status and the time taken. On
+ * timeout it prints the status, so a failing assertion on it comes with the whole picture.
+ */
+async function waitStatus(
+  state: LabState,
+  what: string,
+  ok: (st: LabStatus) => boolean,
+  ms: number,
+): Promise<{ st: LabStatus; ok: boolean; ms: number; polls: number }> {
+  const t0 = performance.now();
+  for (let polls = 1; ; polls++) {
+    const st = await labStatus(state);
+    const took = performance.now() - t0;
+    if (ok(st)) return { st, ok: true, ms: took, polls };
+    if (took > ms) {
+      console.log(`NOT ${what} within ${ms} ms (${polls} status polls):\n${formatStatus(st)}`);
+      return { st, ok: false, ms: took, polls };
+    }
+    await sleep(300);
+  }
+}
+
 describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes", () => {
   const name = `t${process.pid}`;
   let stateRoot = "";
@@ -104,6 +129,27 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes"
 
   const route = (st: LabStatus, router: string, prefix: string) =>
     st.routes.find((r) => r.router === router && r.prefix === prefix)?.best;
+  const PREFIXES = ["192.0.2.53/32", "2001:db8::53/128"];
+  /** Both prefixes' best AS path at `router`. */
+  const aspaths = (st: LabStatus, router: string) =>
+    PREFIXES.map((p) => route(st, router, p)?.aspath ?? null);
+  const nodeStatus = (st: LabStatus, node: string) => st.nodes.find((n) => n.node === node)!;
+  /** The lab as brought up: every client answered by its own site (v4 and v6), every node up and announcing. */
+  const healthy = (st: LabStatus) =>
+    st.clients.every((c, i) => c.answers.every((a) => a.status === "ok" && a.nsid === `s${i + 1}/n1`)) &&
+    [1, 2, 3].every((i) => aspaths(st, `s${i}`).every((a) => a === "64953")) &&
+    st.nodes.every(
+      (n) =>
+        n.sessions.every((x) => x.state === "Established") &&
+        n.bfd.every((b) => b === "up") &&
+        Object.values(n.health).join() === "UP,UP",
+    );
+  /** Starts a failure case from the lab as brought up (the previous case's restore may still be rising). */
+  const settledLab = async () => {
+    const w = await waitStatus(state, "back to the lab as brought up", healthy, 20_000);
+    expect(w.ok).toBe(true);
+    return w.st;
+  };
 
   it("answers every client from its nearest site, over IPv4 and IPv6; RIBs show the AS paths", async () => {
     const st = await labStatus(state);
@@ -190,6 +236,119 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes"
     expect(back.settled).toBe(true);
     expect(back.summary?.after).toBe("s1/n1");
   }, 60_000);
+
+  it("wrong-answers: s3's agent sees the wrong A and withdraws; cl3 moves to s2, wrong answers counted", async () => {
+    await settledLab();
+    const r = await labFail(state, "s3/n1", "wrong-answers");
+    show("fail", r);
+    expect(r.client).toBe("cl3");
+    expect(r.settled).toBe(true);
+    expect(r.summary?.before).toBe("s3/n1");
+    expect(r.summary?.after).toBe("s2/n1");
+    expect(r.summary?.settledMs).toBeLessThan(3000);
+    // Served from the reload until the agent's fall (2 rounds) withdrew: the probe must have seen some.
+    expect(r.summary?.wrong).toBeGreaterThan(0);
+    console.log(
+      `wrong-answers s3/n1 → ${r.summary?.after}: ${r.summary?.settledMs?.toFixed(0)} ms, ` +
+        `${r.summary?.wrong} wrong, ${r.summary?.lost} lost`,
+    );
+    // A withdrawal, not a session drop: sessions stay up, both prefixes leave s3 (v6 may trail v4 a little).
+    const w = await waitStatus(
+      state,
+      "s3's prefixes withdrawn",
+      (st) =>
+        aspaths(st, "s3").every((a) => a === "65003 65002 65102 64953") &&
+        aspaths(st, "c3").every((a) => a === "65002 65102 64953"),
+      10_000,
+    );
+    expect(w.ok).toBe(true);
+    const n3 = nodeStatus(w.st, "s3/n1");
+    expect(n3.sessions.map((x) => x.state)).toEqual(["Established", "Established"]);
+    expect(Object.values(n3.health)).not.toContain("UP");
+    expect(w.st.clients.find((c) => c.client === "cl3")!.answers.map((a) => [a.status, a.nsid])).toEqual([
+      ["ok", "s2/n1"],
+      ["ok", "s2/n1"],
+    ]);
+
+    const back = await labRestore(state, "s3/n1");
+    show("restore", back);
+    expect(back.settled).toBe(true);
+    expect(back.summary?.after).toBe("s3/n1");
+    expect(back.summary?.wrong).toBe(0);
+    expect(back.summary?.lost).toBe(0);
+  }, 90_000);
+
+  it("agent-kill: ExaBGP respawns the agent, which withdraws first and re-announces; cl1 ends at s1", async () => {
+    const st0 = await settledLab();
+    const oldAgent = nodeStatus(st0, "s1/n1").agent.pid;
+    expect(oldAgent).not.toBeNull();
+    const r = await labFail(state, "s1/n1", "agent-kill");
+    show("fail", r);
+    expect(r.client).toBe("cl1");
+    expect(r.settled).toBe(true);
+    expect(r.summary?.before).toBe("s1/n1");
+    expect(r.summary?.wrong).toBe(0);
+    // Bounded: a new agent under ExaBGP, the route back at s1 from the node, every client at its nearest site.
+    const w = await waitStatus(
+      state,
+      "re-announced by the respawned agent",
+      (st) => healthy(st) && ![null, oldAgent].includes(nodeStatus(st, "s1/n1").agent.pid),
+      20_000,
+    );
+    expect(w.ok).toBe(true);
+    expect(aspaths(w.st, "s1")).toEqual(["64953", "64953"]);
+    expect(aspaths(w.st, "c1")).toEqual(["65101 64953", "65101 64953"]);
+    console.log(
+      `agent-kill s1/n1: lost ${r.summary?.lost}, moved (answered by others) ${r.summary?.otherAnswers}, ` +
+        `stable at ${r.summary?.after ?? "?"} again ${r.summary?.settledMs?.toFixed(0) ?? `> ${DEFAULT_PROBE.watchMs}`} ms ` +
+        `after the kill; lab as brought up at status poll ${w.polls} after the probe's ${DEFAULT_PROBE.watchMs} ms watch (${w.ms.toFixed(0)} ms)`,
+    );
+
+    const back = await labRestore(state, "s1/n1");
+    show("restore", back);
+    expect(back.settled).toBe(true);
+    expect(back.summary?.after).toBe("s1/n1");
+    expect(back.summary?.lost).toBe(0);
+  }, 90_000);
+
+  it("exabgp-kill: s2's sessions drop, cl2 moves to s1 (router-ID tie-break); restore brings it back", async () => {
+    await settledLab();
+    const r = await labFail(state, "s2/n1", "exabgp-kill");
+    show("fail", r);
+    expect(r.client).toBe("cl2");
+    expect(r.settled).toBe(true);
+    expect(r.summary?.before).toBe("s2/n1");
+    expect(r.summary?.after).toBe("s1/n1");
+    expect(r.summary?.settledMs).toBeLessThan(3000);
+    expect(r.summary?.wrong).toBe(0);
+    console.log(
+      `exabgp-kill s2/n1 → ${r.summary?.after}: ${r.summary?.settledMs?.toFixed(0)} ms, ${r.summary?.lost} lost`,
+    );
+    const w = await waitStatus(
+      state,
+      "s2's sessions down and its routes via c1",
+      (st) =>
+        nodeStatus(st, "s2/n1").sessions.every((x) => x.state !== "Established") &&
+        aspaths(st, "s2").every((a) => a === "65002 65001 65101 64953") &&
+        aspaths(st, "c2").every((a) => a === "65001 65101 64953"),
+      10_000,
+    );
+    expect(w.ok).toBe(true);
+    expect(nodeStatus(w.st, "s2/n1").exabgp.alive).toBe(false);
+    expect(w.st.clients.find((c) => c.client === "cl2")!.answers.map((a) => [a.status, a.nsid])).toEqual([
+      ["ok", "s1/n1"],
+      ["ok", "s1/n1"],
+    ]);
+
+    const back = await labRestore(state, "s2/n1");
+    show("restore", back);
+    expect(back.settled).toBe(true);
+    expect(back.summary?.after).toBe("s2/n1");
+    expect(back.summary?.settledMs).toBeLessThan(10_000);
+    expect(back.summary?.lost).toBe(0);
+    // Both sessions up again, BFD up, health UP, routes from the node: the lab as brought up.
+    await settledLab();
+  }, 90_000);
 });
 
 describe.skipIf(!ok)("edgens lab: ECMP, two nodes in one site", () => {
