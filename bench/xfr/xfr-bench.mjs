@@ -409,7 +409,7 @@ for (let round = 0; round < ROUNDS; round++) {
   log(`round ${round + 1}: Knot primary serves serial ${serial} after ${pms?.toFixed(1)} ms`);
   await Promise.all(waits);
   const idle = await Promise.all(live.map((s) => settle(groups.find(([n]) => n === s)[1], t)));
-  live.forEach((s, i) => results[s].changeIdle.push(idle[i]));
+  for (const [i, s] of live.entries()) results[s].changeIdle.push(idle[i]);
 }
 for (const s of live) results[s].rss = peakRssMiB(groups.find(([n]) => n === s)[1]);
 

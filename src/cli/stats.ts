@@ -43,6 +43,8 @@ export interface NodeStats {
     interfaces: { iface: string; mode: string }[];
     seen: number;
     answered: number;
+    /** Of `answered`: NXDOMAIN answers built in the kernel (zones without wildcards/DNAME). */
+    answeredNxdomain: number;
     dropped: number;
     /** Every pass reason (the counter name without `pass_`), zero or not. */
     passed: Record<string, number>;
@@ -68,6 +70,7 @@ export function statsFromSamples(source: string, samples: Sample[]): NodeStats {
         .map((s) => ({ iface: s.labels.iface ?? "", mode: s.labels.mode ?? "" })),
       seen: packets("seen"),
       answered: packets("answered"),
+      answeredNxdomain: packets("answered_nxdomain"),
       dropped: packets("dropped"),
       passed,
       answers: {

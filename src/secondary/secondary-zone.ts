@@ -21,6 +21,7 @@ import { DiagCode, formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { checkZone, normalizeRecords } from "../zone/zone-check.js";
+import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { type FailureReason, failureReason, SecondaryError } from "./errors.js";
 import { SecondaryMetrics } from "./metrics.js";
 import { type NotifyTarget, normalizeAddress } from "./notify-handler.js";
@@ -360,7 +361,13 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.metrics?.transferSeconds.labels(this.zone, r.kind).observe(seconds);
     if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
     if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
-    const update = this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
+    // An IXFR onto the data we serve: check and rebuild only the names it touched when that is enough.
+    const prev =
+      r.kind === "ixfr" && r.touched && this.current?.serial === held?.serial ? this.current : null;
+    const data = prev && r.touched ? applyDeltaToZone(prev.data, r.records, r.touched) : null;
+    const update: ZoneUpdate = data
+      ? { origin: this.origin, zone: this.zone, serial: r.serial, records: r.records, data, source: "ixfr" }
+      : this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
     this.hold(r.serial, update.records);
     this.current = update;
     this.log?.info(

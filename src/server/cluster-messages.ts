@@ -1,6 +1,6 @@
 // IPC between the cluster primary and its workers (JSON over the cluster channel).
 import type { EdgensConfig } from "../config/schema.js";
-import type { WireEntry } from "./fast-path-sync.js";
+import type { WireEntry, WireNegative } from "./fast-path-sync.js";
 import type { SecondaryChange } from "./secondary-table.js";
 import type { ReloadSummary } from "./serving-node.js";
 
@@ -19,7 +19,7 @@ export type WorkerMessage =
   | { type: "edgens:ready"; zones: number }
   | { type: "edgens:startup-failed"; error: string; code: string }
   | { type: "edgens:reloaded"; id: number; summary: ReloadSummary }
-  | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number }
+  | { type: "edgens:fast-answers"; id: number; entries: WireEntry[]; skipped: number; negative: WireNegative }
   // A starting worker asks for the secondary zone states; a NOTIFY a worker accepted goes to the host.
   | { type: "edgens:secondary-sync" }
   | { type: "edgens:notify"; zone: string; serial: number | null }

@@ -15,7 +15,14 @@ import {
   WORKER_CONFIG_ENV,
   type WorkerMessage,
 } from "./cluster-messages.js";
-import { ANSWER_CAPACITY, decodeWireEntries, FastPathSync, type WireEntry } from "./fast-path-sync.js";
+import {
+  ANSWER_CAPACITY,
+  decodeNegativeTable,
+  decodeWireEntries,
+  FastPathSync,
+  type WireEntry,
+  type WireNegative,
+} from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
 import { SecondaryHost } from "./secondary-host.js";
 import type { SecondaryChange } from "./secondary-table.js";
@@ -63,7 +70,9 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   // The XDP fast path lives here, in the one process that outlives the workers (see fast-path-sync.ts).
   const fastPath = new FastPathSync(log);
   let fastAnswersId = 0;
-  const pendingFastAnswers = new Map<number, (r: { entries: WireEntry[]; skipped: number }) => void>();
+  /** One worker's answer table for the fast path: the precompiled answers and the NXDOMAIN tables. */
+  type FastAnswers = { entries: WireEntry[]; skipped: number; negative: WireNegative };
+  const pendingFastAnswers = new Map<number, (r: FastAnswers) => void>();
 
   // Secondary zones and catalogs: the managers live here (one transfer per zone, not one per worker); every
   // state change is broadcast to the workers, which load the persisted copy (src/server/secondary-table.ts).
@@ -87,7 +96,13 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
         fastResync = null;
         void fetchFastAnswers().then((answers) => {
           if (!fastPath.on) return;
-          if (answers) fastPath.sync(config, decodeWireEntries(answers.entries), answers.skipped);
+          if (answers)
+            fastPath.sync(
+              config,
+              decodeWireEntries(answers.entries),
+              answers.skipped,
+              decodeNegativeTable(answers.negative),
+            );
           else fastPath.disable("no worker sent its answer table after a secondary zone change");
         });
       }, 200);
@@ -174,7 +189,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
         log.error({ worker: slot.index, error: m.error }, "worker failed to start");
       }
     } else if (m.type === "edgens:fast-answers") {
-      pendingFastAnswers.get(m.id)?.({ entries: m.entries, skipped: m.skipped });
+      pendingFastAnswers.get(m.id)?.({ entries: m.entries, skipped: m.skipped, negative: m.negative });
     } else if (m.type === "edgens:reloaded") {
       const p = pendingReloads.get(m.id);
       if (p) {
@@ -202,7 +217,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   }
 
   /** The precompiled answers one ready worker serves (every worker compiles the same zones the same way). */
-  const fetchFastAnswers = async (): Promise<{ entries: WireEntry[]; skipped: number } | null> => {
+  const fetchFastAnswers = async (): Promise<FastAnswers | null> => {
     const slot = slots.find((s) => s?.ready && s.worker.isConnected());
     if (!slot) return null;
     const id = ++fastAnswersId;
@@ -233,7 +248,13 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   if (config.fastpath.mode === "off") fastPath.start(config, []);
   else {
     const answers = await fetchFastAnswers();
-    if (answers) fastPath.start(config, decodeWireEntries(answers.entries), answers.skipped);
+    if (answers)
+      fastPath.start(
+        config,
+        decodeWireEntries(answers.entries),
+        answers.skipped,
+        decodeNegativeTable(answers.negative),
+      );
     else log.warn("XDP fast path off (socket-only): no worker sent its answer table");
   }
   log.info(readyLine(config, slots[0]!.zones, count));
@@ -279,7 +300,13 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       // Every worker has swapped (or timed out): only now does the fast path flip to the new answers.
       if (fastPath.on) {
         const answers = await fetchFastAnswers();
-        if (answers) fastPath.sync(config, decodeWireEntries(answers.entries), answers.skipped);
+        if (answers)
+          fastPath.sync(
+            config,
+            decodeWireEntries(answers.entries),
+            answers.skipped,
+            decodeNegativeTable(answers.negative),
+          );
         else fastPath.disable("no worker sent its answer table after the reload");
       }
       const ok = summaries.length === live.length && summaries.every((s) => s.failures.length === 0);

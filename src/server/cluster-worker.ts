@@ -2,10 +2,11 @@
 // share the primary's handle; TCP connections are handed out by the primary.
 import { AggregatorRegistry } from "prom-client";
 import type { EdgensConfig } from "../config/schema.js";
+import { compileNegativeTable } from "../fastpath/negative.js";
 import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
-import { encodeWireEntries } from "./fast-path-sync.js";
+import { encodeNegativeTable, encodeWireEntries } from "./fast-path-sync.js";
 import { joinSecondaryZones } from "./secondary-worker.js";
 import { type ReloadSummary, ServingNode } from "./serving-node.js";
 
@@ -47,8 +48,10 @@ export async function runClusterWorker(): Promise<void> {
   secondary?.attach(node);
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type === "edgens:fast-answers") {
-      const { entries, skipped } = encodeWireEntries(node.snapshot.exactAnswers.values(), m.limit);
-      send({ type: "edgens:fast-answers", id: m.id, entries, skipped });
+      const snapshot = node.snapshot;
+      const { entries, skipped } = encodeWireEntries(snapshot.exactAnswers.values(), m.limit);
+      const negative = encodeNegativeTable(compileNegativeTable(snapshot));
+      send({ type: "edgens:fast-answers", id: m.id, entries, skipped, negative });
       return;
     }
     if (m?.type !== "edgens:reload") return;

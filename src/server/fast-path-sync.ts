@@ -18,7 +18,7 @@ import { type Attachment, FastPath, type XdpMode } from "../fastpath/fast-path.j
 import { BODY_MAX } from "../fastpath/layout.js";
 import { type FastPathSample, registerFastPathMetrics } from "../fastpath/metrics.js";
 import { type AddonLoad, loadNativeAddon, unavailableMessage } from "../fastpath/native-addon.js";
-import type { NegativeTable } from "../fastpath/negative.js";
+import type { FastName, FastZone, NegativeTable } from "../fastpath/negative.js";
 import type { Logger } from "../log.js";
 
 /** Entries per answer generation; EDGENS_MAX_ANSWERS of native/bpf/edgens_consts.h, set explicitly at open. */
@@ -71,6 +71,36 @@ export function encodeWireEntries(
     else out.push([e.wire.toString("base64"), e.questionEnd, e.dnssecOk ? 1 : 0, e.rcode]);
   }
   return { entries: out, skipped };
+}
+
+/** The NXDOMAIN tables in a form the cluster channel carries (JSON: no Buffers, no bigints). */
+export interface WireNegative {
+  zones: (Omit<FastZone, "apex" | "body" | "forbid"> & { apex: string; body: string; forbid: string[] })[];
+  names: (Omit<FastName, "hash"> & { hash: string })[];
+}
+
+export function encodeNegativeTable(t: NegativeTable): WireNegative {
+  return {
+    zones: t.zones.map((z) => ({
+      ...z,
+      apex: z.apex.toString("base64"),
+      body: z.body.toString("base64"),
+      forbid: z.forbid.map((f) => f.toString("base64")),
+    })),
+    names: t.names.map((n) => ({ ...n, hash: n.hash.toString() })),
+  };
+}
+
+export function decodeNegativeTable(w: WireNegative): NegativeTable {
+  return {
+    zones: w.zones.map((z) => ({
+      ...z,
+      apex: Buffer.from(z.apex, "base64"),
+      body: Buffer.from(z.body, "base64"),
+      forbid: z.forbid.map((f) => Buffer.from(f, "base64")),
+    })),
+    names: w.names.map((n) => ({ ...n, hash: BigInt(n.hash) })),
+  };
 }
 
 export function decodeWireEntries(entries: readonly WireEntry[]): PrecompiledWire[] {

@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import { ConfigError } from "../config/errors.js";
 import { parseListenAddress } from "../config/listen-address.js";
 import type { EdgensConfig } from "../config/schema.js";
+import { compileNegativeTable } from "../fastpath/negative.js";
 import { ControlMetrics } from "../metrics/control-metrics.js";
 import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
@@ -65,14 +66,16 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
         }
         node.applySecondary(changes);
         // The XDP answers follow the sockets' snapshot (never stale data of an expired or removed zone).
-        if (fastPath.on) fastPath.sync(config, node.snapshot.exactAnswers.values());
+        if (fastPath.on)
+          fastPath.sync(config, node.snapshot.exactAnswers.values(), 0, compileNegativeTable(node.snapshot));
       });
     }
     node = await ServingNode.start(config, metrics, log, table ? { secondary: table } : {});
     // Secondary data is served first through the lookup path, then with its precompiled answers: the XDP map
     // follows that second swap too.
     node.onPrecompiled = (snapshot) => {
-      if (fastPath.on) fastPath.sync(config, snapshot.exactAnswers.values());
+      if (fastPath.on)
+        fastPath.sync(config, snapshot.exactAnswers.values(), 0, compileNegativeTable(snapshot));
     };
     if (table) node.applySecondary([]);
   } catch (e) {
@@ -83,7 +86,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   control.workersReady.set(1);
   const running = node;
   // This process owns the fast path; it is up (or known to be off) before the ready line.
-  fastPath.start(config, running.snapshot.exactAnswers.values());
+  fastPath.start(config, running.snapshot.exactAnswers.values(), 0, compileNegativeTable(running.snapshot));
   log.info(readyLine(config, running.zoneCount, 1));
 
   return {
@@ -109,7 +112,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       host?.reconfigure(next);
       const summary = running.reload(next);
       // The sockets answer from the new snapshot now; then the fast path flips to the same answers.
-      fastPath.sync(next, running.snapshot.exactAnswers.values());
+      fastPath.sync(next, running.snapshot.exactAnswers.values(), 0, compileNegativeTable(running.snapshot));
       config = next;
       const ok = summary.failures.length === 0;
       control.reloaded(ok);

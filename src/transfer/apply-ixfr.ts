@@ -13,6 +13,16 @@ export function recordKey(rr: ResourceRecord): string {
   return `${nameKey(rr.owner)}|${rr.type}|${rr.class}|${canonicalRdata(rr.type, rr.rdata).toString("latin1")}`;
 }
 
+/** Owner keys (`nameKey`) of every record the deltas delete or add. */
+export function deltaOwners(deltas: readonly IxfrDelta[]): Set<string> {
+  const touched = new Set<string>();
+  for (const d of deltas) {
+    for (const rr of d.deleted) touched.add(nameKey(rr.owner));
+    for (const rr of d.added) touched.add(nameKey(rr.owner));
+  }
+  return touched;
+}
+
 /** SOA serial of the record set (the apex SOA), or undefined when there is none. */
 function currentSerial(records: Iterable<ResourceRecord>): number | undefined {
   for (const rr of records) if (rr.type === RRType.SOA) return rr.rdata.readUInt32BE(rr.rdata.length - 20);
@@ -30,11 +40,7 @@ export function applyIxfr(
 ): ResourceRecord[] {
   // Only records at owners a delta names can change: they alone get a full record key. The result is the
   // order a Map of every record would give: unchanged records keep their place, additions go at the end.
-  const touched = new Set<string>();
-  for (const d of deltas) {
-    for (const rr of d.deleted) touched.add(nameKey(rr.owner));
-    for (const rr of d.added) touched.add(nameKey(rr.owner));
-  }
+  const touched = deltaOwners(deltas);
   /** Touched records by key; `pos` is the index in `records` while the entry was never deleted, else -1. */
   const zone = new Map<string, { rr: ResourceRecord; pos: number }>();
   const keep: (ResourceRecord | null)[] = new Array(records.length);

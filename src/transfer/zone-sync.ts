@@ -4,7 +4,7 @@
 
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { applyIxfr } from "./apply-ixfr.js";
+import { applyIxfr, deltaOwners } from "./apply-ixfr.js";
 import { TsigError, XfrError } from "./errors.js";
 import { axfr, ixfr, type Primary, type XfrOptions } from "./xfr-client.js";
 
@@ -23,6 +23,8 @@ export type SyncResult =
       records: ResourceRecord[];
       /** Why an IXFR was not used, when one was tried. */
       ixfrError?: Error;
+      /** IXFR: owner keys of the records the deltas deleted or added (the only names that changed). */
+      touched?: Set<string>;
     };
 
 function fatal(e: unknown): boolean {
@@ -48,7 +50,12 @@ export async function syncZone(
       const r = await ixfr(primary, origin, held.serial, { ...opts, ...(currentSoa ? { currentSoa } : {}) });
       if (r.kind === "up-to-date") return r;
       if (r.kind === "axfr") return { kind: "axfr", serial: r.serial, records: r.records };
-      return { kind: "ixfr", serial: r.serial, records: applyIxfr(held.records, r.deltas) };
+      return {
+        kind: "ixfr",
+        serial: r.serial,
+        records: applyIxfr(held.records, r.deltas),
+        touched: deltaOwners(r.deltas),
+      };
     } catch (e) {
       if (fatal(e)) throw e;
       ixfrError = e as Error;

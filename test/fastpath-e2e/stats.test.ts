@@ -31,6 +31,7 @@ describe("edgens stats", () => {
       interfaces: [{ iface: "eth0", mode: "native" }],
       seen: 120,
       answered: 100,
+      answeredNxdomain: 0,
       dropped: 0,
       answers: { entries: 42, capacity: 65536, skipped: 1 },
     });
