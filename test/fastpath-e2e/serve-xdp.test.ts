@@ -21,6 +21,17 @@ import {
   startServe,
 } from "./serve-lab.js";
 
+/** A zone without wildcards or DNAME: the kernel may answer NXDOMAIN under it (docs/FASTPATH.md). */
+const NX_ZONE = `$ORIGIN nx.test.
+$TTL 300
+@        IN SOA ns1 hostmaster 7 7200 3600 1209600 120
+@        IN NS  ns1
+ns1      IN A   192.0.2.1
+c.b.ent  IN A   192.0.2.7
+cut      IN NS  ns.cut
+ns.cut   IN A   192.0.2.8
+`;
+
 const ok = requirePrereq(
   "edgens serve --xdp over veth",
   isRoot,
@@ -37,6 +48,7 @@ describe.skipIf(!ok)("edgens serve --xdp (veth, native mode)", () => {
   let lab: ServeLab;
   let cli: { main: string; dir: string };
   let zoneFile: string;
+  let nxZoneFile: string;
   let server: ServeProcess | null = null;
   const metrics = "127.0.0.1:9153";
 
@@ -50,6 +62,8 @@ describe.skipIf(!ok)("edgens serve --xdp (veth, native mode)", () => {
     lab = createServeLab();
     zoneFile = join(lab.work, "fp.test.zone");
     writeFileSync(zoneFile, zoneText(1));
+    nxZoneFile = join(lab.work, "nx.test.zone");
+    writeFileSync(nxZoneFile, NX_ZONE);
   }, 180_000);
 
   afterAll(async () => {
@@ -61,6 +75,8 @@ describe.skipIf(!ok)("edgens serve --xdp (veth, native mode)", () => {
   const serveArgs = (workers: number) => [
     "--zone",
     `${ORIGIN}=${zoneFile}`,
+    "--zone",
+    `nx.test.=${nxZoneFile}`,
     "--listen",
     `${lab.server4}:53`,
     "--listen",
@@ -135,6 +151,42 @@ describe.skipIf(!ok)("edgens serve --xdp (veth, native mode)", () => {
       expect(passed(after, "edns")).toBeGreaterThan(passed(before, "edns")); // the NSID queries
     }
   }, 120_000);
+
+  it("answers NXDOMAIN under a zone without wildcards in the kernel, byte-identical to the sockets", () => {
+    // Random names (mixed case, some below an empty non-terminal): no answer-map hit, so only the kernel's
+    // closest-encloser walk can answer them; a name below the cut must still be passed up (referral).
+    const rand = () => Math.random().toString(36).slice(2, 9);
+    const names = [
+      ...Array.from({ length: 12 }, () => `${rand()}.Nx.TEST`),
+      ...Array.from({ length: 4 }, () => `${rand()}.ent.nx.test`),
+      ...Array.from({ length: 4 }, () => `A${rand()}.b.ent.NX.test`),
+    ];
+    for (const host of [lab.server4, lab.server6]) {
+      const before = stats();
+      const job = (port: number) => ({
+        mode: "list",
+        timeoutMs: 2000,
+        queries: [...names, "www.cut.nx.test"].map((name, i) => ({
+          host,
+          port,
+          hex: dnsPacket
+            .encode({ id: 100 + i, type: "query", flags: 0, questions: [{ name, type: "A", class: "IN" }] })
+            .toString("hex"),
+        })),
+      });
+      const socket = lab.clientJob<{ hex: string | null }[]>(job(5353));
+      const fast = lab.clientJob<{ hex: string | null }[]>(job(53));
+      const after = stats();
+      socket.forEach((r, i) => {
+        expect(r.hex, `socket reply ${i}`).not.toBeNull();
+        expect(fast[i]!.hex, `${host}: query ${i}`).toBe(r.hex);
+      });
+      for (const r of socket.slice(0, names.length)) {
+        expect(Buffer.from(r.hex!, "hex")[3]! & 0x0f, "rcode").toBe(3); // NXDOMAIN
+      }
+      expect(after.xdp!.answeredNxdomain - before.xdp!.answeredNxdomain).toBe(names.length);
+    }
+  });
 
   it("prints the counters by path as text", () => {
     const out = lab.exec(lab.server, process.execPath, [
