@@ -5,7 +5,13 @@ import type { Server } from "node:http";
 import { pino } from "pino";
 import { AGENT_EXIT, HealthAgent, HealthConfigError } from "../health/agent.js";
 import { AGENT_USAGE, parseAgentFlags } from "../health/agent-flags.js";
-import { dnsCheck, fastPathCheck, type HealthCheck, readyzCheck } from "../health/checks.js";
+import {
+  dnsCheck,
+  fastPathCheck,
+  type HealthCheck,
+  readyzCheck,
+  xdpAttachedProbe,
+} from "../health/checks.js";
 import { tcpLossWatch } from "../health/loss-watch.js";
 import { HealthMetrics } from "../health/metrics.js";
 import { bgpRouteEffects } from "../health/route-effects.js";
@@ -42,7 +48,11 @@ export async function runHealthAgent(
   const log = pino({ level: settings.logLevel, base: { pid: process.pid, component: "health-agent" } }, err);
   const checks: HealthCheck[] = settings.dnsChecks.map(dnsCheck);
   if (settings.readyzUrl) checks.push(readyzCheck(settings.readyzUrl, settings.readyzTimeoutMs));
-  checks.push(fastPathCheck());
+  checks.push(
+    fastPathCheck(
+      settings.xdpMetricsUrl ? xdpAttachedProbe(settings.xdpMetricsUrl, settings.readyzTimeoutMs) : undefined,
+    ),
+  );
   const metrics = new HealthMetrics();
 
   const input = io.input ?? process.stdin;

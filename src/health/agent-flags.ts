@@ -19,6 +19,8 @@ export interface AgentSettings {
   prefixes: AgentPrefix[];
   dnsChecks: DnsCheckSpec[];
   readyzUrl: string | null;
+  /** The server's /metrics URL when the XDP fast path must be attached; null when not checked. */
+  xdpMetricsUrl: string | null;
   readyzTimeoutMs: number;
   machine: MachineConfig;
   routes: RouteLineConfig;
@@ -42,6 +44,8 @@ export const AGENT_USAGE = `usage: edgens health-agent [options]   (run by ExaBG
   --expect-serial N         require this SOA serial
   --expect-answer DATA      require exactly these answer records' data (repeatable)
   --readyz URL              the DNS server's readiness URL (200 ready, else zone not ready/expired)
+  --expect-xdp URL          require the XDP fast path attached, read from the server's /metrics URL
+                            (default with --config: on when fastpath.mode is not off)
   --rise N --fall N         good checks before announcing / failed checks before withdrawing (default 2 / 2)
   --interval-ms N           check interval (default 100); --fast-interval-ms N while a change is pending (50)
   --timeout-ms N            per-check timeout (default 150)
@@ -95,6 +99,7 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
         "expect-serial": { type: "string" },
         "expect-answer": { type: "string", multiple: true },
         readyz: { type: "string" },
+        "expect-xdp": { type: "string" },
         rise: { type: "string" },
         fall: { type: "string" },
         "interval-ms": { type: "string" },
@@ -175,6 +180,15 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     throw new HealthConfigError(`--readyz: expected an http:// URL, got '${readyzUrl}'`);
   }
 
+  const xdpMetricsUrl =
+    str("expect-xdp") ??
+    (node && node.fastpath.mode !== "off" && nodeMetrics
+      ? `http://${formatListenAddress(nodeMetrics)}/metrics`
+      : null);
+  if (xdpMetricsUrl !== null && !/^http:\/\//.test(xdpMetricsUrl)) {
+    throw new HealthConfigError(`--expect-xdp: expected an http:// URL, got '${xdpMetricsUrl}'`);
+  }
+
   const intervalMs = int("interval-ms", str("interval-ms"), h.intervalMs, 1);
   const machine: MachineConfig = {
     rise: int("rise", str("rise"), h.rise, 1),
@@ -221,6 +235,7 @@ export function parseAgentFlags(args: string[]): AgentSettings | null {
     prefixes,
     dnsChecks,
     readyzUrl,
+    xdpMetricsUrl,
     // Same timeout as the DNS checks: a round lasts as long as its slowest check, and a hung server hangs both.
     readyzTimeoutMs: timeoutMs,
     machine,

@@ -299,8 +299,52 @@ export function readyzCheck(url: string, timeoutMs: number): HealthCheck {
   };
 }
 
-/** Whether the XDP fast path is attached and answering. Not wired to the addon yet: always skipped. */
+/** Whether the XDP fast path is attached: "skip" when the node does not use it. */
 export type FastPathProbe = () => Promise<"ok" | "skip" | { fail: string }>;
+
+const METRICS_BODY_MAX = 4 * 1024 * 1024;
+
+/**
+ * Reads `edgens_xdp_attached` from the server's /metrics (`edgens serve` exports it when the fast path is
+ * configured). A scrape aggregates every worker, so a result is reused for `cacheMs` instead of scraping every
+ * round: a detached program is still noticed within a second.
+ */
+export function xdpAttachedProbe(metricsUrl: string, timeoutMs: number, cacheMs = 1000): FastPathProbe {
+  let last: { at: number; result: "ok" | { fail: string } } | null = null;
+  return async () => {
+    const now = performance.now();
+    if (last && now - last.at < cacheMs) return last.result;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.get(metricsUrl, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new CheckFailure("error", `${metricsUrl}: HTTP ${res.statusCode}`));
+          return;
+        }
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (text.length > METRICS_BODY_MAX)
+            req.destroy(new CheckFailure("error", "metrics body too large"));
+        });
+        res.on("end", () => resolve(text));
+      });
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new CheckFailure("timeout", `no /metrics in ${timeoutMs} ms`)),
+      );
+      req.on("error", (e) => reject(e instanceof CheckFailure ? e : classifySocketError(e)));
+    });
+    const m = /^edgens_xdp_attached(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(body);
+    const result: "ok" | { fail: string } = !m
+      ? { fail: "the server exports no fast-path metrics (XDP not configured or not started)" }
+      : Number(m[1]) > 0
+        ? "ok"
+        : { fail: "the XDP program is not attached" };
+    last = { at: now, result };
+    return result;
+  };
+}
 
 export function fastPathCheck(probe: FastPathProbe = async () => "skip"): HealthCheck {
   return {

@@ -8,6 +8,7 @@ import {
   dnsCheck,
   fastPathCheck,
   readyzCheck,
+  xdpAttachedProbe,
 } from "../../src/health/checks.js";
 import { closedPort, startResponder, type TestResponder } from "./dns-responder.js";
 
@@ -174,9 +175,38 @@ describe("readyz check", () => {
 });
 
 describe("fast-path check", () => {
-  it("is skipped until the addon reports", async () => {
+  it("is skipped when the node does not use the fast path", async () => {
     const r = await fastPathCheck().run();
     expect(r).toMatchObject({ ok: true, skipped: true });
     expect(reason(await fastPathCheck(async () => ({ fail: "detached" })).run())).toBe("error");
+  });
+
+  it("reads edgens_xdp_attached from the server's /metrics: attached, detached, not exported", async () => {
+    let body = "";
+    const srv = http.createServer((_req, res) => res.end(body));
+    await new Promise<void>((res) => srv.listen(0, "127.0.0.1", () => res()));
+    const a = srv.address();
+    const url = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/metrics`;
+    try {
+      const check = (cacheMs = 0) => fastPathCheck(xdpAttachedProbe(url, 150, cacheMs)).run();
+      body = "# TYPE edgens_xdp_attached gauge\nedgens_xdp_attached 1\nedgens_queries_total 5\n";
+      expect(await check()).toMatchObject({ ok: true });
+      expect(await check()).not.toHaveProperty("skipped");
+      body = "edgens_xdp_attached 0\n";
+      const detached = await check();
+      expect(detached.ok).toBe(false);
+      expect(detached.ok ? "" : detached.detail).toMatch(/not attached/);
+      body = "edgens_queries_total 5\n";
+      expect(reason(await check())).toBe("error");
+      // Results are reused within the cache window (a scrape aggregates every worker).
+      const cached = xdpAttachedProbe(url, 150, 60_000);
+      body = "edgens_xdp_attached 1\n";
+      expect(await cached()).toBe("ok");
+      body = "edgens_xdp_attached 0\n";
+      expect(await cached()).toBe("ok");
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((res) => srv.close(() => res()));
+    }
   });
 });
