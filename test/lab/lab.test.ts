@@ -152,7 +152,8 @@ describe.skipIf(!ok)("edgens lab: 3 sites, chain of core ASes, BFD to the nodes"
   };
 
   it("answers every client from its nearest site, over IPv4 and IPv6; RIBs show the AS paths", async () => {
-    const st = await labStatus(state);
+    // `lab up` returns once the routes converged; BFD sessions may still be coming up (bounded wait).
+    const { st } = await waitStatus(state, "the lab as brought up", healthy, 20_000);
     for (const [i, c] of st.clients.entries()) {
       expect(c.answers.map((a) => [a.status, a.nsid])).toEqual([
         ["ok", `s${i + 1}/n1`],
