@@ -3,10 +3,11 @@
 // Lab traps handled here (docs: /work/shared/LAB-NOTES.md): NSD forks children, so it runs in its own process
 // group and the group is signalled; NSD's RRL is on by default and is switched off; knotd drops privileges even
 // as root, so its run dir must be writable by anyone.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { spawnDaemon } from "./daemon.js";
 import { type QueryResult, query } from "./dns-client.js";
 import { randomPort } from "./ports.js";
 
@@ -150,15 +151,6 @@ async function waitAnswering(
   throw new Error(`no SOA answer for ${origin} within ${timeoutMs} ms`);
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 async function startDaemon(
   kind: "nsd" | "knot",
   o: PeerOptions,
@@ -175,32 +167,12 @@ async function startDaemon(
     const conf = join(dir, `${kind}.conf`);
     writeFileSync(conf, config(dir, host, port));
     const cmd = [...(o.wrap ?? []), ...argv(dir, conf)];
-    // detached: own process group, so stop() reaches NSD's forked children too.
-    const child = spawn(cmd[0]!, cmd.slice(1), { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, "SIGTERM");
-        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      // NSD children may outlive the parent briefly; make sure the group is gone.
-      killGroup(child, "SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    };
+    const { child, log, stop } = spawnDaemon(cmd, dir);
     try {
       await waitAnswering(host, port, o.zones[0]!.origin, child, o.startTimeoutMs ?? 10_000);
-      return { kind, host, port, dir, pid: child.pid!, log: () => output, stop };
+      return { kind, host, port, dir, pid: child.pid!, log, stop };
     } catch (e) {
-      lastError = new Error(`${kind} on ${host}:${port}: ${(e as Error).message}\n${output}`);
+      lastError = new Error(`${kind} on ${host}:${port}: ${(e as Error).message}\n${log()}`);
       await stop();
     }
   }

@@ -3,11 +3,12 @@
 // Knot keeps a journal and loads edited zone files as differences, so it answers IXFR after `reload()`.
 // Lab traps (/work/shared/LAB-NOTES.md): knotd drops privileges, so its dir is world-writable; NSD forks and runs
 // in its own process group (signalled as a group); NSD's RRL is switched off.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile } from "node:child_process";
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { spawnDaemon } from "./daemon.js";
 import { randomPort } from "./ports.js";
 
 const run = promisify(execFile);
@@ -190,15 +191,6 @@ async function waitSerial(
   );
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 async function startPrimary(kind: "knot" | "nsd", o: PrimaryOptions): Promise<PrimaryServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 4; attempt++) {
@@ -212,26 +204,8 @@ async function startPrimary(kind: "knot" | "nsd", o: PrimaryOptions): Promise<Pr
     const conf = join(dir, `${kind}.conf`);
     writeFileSync(conf, kind === "knot" ? knotConfig(dir, port, o) : nsdConfig(dir, port, o));
     const argv = kind === "knot" ? [KNOTD, "-c", conf] : [NSD, "-d", "-c", conf];
-    // detached: own process group, so stop() reaches NSD's forked children too.
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const collect = (d: Buffer) => {
-      output += d.toString();
-      if (output.length > 200_000) output = output.slice(-100_000);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, "SIGTERM");
-        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      killGroup(child, "SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    };
+    // Own process group, so stop() reaches NSD's forked children too.
+    const { child, log, stop } = spawnDaemon(argv, dir);
     const reload = async (origin: string, sourceFile: string, expectSerial: number) => {
       copyFileSync(sourceFile, join(dir, fileName(origin)));
       chmodSync(join(dir, fileName(origin)), 0o666);
@@ -255,11 +229,11 @@ async function startPrimary(kind: "knot" | "nsd", o: PrimaryOptions): Promise<Pr
         pid: child.pid!,
         zoneFile: (origin) => join(dir, fileName(origin)),
         reload,
-        log: () => output,
+        log,
         stop,
       };
     } catch (e) {
-      lastError = new Error(`${kind} on 127.0.0.1:${port}: ${(e as Error).message}\n${output}`);
+      lastError = new Error(`${kind} on 127.0.0.1:${port}: ${(e as Error).message}\n${log()}`);
       await stop();
     }
   }

@@ -1,10 +1,7 @@
-// Knot DNS and NSD started as SECONDARIES of an edgens primary on loopback: each in its own temp dir, pulling
-// the zones with a TSIG key and accepting our signed NOTIFY. Lab traps (LAB-NOTES.md): knotd drops privileges
-// (its dir is world-writable); NSD forks, so it runs in its own process group, signalled as a group; RRL off.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnDaemon } from "../helpers/daemon.js";
 import { randomPort } from "../helpers/ports.js";
 import { KNOTD, NSD, servedSerial } from "../helpers/primary-servers.js";
 
@@ -104,15 +101,6 @@ key:
 ${zones}`;
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 /** Poll (bounded) until `port` serves `origin` with `serial` (any serial when null); the time it took, ms. */
 export async function waitServed(
   port: number,
@@ -142,31 +130,13 @@ async function startSecondary(kind: "knot" | "nsd", o: SecondaryOptions): Promis
     const conf = join(dir, `${kind}.conf`);
     writeFileSync(conf, kind === "knot" ? knotConfig(dir, port, o) : nsdConfig(dir, port, o));
     const argv = kind === "knot" ? [KNOTD, "-c", conf] : [NSD, "-d", "-c", conf];
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const collect = (d: Buffer) => {
-      output += d.toString();
-      if (output.length > 200_000) output = output.slice(-100_000);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child, "SIGTERM");
-        const timer = setTimeout(() => killGroup(child, "SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      killGroup(child, "SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    };
+    const { child, log, stop } = spawnDaemon(argv, dir);
     try {
       // Started, bound and transferred: every zone answers with some serial.
       for (const z of o.zones) await waitServed(port, z, null, 20_000, 100);
-      return { kind, host: "127.0.0.1", port, pid: child.pid!, log: () => output, stop };
+      return { kind, host: "127.0.0.1", port, pid: child.pid!, log, stop };
     } catch (e) {
-      lastError = new Error(`${kind} secondary on 127.0.0.1:${port}: ${(e as Error).message}\n${output}`);
+      lastError = new Error(`${kind} secondary on 127.0.0.1:${port}: ${(e as Error).message}\n${log()}`);
       await stop();
     }
   }
