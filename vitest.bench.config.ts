@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     fileParallelism: false,
+    // Compiles the tree once for the tests that start real processes (test/helpers/test-build.ts).
+    globalSetup: ["test/global-setup.ts"],
   },
 });

@@ -2,12 +2,11 @@
 // edgens-fp-<id>-c the clients) joined by a veth pair, the real CLI built into a private directory, and helpers
 // to run the server and the UDP client inside the namespaces. Everything is removed on close.
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { buildCli } from "../cli/build-cli.js";
+import { join } from "node:path";
+import { testBuild } from "../helpers/test-build.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 export const UDP_CLIENT = join(import.meta.dirname, "udp-client.mjs");
 
 // XDP_TX on veth puts the frame on the peer's ring but only kicks the peer's NAPI when the peer runs an XDP
@@ -42,11 +41,8 @@ export function buildPassProgram(dir: string): string {
 
 /** Build the CLI privately, with the native addon and BPF objects of this tree linked in. */
 export function buildCliWithNative(): { main: string; dir: string } {
-  const main = buildCli();
-  const dir = resolve(main, "../../..");
-  symlinkSync(join(ROOT, "build"), join(dir, "build"));
-  symlinkSync(join(ROOT, "native"), join(dir, "native"));
-  return { main, dir };
+  const built = testBuild({ native: true });
+  return { main: built.cliMain, dir: built.dir };
 }
 
 export interface ServeLab {
