@@ -10,16 +10,16 @@
 // --hold-timer adds `freeze` without BFD (9 s hold timer; ~10 s per run). Every lab is torn down on every exit
 // path (finally, SIGINT/SIGTERM); each phase is bounded by --phase-timeout seconds (default 300).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { builtCli, DEFAULT_DIST, labGuard, load } from "./lab-bench.mjs";
 
 const { values } = parseArgs({
   options: {
     reps: { type: "string", default: "3" },
-    dist: { type: "string", default: "/tmp/edgens-labbench/dist" },
+    dist: { type: "string", default: DEFAULT_DIST },
     only: { type: "string", default: "edgens,bfd,hc-default,hc-aggressive" },
     "hold-timer": { type: "boolean", default: false },
     json: { type: "string" },
@@ -28,13 +28,7 @@ const { values } = parseArgs({
   },
 });
 const reps = Number(values.reps);
-const dist = resolve(values.dist);
-const cli = join(dist, "cli/main.js");
-if (!existsSync(cli)) {
-  console.error(`no CLI at ${cli}: build it first (bench/lab/build-cli.sh)`);
-  process.exit(2);
-}
-const mod = (p) => import(pathToFileURL(join(dist, p)).href);
+const { cli, mod } = builtCli(values.dist);
 const { labUp } = await mod("lab/lab-up.js");
 const { labDown } = await mod("lab/lab-down.js");
 const { labFail, labRestore } = await mod("lab/lab-fail.js");
@@ -74,10 +68,6 @@ const phases = [
   },
 ].filter((p) => values.only.split(",").includes(p.id) || (p.id === "hold" && values["hold-timer"]));
 
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" / ");
 // --from-json FILE: print the table of an earlier run's --json output, run nothing.
 const fromJson = values["from-json"] ? JSON.parse(readFileSync(values["from-json"], "utf8")) : null;
 const results = fromJson?.results ?? []; // { label, rep, node, client, settled, ms, lost, wrong, others, … }
@@ -87,21 +77,9 @@ if (!fromJson) await runAll();
 async function runAll() {
   const stateRoot = mkdtempSync(join(tmpdir(), "edgens-failbench-"));
   const name = `fb${process.pid % 100000}`;
-  let current = null; // the lab name that may exist right now
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const teardown = async () => {
-    if (current !== null) {
-      const n = current;
-      current = null;
-      await labDown(stateRoot, n).catch((e) => console.error(`down ${n}: ${e.message}`));
-    }
-  };
-  for (const sig of ["SIGINT", "SIGTERM"]) {
-    process.on(sig, () => {
-      console.error(`${sig}: tearing down`);
-      void teardown().finally(() => process.exit(130));
-    });
-  }
+  const guard = labGuard(labDown, stateRoot);
+  const teardown = () => guard.teardown();
 
   console.log(`# failover bench ${started.toISOString()}: reps ${reps}, CLI ${cli}, load ${load()}`);
   console.log(`# node ${process.version}, ${execFileSync("uname", ["-r"]).toString().trim()}`);
@@ -109,7 +87,7 @@ async function runAll() {
   try {
     for (const ph of phases) {
       const t0 = performance.now();
-      current = name;
+      guard.current = name;
       const upStart = performance.now();
       const phaseTimer = setTimeout(() => {
         console.error(`phase ${ph.id}: over ${values["phase-timeout"]} s, tearing down`);
@@ -194,16 +172,10 @@ const max = (xs) => (xs.length ? Math.max(...xs) : null);
 const fmt = (x, d = 0) => (x === null || x === undefined ? "-" : x.toFixed(d));
 const labels = [...new Set(results.map((r) => r.label))];
 const byLabel = (l) => results.filter((r) => r.label === l);
-const edgensKill = median(
-  byLabel("kill")
-    .map((r) => r.ms)
-    .filter((x) => x !== null),
-);
-const edgensKillLost = median(
-  byLabel("kill")
-    .map((r) => r.lost)
-    .filter((x) => x !== null),
-);
+/** The non-null values of one field over some rows. */
+const present = (rs, key) => rs.map((r) => r[key]).filter((x) => x !== null);
+const edgensKill = median(present(byLabel("kill"), "ms"));
+const edgensKillLost = median(present(byLabel("kill"), "lost"));
 console.log(
   `\n# ${fromJson?.reps ?? reps} runs per mode; load at end ${fromJson?.loadEnd ?? load()}; ${fromJson?.ended ?? new Date().toISOString()}`,
 );
@@ -213,11 +185,9 @@ console.log(
 console.log("|---|---|---|---|---|---|---|---|");
 for (const l of labels) {
   const rs = byLabel(l);
-  const ms = rs.map((r) => r.ms).filter((x) => x !== null);
-  const lost = rs.map((r) => r.lost).filter((x) => x !== null);
-  const wrong = rs.map((r) => r.wrong).filter((x) => x !== null);
-  const others = rs.map((r) => r.others).filter((x) => x !== null);
-  const back = rs.map((r) => r.restoreMs).filter((x) => x !== null);
+  const [ms, lost, wrong, others, back] = ["ms", "lost", "wrong", "others", "restoreMs"].map((k) =>
+    present(rs, k),
+  );
   const ratio =
     l.includes("healthcheck") && edgensKill
       ? `${(median(ms) / edgensKill).toFixed(1)}× / ${edgensKillLost ? `${(median(lost) / edgensKillLost).toFixed(1)}×` : "-"}`

@@ -8,28 +8,22 @@
 // Usage (root; the CLI built with the package layout, e.g. by bench/lab/build-cli.sh):
 //   node bench/lab/scale-bench.mjs [--sites 3,5,10] [--dist DIR/dist] [--bfd] [--json FILE]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { builtCli, DEFAULT_DIST, labGuard, load } from "./lab-bench.mjs";
 
 const { values } = parseArgs({
   options: {
     sites: { type: "string", default: "3,5,10" },
-    dist: { type: "string", default: "/tmp/edgens-labbench/dist" },
+    dist: { type: "string", default: DEFAULT_DIST },
     bfd: { type: "boolean", default: false },
     json: { type: "string" },
     "up-timeout": { type: "string", default: "180" },
   },
 });
-const dist = resolve(values.dist);
-const cli = join(dist, "cli/main.js");
-if (!existsSync(cli)) {
-  console.error(`no CLI at ${cli}: build it first (bench/lab/build-cli.sh)`);
-  process.exit(2);
-}
-const mod = (p) => import(pathToFileURL(join(dist, p)).href);
+const { cli, mod } = builtCli(values.dist);
 const { labUp } = await mod("lab/lab-up.js");
 const { labDown } = await mod("lab/lab-down.js");
 const { listNetns, netnsPids } = await mod("lab/netns.js");
@@ -37,24 +31,8 @@ const { netnsPrefix } = await mod("lab/lab-state.js");
 const { chainTopology } = await mod("lab/topology.js");
 
 const stateRoot = mkdtempSync(join(tmpdir(), "edgens-scalebench-"));
-let current = null;
-const teardown = async () => {
-  if (current !== null) {
-    const n = current;
-    current = null;
-    await labDown(stateRoot, n).catch((e) => console.error(`down ${n}: ${e.message}`));
-  }
-};
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    console.error(`${sig}: tearing down`);
-    void teardown().finally(() => process.exit(130));
-  });
-}
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" / ");
+const guard = labGuard(labDown, stateRoot);
+const teardown = () => guard.teardown();
 const memAvailableMiB = () =>
   Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))[1]) / 1024;
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
@@ -112,7 +90,7 @@ try {
     const memBefore = memAvailableMiB();
     const loadBefore = load();
     const phases = [];
-    current = name;
+    guard.current = name;
     const t0 = performance.now();
     let timer;
     try {

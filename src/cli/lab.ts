@@ -14,7 +14,8 @@ export const LAB_USAGE = `usage: edgens lab <command> [options]   (root; FRR, Ex
   up [--sites N] [--nodes-per-site M] [--topology FILE.yaml] [--bfd] [--agent SPEC]
                          build the lab: core routers, site routers, nodes (edgens serve + ExaBGP + health
                          agent), clients; returns when every client is answered by its nearest site;
-                         --bfd: BFD 100 ms × 3 between site routers and nodes (bfdd on every node)
+                         --bfd: BFD 100 ms × 3 between site routers and nodes (bfdd on every node);
+                         up then also waits until every router–node BFD session is up
                          --agent edgens|healthcheck[:ARGS]: ExaBGP's API process on every node: the edgens
                          health agent (default) or ExaBGP's healthcheck.py (reference; ARGS appended)
   status [--json]        who answers each client, every router's anycast route, every node's state

@@ -189,3 +189,50 @@ export async function vtyshJson<T>(dir: string, command: string): Promise<T> {
     throw new FrrError(`vtysh '${command}' did not return JSON: ${stdout.slice(0, 200)}`);
   }
 }
+
+/** `show bfd peers json` of the router in `dir`: peer address → status ("up", "down", "init", …). */
+export async function bfdPeerStates(dir: string): Promise<Map<string, string>> {
+  const peers = await vtyshJson<{ peer?: string; status?: string }[]>(dir, "show bfd peers json");
+  return new Map(peers.flatMap((p) => (p.peer ? [[p.peer, p.status ?? "unknown"] as const] : [])));
+}
+
+/**
+ * Several commands in one vtysh process, each answering JSON: one process and connection per router instead of
+ * one per command (a status asks each site router 5 things). Fails unless every command gave one JSON value.
+ */
+export async function vtyshJsonBatch(dir: string, commands: string[]): Promise<unknown[]> {
+  const args = ["--vty_socket", dir];
+  for (const c of commands) args.push("-c", c);
+  const { stdout } = await run("vtysh", args, { timeout: 10_000, maxBuffer: 16 << 20 });
+  const values = splitJsonValues(stdout);
+  if (values.length !== commands.length)
+    throw new FrrError(
+      `vtysh: ${commands.length} commands gave ${values.length} JSON values: ${stdout.slice(0, 200)}`,
+    );
+  return values;
+}
+
+/** The top-level JSON objects and arrays in `text`, in order (vtysh prints one per command, back to back). */
+export function splitJsonValues(text: string): unknown[] {
+  const out: unknown[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === "{" || ch === "[") {
+      if (depth++ === 0) start = i;
+    } else if (depth > 0 && ch === '"') {
+      inString = true;
+    } else if (depth > 0 && (ch === "}" || ch === "]") && --depth === 0) {
+      out.push(JSON.parse(text.slice(start, i + 1)));
+    }
+  }
+  if (depth !== 0) throw new FrrError(`unterminated JSON in vtysh output: ${text.slice(start, start + 200)}`);
+  return out;
+}

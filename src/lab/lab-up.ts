@@ -1,13 +1,14 @@
 // `edgens lab up`: namespaces and veths from the address plan, FRR in every router namespace, and per node
 // `edgens serve` + ExaBGP (config rendered by src/bgp/render.ts) whose API process is `edgens health-agent`.
 // Returns once every client's router holds the anycast routes and every client is answered by the site the
-// topology says is nearest. Any failure tears down what was built.
+// topology says is nearest, and with --bfd every router–node BFD session is up. Any failure tears down what was
+// built.
 import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderExabgp } from "../bgp/render.js";
 import { spawnInNetns, waitForLog } from "./daemon.js";
 import { renderFrrConfig, renderNodeBfdConfig } from "./frr-config.js";
-import { FrrRouter, vtyshJson } from "./frr-process.js";
+import { bfdPeerStates, FrrRouter, vtyshJson } from "./frr-process.js";
 import { labDown } from "./lab-down.js";
 import {
   type LabState,
@@ -19,6 +20,7 @@ import {
   validLabName,
   writeLabState,
 } from "./lab-state.js";
+import { LAB_CONCURRENCY, mapLimit } from "./map-limit.js";
 import { createNetns, createVeth, ip, listNetns } from "./netns.js";
 import {
   agentArgv,
@@ -43,35 +45,12 @@ export interface UpOptions {
   bfd?: boolean;
   /** ExaBGP's API process on every node (parseAgentSpec): "edgens" (default) or "healthcheck[:ARGS]". */
   agent?: string;
-  /** Bound on the whole convergence wait. */
+  /** Bound on the whole convergence wait (routes, clients, and BFD with `bfd`). */
   convergeTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Concurrent `ip`/`vtysh` processes during bring-up: enough to overlap their start-up, few enough for 2 vCPUs. */
-const SETUP_CONCURRENCY = 6;
-
-/** `fn` over `items`, at most `limit` at a time; rejects with the first error (after the running ones end). */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async () => {
-    while (failed === null && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== null) throw failed;
-  return out;
-}
 
 export async function labUp(o: UpOptions): Promise<LabState> {
   const log = o.log ?? (() => {});
@@ -113,15 +92,15 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
   const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
   // Each step is a few `ip` processes: run them a few at a time (2 vCPUs; ~400 spawns for 10 sites).
-  await mapLimit(plan.hosts, SETUP_CONCURRENCY, (h) =>
+  await mapLimit(plan.hosts, LAB_CONCURRENCY, (h) =>
     createNetns(netns(h), { forwarding: h.role === "core" || h.role === "site" }),
   );
-  await mapLimit(plan.links, SETUP_CONCURRENCY, (l) =>
+  await mapLimit(plan.links, LAB_CONCURRENCY, (l) =>
     createVeth({ netns: netns(l.a.host), ...l.a }, { netns: netns(l.b.host), ...l.b }),
   );
   await mapLimit(
     plan.hosts.filter((x) => x.role === "node" || x.role === "client"),
-    SETUP_CONCURRENCY,
+    LAB_CONCURRENCY,
     async (h) => {
       const { peer } = uplink(plan, h.id);
       await ip("-n", netns(h), "route", "add", "default", "via", peer.ipv4);
@@ -195,8 +174,15 @@ async function build(state: LabState, o: UpOptions, log: (l: string) => void): P
   log(`${nodes.length} edgens servers (${since()})`);
   log(`${nodes.length} ExaBGP + health agents started (each as soon as its server was ready) (${since()})`);
 
-  await waitConverged(state, o.convergeTimeoutMs ?? 90_000);
+  const timeoutMs = o.convergeTimeoutMs ?? 90_000;
+  const deadline = Date.now() + timeoutMs;
+  await waitConverged(state, deadline, timeoutMs);
   log(`converged: every client answered by its nearest site (${since()})`);
+  if (state.bfd) {
+    // Routes can converge before every BFD session is up; `up` promises the whole lab, BFD included.
+    const n = await waitBfdUp(state, deadline, timeoutMs);
+    log(`BFD up on all ${n} router–node sessions (${since()})`);
+  }
 }
 
 /** Renders the node's exabgp.conf/env and starts ExaBGP in its namespace; records the pid in `state`. */
@@ -241,9 +227,8 @@ interface FrrPrefix {
 }
 
 /** Every router holds both anycast routes, then every client gets the right answer from its nearest site. */
-async function waitConverged(state: LabState, timeoutMs: number): Promise<void> {
+async function waitConverged(state: LabState, deadline: number, timeoutMs: number): Promise<void> {
   const { plan, netns } = labHosts(state);
-  const deadline = Date.now() + timeoutMs;
   const routers = plan.hosts.filter((h) => h.role === "core" || h.role === "site");
   const frrDirs = routers.map((r) => join(state.dir, "routers", r.id));
   // Every (router, prefix) still without a best path; once seen, a route is not asked for again (the client
@@ -257,7 +242,7 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
     ).map(([afi, prefix]) => ({ dir, afi, prefix, label: `${routers[i]!.id} ${prefix}` })),
   );
   while (Date.now() < deadline) {
-    const have = await mapLimit(missing, SETUP_CONCURRENCY, async (m) => {
+    const have = await mapLimit(missing, LAB_CONCURRENCY, async (m) => {
       const j = await vtyshJson<FrrPrefix>(m.dir, `show bgp ${m.afi} unicast ${m.prefix} json`).catch(
         (): FrrPrefix => ({}),
       );
@@ -295,4 +280,43 @@ async function waitConverged(state: LabState, timeoutMs: number): Promise<void> 
     await sleep(250);
   }
   throw new LabStateError(`clients not answered by their nearest site: ${wrong.join("; ")}`);
+}
+
+/**
+ * BFD "up" on every site-router ↔ node session (IPv4 and IPv6), seen from the router, by `deadline`; returns how
+ * many, or fails naming each session not up and its state (`timeoutMs` is for the message). Each router is
+ * asked once per round, and no more once all of its sessions were seen up.
+ */
+export async function waitBfdUp(state: LabState, deadline: number, timeoutMs: number): Promise<number> {
+  const { plan } = labHosts(state);
+  const sessions = plan.hosts
+    .filter((h) => h.role === "node")
+    .flatMap((n) => {
+      const { self, peer } = uplink(plan, n.id);
+      return [self.ipv4, self.ipv6].map((address) => ({
+        router: peer.host,
+        address,
+        label: `${peer.host} ↔ ${n.id} ${address}`,
+        status: "none",
+      }));
+    });
+  let missing = sessions;
+  while (Date.now() < deadline) {
+    const routers = [...new Set(missing.map((m) => m.router))];
+    const seen = new Map(
+      await mapLimit(routers, LAB_CONCURRENCY, async (r) => {
+        const peers = await bfdPeerStates(join(state.dir, "routers", r)).catch(
+          () => new Map<string, string>(),
+        );
+        return [r, peers] as const;
+      }),
+    );
+    for (const m of missing) m.status = seen.get(m.router)?.get(m.address) ?? "none";
+    missing = missing.filter((m) => m.status !== "up");
+    if (missing.length === 0) return sessions.length;
+    await sleep(250);
+  }
+  throw new LabStateError(
+    `BFD session not up after ${timeoutMs} ms: ${missing.map((m) => `${m.label} (${m.status})`).join(", ")}`,
+  );
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAgentCmdline } from "../../src/lab/daemon.js";
 import { LabStateError, parseAgentSpec } from "../../src/lab/lab-state.js";
-import { mapLimit } from "../../src/lab/lab-up.js";
+import { mapLimit } from "../../src/lab/map-limit.js";
 import { HEALTHCHECK_CMD, healthcheckScriptText } from "../../src/lab/node-files.js";
 
 describe("parseAgentSpec", () => {
