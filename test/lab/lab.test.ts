@@ -1,10 +1,9 @@
 // The 3-site lab end to end (root, FRR, ExaBGP): real `edgens serve`, ExaBGP and `edgens health-agent` per
 // node, FRR routers in a chain of ASes. Asserts nearest-site routing per client (NSID) and the routers' RIBs,
 // then failover times measured by a client sending a query every 10 ms (printed; docs/LAB.md quotes them).
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labDown } from "../../src/lab/lab-down.js";
 import { DEFAULT_PROBE, type FailReport, formatReport, labFail, labRestore } from "../../src/lab/lab-fail.js";
@@ -14,6 +13,7 @@ import { labUp, type UpOptions, waitBfdUp } from "../../src/lab/lab-up.js";
 import { listNetns } from "../../src/lab/netns.js";
 import { ANYCAST_V4, ANYCAST_V6, chainTopology, parseTopology } from "../../src/lab/topology.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
+import { type TestBuild, testBuild } from "../helpers/test-build.js";
 
 const ok = requirePrereq(
   "edgens lab (3 sites in network namespaces)",
@@ -26,46 +26,13 @@ const ok = requirePrereq(
   hasCommand("/usr/bin/python3"),
 );
 
-const root = resolve(import.meta.dirname, "../..");
-
-/**
- * Builds the CLI into a private directory laid out like the package (dist/, bgp/templates, package.json,
- * node_modules), as the lab's processes need it. tsc's exit status is ignored when the entries were emitted:
- * another part of the shared tree may have a type error mid-edit.
- */
-function buildCli(dir: string): string {
-  for (const x of ["node_modules", "bgp", "package.json"]) symlinkSync(join(root, x), join(dir, x));
-  try {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, "node_modules/typescript/bin/tsc"),
-        "-p",
-        join(root, "tsconfig.build.json"),
-        "--outDir",
-        join(dir, "dist"),
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"], timeout: 150_000 },
-    );
-  } catch (e) {
-    if (!existsSync(join(dir, "dist/cli/main.js")) || !existsSync(join(dir, "dist/lab/ns-helper-main.js")))
-      throw e;
-  }
-  return join(dir, "dist/cli/main.js");
-}
-
-/** One CLI build for every lab in this file (removed after the last one). */
-let sharedBuild: { dir: string; cli: string } | null = null;
+/** One CLI build for every lab in this file (a private copy of the run's compiled tree, removed at the end). */
+let sharedBuild: TestBuild | null = null;
 function sharedCli(): string {
-  if (sharedBuild === null) {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-lab-build-"));
-    sharedBuild = { dir, cli: buildCli(dir) };
-  }
-  return sharedBuild.cli;
+  if (sharedBuild === null) sharedBuild = testBuild();
+  return sharedBuild.cliMain;
 }
-afterAll(() => {
-  if (sharedBuild) rmSync(sharedBuild.dir, { recursive: true, force: true });
-});
+afterAll(() => sharedBuild?.cleanup());
 
 function show(kind: "fail" | "restore", r: FailReport): void {
   console.log(formatReport(kind, r, DEFAULT_PROBE));
