@@ -47,6 +47,10 @@
 #define EDGENS_IPPROTO_UDP 17
 
 #define EDGENS_DNS_TYPE_OPT 41
+#define EDGENS_DNS_TYPE_DS 43
+#define EDGENS_DNS_TYPE_RRSIG 46
+#define EDGENS_DNS_TYPE_NSEC 47
+#define EDGENS_DNS_TYPE_NSEC3 50
 #define EDGENS_DNS_CLASS_IN 1
 
 /* Qname hash, FNV-style over 64-bit host-order words of the lower-cased wire qname, zero-padded to a

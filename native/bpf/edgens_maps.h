@@ -23,6 +23,14 @@ struct {
 	__type(value, __u8);
 } service_addrs SEC(".maps");
 
+/* The same addresses by slot (edgens_structs.h): the common case without a hash lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGENS_SERVICE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct edgens_service_slot);
+} service_slots SEC(".maps");
+
 /* Answers, generation 0. NO_PREALLOC: freed elements go through RCU, so a reader never sees a reused value. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -49,6 +57,15 @@ struct {
 	__type(key, struct edgens_name_key);
 	__type(value, struct edgens_name);
 } names SEC(".maps");
+
+/* Names answered NODATA for the types they lack, both generations (key.gen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * EDGENS_MAX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edgens_nodata_key);
+	__type(value, struct edgens_nodata);
+} nodata SEC(".maps");
 
 /* Zones by gen * EDGENS_MAX_ZONES + id: flags, apex, negative-answer body. */
 struct {

@@ -93,6 +93,19 @@ struct edgens_addr_key {
 	__u8 addr[16];
 };
 
+/* Service addresses also sit in an array (its lookups are inlined, a hash lookup is a call): slot
+ * EDGENS_SERVICE_SLOT(w) where w is the address's first 32-bit host-order word (IPv4) or the XOR of its four
+ * (IPv6). An address whose slot is taken stays in the hash only, and the slot is flagged MORE. */
+#define EDGENS_SERVICE_SLOTS 256
+#define EDGENS_SERVICE_SLOT(w) (((__u32)((__u32)(w) * 0x9E3779B1u)) >> 24)
+#define EDGENS_SLOT_F_MORE 0x01 /* other service addresses hash here: look in service_addrs */
+
+struct edgens_service_slot {
+	struct edgens_addr_key addr; /* family 0: empty */
+	__u8 flags;                  /* EDGENS_SLOT_F_* */
+	__u8 pad[3];                 /* zero */
+};
+
 /* Key of the names map: a name of a zone (or a zone apex) by its suffix hash (labels right to left). */
 struct edgens_name_key {
 	__u64 hash; /* suffix hash of the lower-cased wire name (edgens_consts.h) */
@@ -106,6 +119,29 @@ struct edgens_name {
 	__u16 zone; /* apex entries: the zone's id */
 	__u8 flags; /* EDGENS_NAME_F_* */
 	__u8 pad;   /* zero */
+};
+
+/* edgens_nodata.flags: for which DO bit every type of the name has an answer entry (a miss is "no such type"). */
+#define EDGENS_NODATA_F_DO0 0x01
+#define EDGENS_NODATA_F_DO1 0x02
+
+/* Key of the nodata map: an existing name of an NX zone, by the answer maps' qname hash. */
+struct edgens_nodata_key {
+	__u64 hash;     /* word hash of the lower-cased wire qname, as in edgens_answer_key */
+	__u8 qname_len; /* wire length incl. the root label (1..255) */
+	__u8 gen;       /* answer generation 0/1 (config.generation) */
+	__u8 pad[6];    /* zero */
+};
+
+/* A name answered NODATA (the zone's negative body, rcode NOERROR) for types it does not have. User space
+ * lists only names that are no cut, no CNAME owner, in no deeper zone, and whose label right below the apex
+ * is not a forbidden one; the program verifies the full name (hash collisions never answer). */
+struct edgens_nodata {
+	__u16 zone;      /* zone id (zones map) */
+	__u8 flags;      /* EDGENS_NODATA_F_* */
+	__u8 qname_len;  /* must equal the key's */
+	__u8 pad[4];     /* zero */
+	__u8 qname[EDGENS_QNAME_BUF]; /* lower-cased wire qname, zero-padded */
 };
 
 /* One zone of the negative-answer tables, index gen * EDGENS_MAX_ZONES + id of the zones array. Entry 0 of a
@@ -155,6 +191,7 @@ enum edgens_counter {
 	EDGENS_C_ANSWERED_NXDOMAIN, /* of answered: NXDOMAIN from the zone tables */
 	EDGENS_C_RRL_DROPPED,     /* over the rate limit: dropped */
 	EDGENS_C_RRL_SLIPPED,     /* over the rate limit: sent truncated (slip), counted in answered too */
+	EDGENS_C_ANSWERED_NODATA, /* of answered: NODATA from the zone tables */
 	EDGENS_C_MAX
 };
 

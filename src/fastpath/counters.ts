@@ -24,6 +24,7 @@ export const COUNTER_NAMES = [
   "answered_nxdomain",
   "rrl_dropped",
   "rrl_slipped",
+  "answered_nodata",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -11,6 +11,7 @@ import {
   encodeAnswerValue,
   type FastAnswer,
   onesComplementSum,
+  qnameHash,
 } from "./answer-codec.js";
 import { COUNTER_NAMES, type FastPathCounters, sumPerCpu } from "./counters.js";
 import { check, FastPathError } from "./errors.js";
@@ -27,9 +28,17 @@ import {
   MAX_ZONES,
   NAME,
   NAME_KEY,
+  NODATA,
+  NODATA_F_DO0,
+  NODATA_F_DO1,
+  NODATA_KEY,
   PROGRAM,
   RRL,
   RRL_KEY,
+  SERVICE_SLOT,
+  SERVICE_SLOTS,
+  SLOT_F_MORE,
+  serviceSlot,
   writeU16,
   writeU32,
   writeU64,
@@ -37,7 +46,7 @@ import {
   ZONE_F_NX,
 } from "./layout.js";
 import { DEFAULT_OBJECT_PATH, loadNativeAddon, type NativeAddon, type RawBpfObject } from "./native-addon.js";
-import type { FastName, FastZone, NegativeTable } from "./negative.js";
+import type { FastName, FastNodata, FastZone, NegativeTable } from "./negative.js";
 
 export type XdpMode = "native" | "generic";
 
@@ -64,8 +73,9 @@ export interface FastPathConfig {
    */
   ignoreEdnsOptions: boolean;
   /**
-   * Answer NXDOMAIN from the zone tables given to `replaceAnswers` (names proven not to exist in zones
-   * without wildcards/DNAME; see negative.ts). Default on; without tables nothing changes.
+   * Answer NXDOMAIN and NODATA from the zone tables given to `replaceAnswers` (names proven not to exist, or
+   * to lack the type, in zones without wildcards/DNAME; see negative.ts). Default on; without tables nothing
+   * changes.
    */
   nxdomain: boolean;
   /**
@@ -318,21 +328,41 @@ export class FastPath {
     return q[0] === ours;
   }
 
-  /** Replace the set of destination addresses answered. */
+  /**
+   * Replace the set of destination addresses answered: the hash holds them all, the slot array (looked up
+   * without a call) the first address of each slot. New addresses go into the hash first and stale ones
+   * leave it last, so a packet for an address kept in the set is never passed while this runs.
+   */
   setServiceAddresses(addresses: readonly string[]): void {
     const obj = this.live();
     const wanted = new Map(addresses.map((a) => [addrKey(a).toString("hex"), addrKey(a)]));
+    const stale: Buffer[] = [];
+    const present = new Set<string>();
     for (const key of this.keys(MAPS.serviceAddrs, ADDR_KEY.size)) {
-      if (!wanted.delete(key.toString("hex"))) {
-        check(obj.mapDelete(MAPS.serviceAddrs, key), "EDGENS_ERR_XDP_MAP", "service_addrs delete");
-      }
+      if (wanted.has(key.toString("hex"))) present.add(key.toString("hex"));
+      else stale.push(key);
     }
-    for (const key of wanted.values()) {
+    for (const [hex, key] of wanted) {
+      if (present.has(hex)) continue;
       check(
         obj.mapUpdate(MAPS.serviceAddrs, key, Buffer.from([1]), BPF_ANY),
         "EDGENS_ERR_XDP_MAP",
         "service_addrs",
       );
+    }
+    const slots = Array.from({ length: SERVICE_SLOTS }, () => Buffer.alloc(SERVICE_SLOT.size));
+    for (const key of wanted.values()) {
+      const slot = slots[serviceSlot(key.subarray(ADDR_KEY.addr, ADDR_KEY.addr + 16))]!;
+      if (slot[ADDR_KEY.family] === 0) key.copy(slot, SERVICE_SLOT.addr);
+      else slot[SERVICE_SLOT.flags]! |= SLOT_F_MORE;
+    }
+    const index = Buffer.alloc(4);
+    slots.forEach((value, i) => {
+      index.writeUInt32LE(i);
+      check(obj.mapUpdate(MAPS.serviceSlots, index, value, BPF_ANY), "EDGENS_ERR_XDP_MAP", "service_slots");
+    });
+    for (const key of stale) {
+      check(obj.mapDelete(MAPS.serviceAddrs, key), "EDGENS_ERR_XDP_MAP", "service_addrs delete");
     }
   }
 
@@ -368,6 +398,7 @@ export class FastPath {
     }
     const keys: Buffer[] = [];
     const values: Buffer[] = [];
+    const loaded = new Set<string>(); // answer keys, for the NODATA check
     let count = 0;
     const flush = () => {
       if (keys.length === 0) return;
@@ -384,11 +415,14 @@ export class FastPath {
     try {
       for (const a of answers) {
         checkAnswer(a);
-        keys.push(encodeAnswerKey(a.qname, a.qtype, a.dnssecOk));
+        const key = encodeAnswerKey(a.qname, a.qtype, a.dnssecOk);
+        keys.push(key);
         values.push(encodeAnswerValue(a));
+        loaded.add(key.toString("hex"));
         if (keys.length === BATCH) flush();
       }
       flush();
+      this.fillNodata(1 - this.generation, negative?.nodata ?? [], loaded);
     } catch (err) {
       this.clearMap(idle);
       this.clearNegative(1 - this.generation);
@@ -397,8 +431,10 @@ export class FastPath {
     const old = this.liveMap();
     this.generation = 1 - this.generation;
     this.writeConfig();
-    this.clearMap(old);
+    // Zone tables before answers: a packet still on the old generation that misses an answer being deleted
+    // must find a zeroed zone (pass), never a NODATA name whose zone is still live.
     this.clearNegative(1 - this.generation);
+    this.clearMap(old);
     return count;
   }
 
@@ -407,7 +443,7 @@ export class FastPath {
    * matters for a packet still walking a generation while it changes: names first, zones after, the summary
    * (entry 0) last — and clearing goes the other way round (zones zeroed before any name is deleted), so a
    * walk that sees a name missing because it is being deleted then reads a zeroed zone and passes. (The old
-   * generation is only cleared after the old answer map, long after any packet that read it has finished.)
+   * generation's tables are cleared before its answer map, so a NODATA name never outlives its answers.)
    */
   private fillNegative(gen: number, table: NegativeTable | undefined): void {
     const obj = this.live();
@@ -446,7 +482,61 @@ export class FastPath {
     check(obj.mapUpdate(MAPS.zones, key, summary, BPF_ANY), "EDGENS_ERR_XDP_MAP", "zones");
   }
 
-  /** Zero generation `gen`'s zones (summary first), then remove its names. */
+  /**
+   * NODATA names of generation `gen`, after its answers: a name is listed for the DO bit(s) for which every
+   * one of its types has an answer entry, so that a miss in the answer map means "no such type". Two
+   * candidates on one key are both left out (the program could only tell them apart by failing the name check).
+   */
+  private fillNodata(gen: number, candidates: readonly FastNodata[], loaded: ReadonlySet<string>): void {
+    const obj = this.live();
+    const entries = new Map<string, { key: Buffer; value: Buffer } | null>();
+    for (const c of candidates) {
+      let flags = 0;
+      for (const [flag, dnssecOk] of [
+        [NODATA_F_DO0, false],
+        [NODATA_F_DO1, true],
+      ] as const) {
+        if (c.types.every((t) => loaded.has(encodeAnswerKey(c.qname, t, dnssecOk).toString("hex"))))
+          flags |= flag;
+      }
+      if (flags === 0) continue;
+      const key = Buffer.alloc(NODATA_KEY.size);
+      writeU64(key, qnameHash(c.qname), NODATA_KEY.hash);
+      key[NODATA_KEY.qnameLen] = c.qname.length;
+      key[NODATA_KEY.gen] = gen;
+      const value = Buffer.alloc(NODATA.size);
+      writeU16(value, c.zone, NODATA.zone);
+      value[NODATA.flags] = flags;
+      value[NODATA.qnameLen] = c.qname.length;
+      c.qname.copy(value, NODATA.qname);
+      const k = key.toString("hex");
+      entries.set(k, entries.has(k) ? null : { key, value });
+    }
+    const keys: Buffer[] = [];
+    const values: Buffer[] = [];
+    const flush = () => {
+      if (keys.length === 0) return;
+      const ret = obj.mapUpdateBatch(
+        MAPS.nodata,
+        Buffer.concat(keys),
+        Buffer.concat(values),
+        keys.length,
+        BPF_ANY,
+      );
+      keys.length = 0;
+      values.length = 0;
+      check(ret, "EDGENS_ERR_XDP_MAP", "filling nodata failed");
+    };
+    for (const e of entries.values()) {
+      if (!e) continue;
+      keys.push(e.key);
+      values.push(e.value);
+      if (keys.length === BATCH) flush();
+    }
+    flush();
+  }
+
+  /** Zero generation `gen`'s zones (summary first), then remove its names and NODATA names. */
   private clearNegative(gen: number): void {
     const obj = this.live();
     const zero = Buffer.alloc(ZONE.size);
@@ -461,6 +551,11 @@ export class FastPath {
       if (k[NAME_KEY.gen] !== gen) continue;
       const ret = obj.mapDelete(MAPS.names, k);
       if (ret !== -2) check(ret, "EDGENS_ERR_XDP_MAP", "names delete");
+    }
+    for (const k of this.keys(MAPS.nodata, NODATA_KEY.size)) {
+      if (k[NODATA_KEY.gen] !== gen) continue;
+      const ret = obj.mapDelete(MAPS.nodata, k);
+      if (ret !== -2) check(ret, "EDGENS_ERR_XDP_MAP", "nodata delete");
     }
   }
 
@@ -547,11 +642,13 @@ export class FastPath {
     const expect: [string, number, number][] = [
       [MAPS.config, 4, CONFIG.size],
       [MAPS.serviceAddrs, ADDR_KEY.size, 1],
+      [MAPS.serviceSlots, 4, SERVICE_SLOT.size],
       [MAPS.answers[0], ANSWER_KEY.size, ANSWER.size],
       [MAPS.answers[1], ANSWER_KEY.size, ANSWER.size],
       [MAPS.counters, 4, 8],
       [MAPS.names, NAME_KEY.size, NAME.size],
       [MAPS.zones, 4, ZONE.size],
+      [MAPS.nodata, NODATA_KEY.size, NODATA.size],
       [MAPS.rrl, RRL_KEY.size, RRL.size],
     ];
     for (const [map, keySize, valueSize] of expect) {

@@ -95,6 +95,44 @@ export const ZONE = {
   body: 416,
 } as const;
 
+export const SERVICE_SLOT = {
+  size: 24,
+  addr: 0,
+  flags: 20,
+  pad: 21,
+} as const;
+
+export const SERVICE_SLOTS = 256;
+export const SLOT_F_MORE = 0x01;
+
+/** Slot of a service address (EDGENS_SERVICE_SLOT): its 32-bit little-endian words XORed, Fibonacci hash. */
+export function serviceSlot(addr16: Buffer): number {
+  const w =
+    (addr16.readUInt32LE(0) ^ addr16.readUInt32LE(4) ^ addr16.readUInt32LE(8) ^ addr16.readUInt32LE(12)) >>>
+    0;
+  return Number((BigInt(w) * 0x9e3779b1n) & 0xffffffffn) >>> 24;
+}
+
+export const NODATA_KEY = {
+  size: 16,
+  hash: 0,
+  qnameLen: 8,
+  gen: 9,
+  pad: 10,
+} as const;
+
+export const NODATA = {
+  size: 264,
+  zone: 0,
+  flags: 2,
+  qnameLen: 3,
+  pad: 4,
+  qname: 8,
+} as const;
+
+export const NODATA_F_DO0 = 0x01;
+export const NODATA_F_DO1 = 0x02;
+
 export const MAX_ZONES = 256;
 export const NEG_PTRS = 4;
 export const FORBID = 2;
@@ -116,10 +154,12 @@ export const CFG_F_NXDOMAIN = 0x04;
 export const MAPS = {
   config: "config",
   serviceAddrs: "service_addrs",
+  serviceSlots: "service_slots",
   answers: ["answers_0", "answers_1"],
   counters: "counters",
   names: "names",
   zones: "zones",
+  nodata: "nodata",
   rrl: "rrl",
 } as const;
 

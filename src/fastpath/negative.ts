@@ -8,6 +8,10 @@
 //   lookup ends in "no such name" with the apex SOA (negative TTL) in authority;
 // - the qname's label right below the apex is not the first label below the apex of the SOA MNAME or RNAME
 //   (otherwise those names would compress against the question differently).
+// NODATA (an existing name without the type asked) uses the same body with rcode NOERROR; the candidates are
+// the names of such zones that are no cut, own no CNAME, lie in no deeper zone and whose label right below the
+// apex is not forbidden. FastPath keeps those whose every type has an answer entry (per DO bit), so a miss in
+// the answer map then means "no such type"; the program verifies the full name.
 // The authority body is produced by the socket path's own writer (`writeInternetAnswer`) for two synthetic
 // names of different lengths; every compression pointer in it then moves with the qname length, which the
 // program adds back per query. Anything else is passed to the sockets.
@@ -67,12 +71,27 @@ export interface FastName {
   flags: number;
 }
 
+/** A name that may be answered NODATA for the types it lacks (struct edgens_nodata, before the DO check). */
+export interface FastNodata {
+  /** Lower-cased wire name. */
+  qname: Buffer;
+  /** Its zone's id. */
+  zone: number;
+  /** Its types that must have answer entries (DNSSEC and DS types excluded: never answered NODATA). */
+  types: number[];
+}
+
 export interface NegativeTable {
   zones: FastZone[];
   names: FastName[];
+  /** NODATA candidates (absent in tables from older callers: none). */
+  nodata?: FastNodata[];
 }
 
-export const EMPTY_NEGATIVE_TABLE: NegativeTable = { zones: [], names: [] };
+export const EMPTY_NEGATIVE_TABLE: NegativeTable = { zones: [], names: [], nodata: [] };
+
+/** qtypes the program never answers NODATA for (edgens.bpf.c): their existence is not checked either. */
+const NODATA_NEVER = new Set<number>([RRType.DS, RRType.RRSIG, RRType.NSEC, RRType.NSEC3]);
 
 /** Step of the suffix hash over one label (length octet + octets, zero-padded to 8, host-order words). */
 function hashLabel(h: bigint, label: Uint8Array): bigint {
@@ -238,6 +257,7 @@ export function compileNegativeTable(
   const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
   const zones: FastZone[] = [];
   const names = new Map<string, FastName>();
+  const nodata: FastNodata[] = [];
   const entryKey = (hash: bigint, zone: number, len: number) => `${hash}/${zone}/${len}`;
   let id = 0;
   for (const originKey of originKeys) {
@@ -281,7 +301,12 @@ export function compileNegativeTable(
       continue;
     }
     const entries: FastName[] = [];
+    const candidates: FastNodata[] = [];
     for (const node of zone.nodes.values()) {
+      if (!node.occluded && !node.cut && nodataCandidate(node.key, originKey, originKeys, forbid, node)) {
+        const types = [...node.rrsets.keys()].filter((t) => !NODATA_NEVER.has(t));
+        candidates.push({ qname: Buffer.from(node.key, "latin1"), zone: id, types });
+      }
       if (node.occluded || node.key === originKey) continue;
       const wire = Buffer.from(node.key, "latin1");
       entries.push({
@@ -303,11 +328,30 @@ export function compileNegativeTable(
       if (prev) prev.flags |= e.flags;
       else names.set(ek, e);
     }
+    nodata.push(...candidates);
     fz.flags |= ZONE_F_NX;
     fz.body = t.body;
     fz.ptrOff = t.ptrOff;
     fz.ptrBase = t.ptrBase;
     fz.forbid = forbid;
   }
-  return { zones, names: [...names.values()] };
+  return { zones, names: [...names.values()], nodata };
+}
+
+/** Whether an existing, unoccluded, non-cut node of zone `originKey` gets the zone's negative body as NODATA. */
+function nodataCandidate(
+  key: string,
+  originKey: string,
+  originKeys: ReadonlySet<string>,
+  forbid: readonly Buffer[],
+  node: { rrsets: { has(type: number): boolean } },
+): boolean {
+  if (node.rrsets.has(RRType.CNAME) || node.rrsets.has(RRType.DNAME)) return false;
+  // A deeper zone (served or unavailable) at or above the name answers it instead.
+  for (const other of originKeys) {
+    if (other !== originKey && isSubdomainKey(other, originKey) && isSubdomainKey(key, other)) return false;
+  }
+  // The label right below the apex would change how the SOA's MNAME/RNAME compress.
+  const below = labelBelow(key, originKey);
+  return !(below && forbid.some((f) => f.equals(below)));
 }

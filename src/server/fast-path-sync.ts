@@ -18,7 +18,7 @@ import { type Attachment, FastPath, type XdpMode } from "../fastpath/fast-path.j
 import { BODY_MAX } from "../fastpath/layout.js";
 import { type FastPathSample, registerFastPathMetrics } from "../fastpath/metrics.js";
 import { type AddonLoad, loadNativeAddon, unavailableMessage } from "../fastpath/native-addon.js";
-import type { FastName, FastZone, NegativeTable } from "../fastpath/negative.js";
+import type { FastName, FastNodata, FastZone, NegativeTable } from "../fastpath/negative.js";
 import type { Logger } from "../log.js";
 
 /** Entries per answer generation; EDGENS_MAX_ANSWERS of native/bpf/edgens_consts.h, set explicitly at open. */
@@ -77,6 +77,8 @@ export function encodeWireEntries(
 export interface WireNegative {
   zones: (Omit<FastZone, "apex" | "body" | "forbid"> & { apex: string; body: string; forbid: string[] })[];
   names: (Omit<FastName, "hash"> & { hash: string })[];
+  /** NODATA candidates (absent from older workers: none). */
+  nodata?: (Omit<FastNodata, "qname"> & { qname: string })[];
 }
 
 export function encodeNegativeTable(t: NegativeTable): WireNegative {
@@ -88,6 +90,7 @@ export function encodeNegativeTable(t: NegativeTable): WireNegative {
       forbid: z.forbid.map((f) => f.toString("base64")),
     })),
     names: t.names.map((n) => ({ ...n, hash: n.hash.toString() })),
+    nodata: (t.nodata ?? []).map((n) => ({ ...n, qname: n.qname.toString("base64") })),
   };
 }
 
@@ -100,6 +103,7 @@ export function decodeNegativeTable(w: WireNegative): NegativeTable {
       forbid: z.forbid.map((f) => Buffer.from(f, "base64")),
     })),
     names: w.names.map((n) => ({ ...n, hash: BigInt(n.hash) })),
+    nodata: (w.nodata ?? []).map((n) => ({ ...n, qname: Buffer.from(n.qname, "base64") })),
   };
 }
 

@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
 import { FastPath } from "../../src/fastpath/fast-path.js";
+import { compileNegativeTable } from "../../src/fastpath/negative.js";
 import { createResponder, type SnapshotResponder } from "../../src/responder/responder.js";
-import type { Snapshot } from "../../src/responder/snapshot.js";
+import { exactKey, type Snapshot } from "../../src/responder/snapshot.js";
 import { newOutcome } from "../../src/responder/types.js";
 import { isRoot, requirePrereq } from "../helpers/prereq.js";
 import { fixtureSnapshot } from "../helpers/zone-fixture.js";
@@ -93,5 +94,43 @@ describe.skipIf(!ok)("XDP answers equal the responder's, byte for byte", () => {
     const after = fp.counters();
     expect(after.answered - before.answered).toBe(compared);
     expect(after.pass_too_big - before.pass_too_big).toBe(passed.length);
+  });
+
+  it("NODATA from the zone tables for every listed name's missing types", () => {
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    const table = compileNegativeTable(snapshot);
+    fp.replaceAnswers(answers, table);
+    const nxZones = new Set(table.zones.filter((z) => !z.off).map((z) => z.id));
+    const before = fp.counters();
+    let compared = 0;
+    let nodata = 0;
+    for (const c of table.nodata ?? []) {
+      const qname = mixCase(c.qname);
+      for (const qtype of [13, 15, 16, 33, 257]) {
+        if (c.types.includes(qtype)) continue;
+        const precompiled = snapshot.exactAnswers.has(exactKey(c.qname.toString("latin1"), qtype, false));
+        for (const edns of [undefined, { udpSize: 1232 }, { udpSize: 1232, do: true }] as (
+          | EdnsSpec
+          | undefined
+        )[]) {
+          const query = dnsQuery({ id: 0x4243, qnameWire: qname, qtype, flags: 0x0100, edns });
+          const user = responder.respond(query, "udp", newOutcome());
+          const n0 = fp.counters().answered_nodata;
+          const xdp = fp.testRun(frame(query));
+          const what = `${qname.toString("latin1")}/${qtype} ${JSON.stringify(edns)}`;
+          if (xdp.action !== "tx") {
+            expect(nxZones.has(c.zone) && !precompiled, `${what} passed`).toBe(false);
+            continue;
+          }
+          expect(parseFrame(xdp.output).dns.toString("hex"), what).toBe(user!.toString("hex"));
+          compared++;
+          if (fp.counters().answered_nodata - n0 === 1) nodata++;
+          else expect(precompiled, `${what} answered from neither table`).toBe(true);
+        }
+      }
+    }
+    console.log(`NODATA: compared ${compared} answers byte for byte, ${nodata} from the zone tables`);
+    expect(nodata).toBeGreaterThan(20);
+    expect(fp.counters().answered_nodata - before.answered_nodata).toBe(nodata);
   });
 });

@@ -25,9 +25,17 @@ import {
   NAME_F_CUT,
   NAME_KEY,
   NEG_PTRS,
+  NODATA,
+  NODATA_F_DO0,
+  NODATA_F_DO1,
+  NODATA_KEY,
   QNAME_BUF,
   RRL,
   RRL_KEY,
+  SERVICE_SLOT,
+  SERVICE_SLOTS,
+  SLOT_F_MORE,
+  serviceSlot,
   ZONE,
   ZONE_F_NX,
   ZONE_F_SIGNED,
@@ -46,6 +54,9 @@ const FIELDS: Record<string, [string, Record<string, number>]> = {
   NAME_KEY: ["edgens_name_key", NAME_KEY],
   NAME: ["edgens_name", NAME],
   ZONE: ["edgens_zone", ZONE],
+  NODATA_KEY: ["edgens_nodata_key", NODATA_KEY],
+  SERVICE_SLOT: ["edgens_service_slot", SERVICE_SLOT],
+  NODATA: ["edgens_nodata", NODATA],
   RRL_KEY: ["edgens_rrl_key", RRL_KEY],
   RRL: ["edgens_rrl", RRL],
 };
@@ -73,6 +84,9 @@ ${lines.join("\n")}
          EDGENS_CFG_F_NXDOMAIN, EDGENS_MAX_ZONES, EDGENS_NEG_PTRS, EDGENS_FORBID, EDGENS_LABEL_BUF);
   printf("\\"NAME_F_APEX\\": %d, \\"NAME_F_CUT\\": %d, \\"ZONE_F_NX\\": %d, \\"ZONE_F_SIGNED\\": %d, \\"ZONE_F_SUBZONES\\": %d,\\n",
          EDGENS_NAME_F_APEX, EDGENS_NAME_F_CUT, EDGENS_ZONE_F_NX, EDGENS_ZONE_F_SIGNED, EDGENS_ZONE_F_SUBZONES);
+  printf("\\"SERVICE_SLOTS\\": %d, \\"SLOT_F_MORE\\": %d,\\n", EDGENS_SERVICE_SLOTS, EDGENS_SLOT_F_MORE);
+  printf("\\"SLOT_A\\": %u, \\"SLOT_B\\": %u,\\n", EDGENS_SERVICE_SLOT(0x350200c0u), EDGENS_SERVICE_SLOT(0xdeadbeefu ^ 0x12345678u));
+  printf("\\"NODATA_F_DO0\\": %d, \\"NODATA_F_DO1\\": %d,\\n", EDGENS_NODATA_F_DO0, EDGENS_NODATA_F_DO1);
   printf("\\"CFG_F_ENABLED\\": %d, \\"CFG_F_IGNORE_OPTIONS\\": %d, \\"C_MAX\\": %d\\n}\\n",
          EDGENS_CFG_F_ENABLED, EDGENS_CFG_F_IGNORE_OPTIONS, EDGENS_C_MAX);
   return 0;
@@ -117,6 +131,15 @@ describe.skipIf(!ok)("edgens_structs.h layout matches src/fastpath/layout.ts", (
         ZONE_F_NX,
         ZONE_F_SIGNED,
         ZONE_F_SUBZONES,
+        NODATA_F_DO0,
+        NODATA_F_DO1,
+        SERVICE_SLOTS,
+        SLOT_F_MORE,
+        // The slot hash in C and TypeScript: 192.0.2.53 (host-order word 0x350200c0) and an IPv6-style XOR.
+        SLOT_A: serviceSlot(Buffer.from([192, 0, 2, 53, ...Array(12).fill(0)])),
+        SLOT_B: serviceSlot(
+          Buffer.concat([Buffer.from("efbeadde", "hex"), Buffer.from("78563412", "hex"), Buffer.alloc(8)]),
+        ),
         C_MAX: COUNTER_NAMES.length,
       });
     } finally {

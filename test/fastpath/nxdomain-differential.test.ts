@@ -1,9 +1,9 @@
-// NXDOMAIN in the kernel must be the socket path's NXDOMAIN, byte for byte, and everything else must pass:
+// NXDOMAIN and NODATA in the kernel must be the socket path's, byte for byte, and everything else must pass:
 // random names under zones without wildcards (mixed case, every EDNS variant, IPv4 and IPv6), names below
 // empty non-terminals (NXDOMAIN), below delegations (referral: pass), below a served child zone (the child's
-// SOA), below an unavailable zone (SERVFAIL: pass), existing names with types they lack (NODATA: pass),
-// labels the SOA names compress against (pass), signed zones with DO (proofs: pass), zones with wildcards or
-// DNAME (pass), and names in no zone (REFUSED: pass).
+// SOA), below an unavailable zone (SERVFAIL: pass), existing names and ENTs with types they lack (NODATA),
+// DS/RRSIG/ANY at existing names, delegation points (pass), labels the SOA names compress against (pass),
+// signed zones with DO (proofs: pass), zones with wildcards or DNAME (pass), and names in no zone (REFUSED).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
 import { FastPath } from "../../src/fastpath/fast-path.js";
@@ -144,8 +144,8 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
 
   it("answers exactly the provable NXDOMAINs and passes the rest", () => {
     const rand = prng(0x5eed);
-    // [name, qtype, expected: "nx" answered by XDP when the variant allows | "pass"]
-    const cases: [string, number, "nx" | "pass"][] = [];
+    // [name, qtype, expected: "nx" / "nodata" answered by XDP when the variant allows | "pass"]
+    const cases: [string, number, "nx" | "nodata" | "pass"][] = [];
     for (let i = 0; i < 40; i++) {
       for (const apex of ["nx.test.", "ext.test.", "sub.nx.test.", "child.example.", "signed.test."]) {
         cases.push([`${randomLabel(rand)}.${apex}`, [1, 28, 15, 16, 255, 43][i % 6]!, "nx"]);
@@ -163,9 +163,28 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
       cases.push([`${randomLabel(rand)}.unserved.test.`, 1, "pass"]); // REFUSED
     }
     cases.push(
-      ["www.nx.test.", 15, "pass"], // NODATA
+      ["www.nx.test.", 15, "nodata"],
       ["ent.nx.test.", 1, "pass"], // ENT: NODATA (precompiled A: answered from the answer map)
-      ["camelcase.nx.test.", 15, "pass"],
+      ["ent.nx.test.", 15, "nodata"], // ENT
+      ["b.ent.nx.test.", 16, "nodata"],
+      ["x.cutbelow.nx.test.", 16, "nodata"], // ENT above a cut
+      ["camelcase.nx.test.", 15, "nodata"],
+      ["CamelCase.nx.test.", 99, "nodata"],
+      ["nx.test.", 16, "nodata"], // apex
+      ["host.ext.test.", 15, "nodata"],
+      ["www.child.example.", 16, "nodata"],
+      ["sub.nx.test.", 16, "nodata"], // apex of the served sub-zone: its SOA
+      ["signed.test.", 16, "nodata"], // DO=1: pass (proofs)
+      ["www.nx.test.", 43, "pass"], // DS
+      ["www.nx.test.", 46, "pass"], // RRSIG
+      ["www.nx.test.", 47, "pass"], // NSEC
+      ["www.nx.test.", 255, "pass"], // ANY
+      ["ns1.nx.test.", 16, "pass"], // MNAME's label below the apex
+      ["deleg.nx.test.", 16, "pass"], // delegation point: referral
+      ["ns.deleg.nx.test.", 16, "pass"], // glue below a cut
+      ["deep.x.cutbelow.nx.test.", 16, "pass"],
+      ["gone.nx.test.", 16, "pass"], // unavailable zone
+      ["www.example.", 16, "pass"], // zone with wildcards
       ["x.ns1.nx.test.", 1, "pass"], // MNAME's label: compression differs
       ["x.hostmaster.nx.test.", 1, "pass"], // RNAME's label
       ["hostmaster.nx.test.", 1, "pass"],
@@ -183,6 +202,8 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
     let compared = 0;
     let answeredNx = 0;
     let expectedNx = 0;
+    let answeredNodata = 0;
+    let expectedNodata = 0;
     const wrongPass: string[] = [];
     cases.forEach(([name, qtype, expect_], i) => {
       const qnameWire = parseNameText(mixCase(name, i), null);
@@ -196,10 +217,13 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
             edns,
           });
           const user = responder.respond(query, "udp", newOutcome());
+          const nodataBefore = fp.counters().answered_nodata;
           const xdp = fp.testRun(frame(query, { family }));
+          const nodata = fp.counters().answered_nodata - nodataBefore;
           const signedDo = name.endsWith("signed.test.") && edns?.do === true;
-          const shouldAnswer = expect_ === "nx" && !signedDo;
-          if (shouldAnswer) expectedNx++;
+          const shouldAnswer = expect_ !== "pass" && !signedDo;
+          if (shouldAnswer && expect_ === "nx") expectedNx++;
+          if (shouldAnswer && expect_ === "nodata") expectedNodata++;
           if (xdp.action !== "tx") {
             expect(xdp.action, name).toBe("pass");
             if (shouldAnswer) wrongPass.push(`${name}/${qtype}/${JSON.stringify(edns)}`);
@@ -212,18 +236,34 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
             user!.toString("hex"),
           );
           compared++;
+          if (nodata === 1) {
+            // NODATA from the zone tables: NOERROR, no answer, one authority record (the SOA).
+            expect(user!.readUInt16BE(2) & 0x800f, name).toBe(0x8000);
+            expect([user!.readUInt16BE(6), user!.readUInt16BE(8)], name).toEqual([0, 1]);
+            expect(
+              expect_ === "nodata" && shouldAnswer,
+              `${name}/${qtype} answered NODATA unexpectedly`,
+            ).toBe(true);
+            answeredNodata++;
+            continue;
+          }
           // Other answers come from the answer map (precompiled NODATA at an ENT, for one).
           if ((user![3]! & 0xf) !== 3) continue;
           answeredNx++;
-          expect(shouldAnswer, `${name} answered unexpectedly`).toBe(true);
+          expect(shouldAnswer && expect_ === "nx", `${name} answered unexpectedly`).toBe(true);
         }
       }
     });
-    console.log(`NXDOMAIN: compared ${compared} answers byte for byte; ${expectedNx} expected`);
+    console.log(
+      `NXDOMAIN/NODATA: compared ${compared} answers byte for byte; ${expectedNx} NXDOMAIN and ` +
+        `${expectedNodata} NODATA expected`,
+    );
     expect(wrongPass).toEqual([]);
     expect(answeredNx).toBe(expectedNx);
+    expect(answeredNodata).toBe(expectedNodata);
     const after = fp.counters();
     expect(after.answered_nxdomain - before.answered_nxdomain).toBe(answeredNx);
+    expect(after.answered_nodata - before.answered_nodata).toBe(answeredNodata);
   });
 
   it("answers nothing from the zone tables when switched off or after a table-less reload", () => {

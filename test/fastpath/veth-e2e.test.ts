@@ -1,6 +1,7 @@
 // End to end over a veth pair: the program attached in native mode answers dig/kdig from another namespace
 // (IPv4 and IPv6, with and without EDNS), passes what it cannot answer, and is gone after detach.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
 import { FastPath } from "../../src/fastpath/fast-path.js";
 import { compileNegativeTable } from "../../src/fastpath/negative.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
@@ -104,17 +105,22 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     expect(after.answered).toBe(2);
   });
 
-  it("answers NXDOMAIN from the zone tables (the SOA owner echoes the question's case)", () => {
+  it("answers NXDOMAIN and NODATA from the zone tables (the SOA owner echoes the question's case)", () => {
     const origin = parseNameText("nx.example.net.", null);
     const zone = buildZone(
       origin,
-      parseMasterFile("$TTL 300\n@ SOA ns1 hostmaster 7 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\n", {
-        file: "veth",
-        origin,
-      }).records,
+      parseMasterFile(
+        "$TTL 300\n@ SOA ns1 hostmaster 7 7200 3600 1209600 60\n@ NS ns1\nns1 A 192.0.2.53\nwww A 192.0.2.80\n",
+        {
+          file: "veth",
+          origin,
+        },
+      ).records,
     );
     const snapshot = compileSnapshot([zone], 1);
-    fp.replaceAnswers(base(), compileNegativeTable(snapshot));
+    // NODATA needs every type of the name in the answer map: the zone's own precompiled answers go in too.
+    const zoneAnswers = fastAnswersFromPrecompiled(snapshot.exactAnswers.values()).answers;
+    fp.replaceAnswers([...base(), ...zoneAnswers], compileNegativeTable(snapshot));
     const before = fp.counters();
     const out = lab.exec(lab.client, "dig", [
       "+norec",
@@ -139,6 +145,29 @@ describe.skipIf(!ok)("XDP fast path over a veth pair (native mode)", () => {
     ]);
     expect(out6).toMatch(/status: NXDOMAIN/);
     expect(fp.counters().answered_nxdomain - before.answered_nxdomain).toBe(2);
+    // NODATA: an existing name and the apex, for types they lack (no socket listens: only XDP can answer).
+    const nd = lab.exec(lab.client, "dig", [
+      "+norec",
+      "+tries=1",
+      "+time=2",
+      `@${lab.server4}`,
+      "WwW.nx.example.net",
+      "TXT",
+    ]);
+    expect(nd).toMatch(/status: NOERROR/);
+    expect(nd).toMatch(/ANSWER: 0, AUTHORITY: 1/);
+    expect(nd).toMatch(
+      /nx\.example\.net\.\s+60\s+IN\s+SOA\s+ns1\.nx\.example\.net\. hostmaster\.nx\.example\.net\. 7 /,
+    );
+    const nd6 = lab.exec(lab.client, "kdig", [
+      "+retry=0",
+      "+timeout=2",
+      `@${lab.server6}`,
+      "nx.example.net",
+      "MX",
+    ]);
+    expect(nd6).toMatch(/status: NOERROR/);
+    expect(fp.counters().answered_nodata - before.answered_nodata).toBe(2);
     fp.replaceAnswers(base());
   });
 
