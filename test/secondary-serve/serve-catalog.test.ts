@@ -2,15 +2,14 @@
 // zone) and the member zones; `edgens serve --catalog` (built CLI, 2 workers) follows it through NOTIFY:
 // a member added → served; removed → REFUSED and its persisted copy deleted; a new unique id (reset) → served
 // again after a fresh transfer; a catalog with an unsupported version → nothing changes.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build-cli.js";
-import { type Spawned, spawnServer } from "../cli/spawn-server.js";
+import { describe, expect, it } from "vitest";
+import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
-import { type PrimaryServer, startKnotPrimary } from "../helpers/primary-servers.js";
+import { startKnotPrimary } from "../helpers/primary-servers.js";
+import { useServeFixture } from "../helpers/serve-fixture.js";
 import { HOST, metricsText, metricValue, randomPort, readyz, soa, until } from "./helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x4d).toString("base64") };
@@ -38,60 +37,46 @@ function memberText(origin: string, serial: number): string {
 const ok = requirePrereq("edgens serve with a catalog zone", isRoot, hasCommand("knotd"));
 
 describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
-  let main = "";
-  let tmp = "";
-  let knot: PrimaryServer | null = null;
-  let server: Spawned | null = null;
-  const file = (name: string, text: string) => {
-    const p = join(tmp, name);
-    writeFileSync(p, text);
-    return p;
-  };
-
-  beforeAll(() => {
-    main = buildCli();
-    tmp = mkdtempSync(join(tmpdir(), "edgens-catalog-"));
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-    await knot?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const fx = useServeFixture("edgens-catalog-");
 
   it("adds, removes and resets member zones as the catalog changes", async () => {
     const port = randomPort();
     const metrics = randomPort();
-    const stateDir = join(tmp, "state");
-    knot = await startKnotPrimary({
-      zones: [
-        {
-          origin: CATALOG,
-          file: file("cat1.zone", catalogText(1, [{ id: "m1id", zone: "m1.test.", group: "blue" }])),
-        },
-        { origin: "m1.test.", file: file("m1.zone", memberText("m1.test.", 11)) },
-        { origin: "m2.test.", file: file("m2.zone", memberText("m2.test.", 21)) },
-      ],
-      key: KEY,
-      notify: [{ host: HOST, port, signed: true }],
-    });
-    server = await spawnServer(main, [
-      "--listen",
-      `${HOST}:${port}`,
-      "--catalog",
-      `${CATALOG}=${HOST}:${knot.port}`,
-      "--tsig",
-      `${KEY.name}:${KEY.algorithm}:${KEY.secret}`,
-      "--allow-notify",
-      HOST,
-      "--workers",
-      "2",
-      "--metrics",
-      `${HOST}:${metrics}`,
-      "--state-dir",
-      stateDir,
-      "--log-level",
-      "info",
-    ]);
+    const stateDir = join(fx.tmp, "state");
+    const knot = fx.track(
+      await startKnotPrimary({
+        zones: [
+          {
+            origin: CATALOG,
+            file: fx.file("cat1.zone", catalogText(1, [{ id: "m1id", zone: "m1.test.", group: "blue" }])),
+          },
+          { origin: "m1.test.", file: fx.file("m1.zone", memberText("m1.test.", 11)) },
+          { origin: "m2.test.", file: fx.file("m2.zone", memberText("m2.test.", 21)) },
+        ],
+        key: KEY,
+        notify: [{ host: HOST, port, signed: true }],
+      }),
+    );
+    const server = fx.track(
+      await spawnServer(fx.main, [
+        "--listen",
+        `${HOST}:${port}`,
+        "--catalog",
+        `${CATALOG}=${HOST}:${knot.port}`,
+        "--tsig",
+        `${KEY.name}:${KEY.algorithm}:${KEY.secret}`,
+        "--allow-notify",
+        HOST,
+        "--workers",
+        "2",
+        "--metrics",
+        `${HOST}:${metrics}`,
+        "--state-dir",
+        stateDir,
+        "--log-level",
+        "info",
+      ]),
+    );
     await until(
       "m1 served",
       () => soa(port, "m1.test."),
@@ -110,7 +95,7 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     const t0 = performance.now();
     await knot.reload(
       CATALOG,
-      file(
+      fx.file(
         "cat2.zone",
         catalogText(2, [
           { id: "m1id", zone: "m1.test." },
@@ -130,7 +115,7 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     expect(metricValue(await metricsText(metrics), `edgens_catalog_members{catalog="${CATALOG}"}`)).toBe(2);
 
     // Remove m1: REFUSED, persisted copy deleted.
-    await knot.reload(CATALOG, file("cat3.zone", catalogText(3, [{ id: "m2id", zone: "m2.test." }])), 3);
+    await knot.reload(CATALOG, fx.file("cat3.zone", catalogText(3, [{ id: "m2id", zone: "m2.test." }])), 3);
     await until(
       "m1 REFUSED",
       () => soa(port, "m1.test."),
@@ -146,8 +131,8 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     expect((await soa(port, "m2.test.")).serial).toBe(21);
 
     // Reset m2 (new unique id) while the primary has a newer serial: the fresh transfer brings it.
-    await knot.reload("m2.test.", file("m2b.zone", memberText("m2.test.", 22)), 22);
-    await knot.reload(CATALOG, file("cat4.zone", catalogText(4, [{ id: "m2new", zone: "m2.test." }])), 4);
+    await knot.reload("m2.test.", fx.file("m2b.zone", memberText("m2.test.", 22)), 22);
+    await knot.reload(CATALOG, fx.file("cat4.zone", catalogText(4, [{ id: "m2new", zone: "m2.test." }])), 4);
     await until(
       "m2 re-transferred",
       () => soa(port, "m2.test."),
@@ -160,7 +145,7 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     );
 
     // An unsupported catalog version changes nothing.
-    await knot.reload(CATALOG, file("cat5.zone", catalogText(5, [], "1")), 5);
+    await knot.reload(CATALOG, fx.file("cat5.zone", catalogText(5, [], "1")), 5);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await soa(port, "m2.test.")).serial).toBe(22);
     expect((await readyz(metrics)).status).toBe(200);

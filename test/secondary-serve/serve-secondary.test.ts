@@ -5,15 +5,14 @@
 //   zone expires → SERVFAIL, /readyz 503.
 //   NSD (in-process, --workers 0): NOTIFY over UDP → new serial; a broken zone (no apex NS) from the primary →
 //   the old data keeps serving.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../cli/build-cli.js";
-import { type Spawned, spawnServer } from "../cli/spawn-server.js";
+import { describe, expect, it } from "vitest";
+import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
-import { type PrimaryServer, startKnotPrimary, startNsdPrimary } from "../helpers/primary-servers.js";
+import { startKnotPrimary, startNsdPrimary } from "../helpers/primary-servers.js";
+import { useServeFixture } from "../helpers/serve-fixture.js";
 import { HOST, metricsText, metricValue, randomPort, readyz, soa, until } from "./helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x3c).toString("base64") };
@@ -42,43 +41,19 @@ export function zoneText(
 const ok = requirePrereq("edgens serve with secondary zones", isRoot, hasCommand("knotd"), hasCommand("nsd"));
 
 describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
-  let main = "";
-  let tmp = "";
-  const servers: Spawned[] = [];
-  const primaries: PrimaryServer[] = [];
-  const file = (name: string, text: string) => {
-    const p = join(tmp, name);
-    writeFileSync(p, text);
-    return p;
-  };
-  const serve = async (args: string[]) => {
-    const s = await spawnServer(main, args, 30_000);
-    servers.push(s);
-    return s;
-  };
-
-  beforeAll(() => {
-    main = buildCli();
-    tmp = mkdtempSync(join(tmpdir(), "edgens-secserve-"));
-  }, 120_000);
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.stop();
-    for (const p of primaries.splice(0)) await p.stop();
-  });
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const fx = useServeFixture("edgens-secserve-", "each");
+  const serve = async (args: string[]) => fx.track(await spawnServer(fx.main, args, 30_000));
 
   it("Knot: transfer, NOTIFY over TCP → new serial, restart from the persisted copy", async () => {
     const port = randomPort();
     const metrics = randomPort();
     const knot = await startKnotPrimary({
-      zones: [{ origin: ZONE, file: file("v1.zone", zoneText(ZONE, 1001)) }],
+      zones: [{ origin: ZONE, file: fx.file("v1.zone", zoneText(ZONE, 1001)) }],
       key: KEY,
       notify: [{ host: HOST, port, signed: true }],
     });
-    primaries.push(knot);
-    const stateDir = join(tmp, "state-knot");
+    fx.track(knot);
+    const stateDir = join(fx.tmp, "state-knot");
     const args = [
       "--listen",
       `${HOST}:${port}`,
@@ -115,7 +90,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
 
     // Edit + reload: Knot sends NOTIFY over TCP; measure reload start → new serial answered over UDP.
     const t0 = performance.now();
-    await knot.reload(ZONE, file("v2.zone", zoneText(ZONE, 1002)), 1002);
+    await knot.reload(ZONE, fx.file("v2.zone", zoneText(ZONE, 1002)), 1002);
     await until(
       "serial 1002 over UDP",
       () => soa(port, ZONE),
@@ -153,7 +128,6 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     // Restart with Knot stopped: the persisted copy is served as soon as the server is ready.
     await knot.stop();
     await e1.stop();
-    servers.length = 0;
     await serve(args);
     expect((await soa(port, ZONE)).serial).toBe(1002);
     expect((await readyz(metrics)).status).toBe(200);
@@ -164,11 +138,14 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     const metrics = randomPort();
     const knot = await startKnotPrimary({
       zones: [
-        { origin: ZONE, file: file("short.zone", zoneText(ZONE, 2001, { refresh: 2, retry: 1, expire: 4 })) },
+        {
+          origin: ZONE,
+          file: fx.file("short.zone", zoneText(ZONE, 2001, { refresh: 2, retry: 1, expire: 4 })),
+        },
       ],
       key: KEY,
     });
-    primaries.push(knot);
+    fx.track(knot);
     await serve([
       "--listen",
       `${HOST}:${port}`,
@@ -181,7 +158,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       "--metrics",
       `${HOST}:${metrics}`,
       "--state-dir",
-      join(tmp, "state-expire"),
+      join(fx.tmp, "state-expire"),
       "--log-level",
       "info",
     ]);
@@ -196,7 +173,6 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       (r) => r.status === 200,
     );
     await knot.stop();
-    primaries.length = 0;
     const t0 = performance.now();
     await until(
       "SERVFAIL",
@@ -216,17 +192,17 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     const port = randomPort();
     const knot = await startKnotPrimary({
       zones: [
-        { origin: "a.sec.test.", file: file("ra.zone", zoneText("a.sec.test.", 4001)) },
-        { origin: "b.sec.test.", file: file("rb.zone", zoneText("b.sec.test.", 4002)) },
+        { origin: "a.sec.test.", file: fx.file("ra.zone", zoneText("a.sec.test.", 4001)) },
+        { origin: "b.sec.test.", file: fx.file("rb.zone", zoneText("b.sec.test.", 4002)) },
       ],
       key: KEY,
     });
-    primaries.push(knot);
+    fx.track(knot);
     const conf = (zones: string[]) =>
       [
         `listen: ["${HOST}:${port}"]`,
         "workers: 2",
-        `stateDir: ${join(tmp, "state-reload")}`,
+        `stateDir: ${join(fx.tmp, "state-reload")}`,
         `tsigKeys: {"${KEY.name}": {algorithm: ${KEY.algorithm}, secret: "${KEY.secret}"}}`,
         "zones:",
         ...zones.map(
@@ -235,7 +211,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
         ),
         "",
       ].join("\n");
-    const path = file("reload.yaml", conf(["a.sec.test."]));
+    const path = fx.file("reload.yaml", conf(["a.sec.test."]));
     const e = await serve(["--config", path]);
     await until(
       "a served",
@@ -261,11 +237,11 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     const port = randomPort();
     const metrics = randomPort();
     const nsd = await startNsdPrimary({
-      zones: [{ origin: ZONE, file: file("n1.zone", zoneText(ZONE, 3001)) }],
+      zones: [{ origin: ZONE, file: fx.file("n1.zone", zoneText(ZONE, 3001)) }],
       key: KEY,
       notify: [{ host: HOST, port, signed: true }],
     });
-    primaries.push(nsd);
+    fx.track(nsd);
     await serve([
       "--listen",
       `${HOST}:${port}`,
@@ -278,7 +254,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       "--metrics",
       `${HOST}:${metrics}`,
       "--state-dir",
-      join(tmp, "state-nsd"),
+      join(fx.tmp, "state-nsd"),
       "--log-level",
       "info",
     ]);
@@ -288,7 +264,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
       (p) => p.serial === 3001,
     );
     const t0 = performance.now();
-    await nsd.reload(ZONE, file("n2.zone", zoneText(ZONE, 3002)), 3002);
+    await nsd.reload(ZONE, fx.file("n2.zone", zoneText(ZONE, 3002)), 3002);
     await until(
       "serial 3002",
       () => soa(port, ZONE),
@@ -301,7 +277,7 @@ describe.skipIf(!ok)("edgens serve: secondary zones from Knot and NSD", () => {
     );
 
     // NSD serves a zone without apex NS; edgens must reject it and keep 3002.
-    await nsd.reload(ZONE, file("n3.zone", zoneText(ZONE, 3003, undefined, "", false)), 3003);
+    await nsd.reload(ZONE, fx.file("n3.zone", zoneText(ZONE, 3003, undefined, "", false)), 3003);
     const series = `edgens_zone_transfer_failures_total{zone="${ZONE}",reason="invalid-zone"}`;
     await until(
       "the broken zone rejected",
