@@ -83,8 +83,8 @@ export function diffZones(before: ZoneData, after: ZoneData): Delta {
 }
 
 function diffMaps(
-  a: Map<number, RRset> | undefined,
-  b: Map<number, RRset> | undefined,
+  a: ReadonlyMap<number, RRset> | undefined,
+  b: ReadonlyMap<number, RRset> | undefined,
   deleted: ResourceRecord[],
   added: ResourceRecord[],
   keep: (type: number) => boolean,

@@ -50,11 +50,29 @@ export interface CompileOptions {
    * answered by the lookup path, with the same bytes, a little slower.
    */
   maxPrecompiled?: number;
+  /**
+   * Stop precompiling once the entries are estimated to hold this many bytes of memory (default
+   * DEFAULT_PRECOMPILE_BUDGET_BYTES). Like `maxPrecompiled`, names beyond it are answered by the lookup path with
+   * the same bytes; for big zones it is what bounds the process's memory (see docs/TRANSFER.md "Performance").
+   */
+  precompileBudgetBytes?: number;
   /** Origin keys (`nameKey`) of zones to answer SERVFAIL for; see Snapshot.unavailable. */
   unavailable?: Iterable<string>;
 }
 
 export const DEFAULT_MAX_PRECOMPILED = 1_000_000;
+
+/**
+ * 64 MiB: about 160 000 entries (40 000 names with A and AAAA, DO=0/1), so every name of most zones. A
+ * 200 000-record zone precompiled in full held ~416 bytes per entry (the answer object, its Buffer, the key and
+ * the map slot); a 1 M-record secondary then stays under 1 GiB (docs/TRANSFER.md "Performance").
+ */
+export const DEFAULT_PRECOMPILE_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Estimated memory of one entry: its wire bytes and key plus the objects around them (measured, see above). */
+export function precompiledEntryBytes(key: string, entry: PrecompiledAnswer): number {
+  return entry.wire.length + key.length + 320;
+}
 
 export function exactKey(qkey: string, qtype: number, dnssecOk: boolean): string {
   return qkey + String.fromCharCode(qtype >> 8, qtype & 0xff, dnssecOk ? 1 : 0);
@@ -95,8 +113,10 @@ function* precompileAll(
   zoneByKey: ReadonlyMap<string, ZoneData>,
   exactAnswers: Map<string, PrecompiledAnswer>,
   max: number,
+  budgetBytes: number,
 ): Generator<void> {
   const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
+  let bytes = 0;
   for (const zone of zoneByKey.values()) {
     for (const node of zone.nodes.values()) {
       if (node.occluded) continue;
@@ -105,16 +125,23 @@ function* precompileAll(
       if (node.sigs.size > 0) types.add(RRType.RRSIG);
       for (const qtype of types) {
         for (const dnssecOk of [false, true]) {
-          if (exactAnswers.size >= max) return;
+          if (exactAnswers.size >= max || bytes >= budgetBytes) return;
           const key = exactKey(node.key, qtype, dnssecOk);
           if (exactAnswers.has(key)) continue;
           const entry = precompileName(w, zoneByKey, node.owner, qtype, dnssecOk);
-          if (entry) exactAnswers.set(key, entry);
+          if (entry) {
+            exactAnswers.set(key, entry);
+            bytes += precompiledEntryBytes(key, entry);
+          }
           yield;
         }
       }
     }
   }
+}
+
+function budgetOf(opts: CompileOptions): number {
+  return opts.precompileBudgetBytes ?? DEFAULT_PRECOMPILE_BUDGET_BYTES;
 }
 
 function indexZones(zones: ZoneData[]): Map<string, ZoneData> {
@@ -128,7 +155,12 @@ export function compileSnapshot(zones: ZoneData[], generation: number, opts: Com
   const zoneByKey = indexZones(zones);
   const exactAnswers = new Map<string, PrecompiledAnswer>();
   if (opts.precompile ?? true) {
-    for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED));
+    for (const _ of precompileAll(
+      zoneByKey,
+      exactAnswers,
+      opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED,
+      budgetOf(opts),
+    ));
   }
   const unavailable = new Set(opts.unavailable ?? []);
   return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
@@ -159,7 +191,12 @@ export async function compileSnapshotAsync(
   if (opts.precompile ?? true) {
     const chunk = Math.max(1, opts.chunk ?? 2000);
     let n = 0;
-    for (const _ of precompileAll(zoneByKey, exactAnswers, opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED)) {
+    for (const _ of precompileAll(
+      zoneByKey,
+      exactAnswers,
+      opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED,
+      budgetOf(opts),
+    )) {
       if (++n % chunk === 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (opts.cancelled?.()) return null;

@@ -38,11 +38,31 @@ export function zoneToMasterText(
   records: readonly ResourceRecord[],
   header: string[],
 ): string {
-  const soa = records.filter((r) => r.type === RRType.SOA);
-  const rest = records.filter((r) => r.type !== RRType.SOA);
-  const lines = [...header.map((h) => `; ${h}`), `$ORIGIN ${nameToText(origin)}`];
-  for (const r of [...soa, ...rest]) lines.push(recordToText(r));
-  return `${lines.join("\n")}\n`;
+  return [...zoneToMasterChunks(origin, records, header)].join("");
+}
+
+/** Text chunks of about this many characters: the file is written without ever being one string. */
+const CHUNK_CHARS = 256 * 1024;
+
+/** `zoneToMasterText` in chunks, built as they are written (a million records are ~30 MiB of text). */
+export function* zoneToMasterChunks(
+  origin: Buffer,
+  records: readonly ResourceRecord[],
+  header: string[],
+): Generator<string> {
+  let chunk = `${[...header.map((h) => `; ${h}`), `$ORIGIN ${nameToText(origin)}`].join("\n")}\n`;
+  // The SOA first, then everything else in order (two passes instead of two filtered copies of the list).
+  for (const soaPass of [true, false]) {
+    for (const r of records) {
+      if ((r.type === RRType.SOA) !== soaPass) continue;
+      chunk += `${recordToText(r)}\n`;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = "";
+      }
+    }
+  }
+  yield chunk;
 }
 
 export class ZoneStore {
@@ -74,7 +94,7 @@ export class ZoneStore {
     ];
     try {
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.zonePath, zoneToMasterText(this.origin, records, header));
+      await writeFileAtomic(this.zonePath, zoneToMasterChunks(this.origin, records, header));
     } catch (e) {
       throw this.persistError("the zone copy", e);
     }

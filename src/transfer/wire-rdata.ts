@@ -40,6 +40,15 @@ export function rdataHasNames(type: number): boolean {
   return LAYOUTS.has(type);
 }
 
+/** A copy of msg[start, end) without the intermediate view `Buffer.from(msg.subarray(…))` makes (an AXFR does this per record). */
+function copyBytes(msg: Uint8Array, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  // A and AAAA are 4 and 16 octets: a loop beats creating a view to copy from.
+  if (end - start <= 32) for (let i = start; i < end; i++) out[i - start] = msg[i]!;
+  else out.set(msg.subarray(start, end));
+  return out;
+}
+
 /**
  * Decode the RDATA at msg[start, start+length) into uncompressed wire RDATA. Throws RdataDecodeError when the
  * fields do not fill the RDATA exactly or a name is malformed.
@@ -48,7 +57,7 @@ export function decodeRdata(msg: Uint8Array, start: number, length: number, type
   const end = start + length;
   if (end > msg.length) throw new RdataDecodeError("RDATA runs past the end of the message");
   const layout = LAYOUTS.get(type);
-  if (!layout) return Buffer.from(msg.subarray(start, end));
+  if (!layout) return copyBytes(msg, start, end);
   const parts: Buffer[] = [];
   let pos = start;
   for (const f of layout) {

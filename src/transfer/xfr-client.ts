@@ -6,8 +6,9 @@ import { isIPv6 } from "node:net";
 import { isSubdomainKey, nameKey, nameToText, readName } from "../wire/name.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
+import { ownerKey } from "../zone/zone.js";
 import { XfrError } from "./errors.js";
-import { buildQuery, type Message, type MessageRecord, parseMessage } from "./message.js";
+import { buildQuery, type Message, parseMessage } from "./message.js";
 import { compareSerial } from "./serial.js";
 import { type Endpoint, type StreamLimits, tcpExchange } from "./tcp-stream.js";
 import { signMessage, type TsigKey, TsigResponseVerifier } from "./tsig.js";
@@ -77,10 +78,6 @@ export function soaSerial(rdata: Buffer): number {
   return rdata.readUInt32BE(r.next);
 }
 
-function strip(rr: MessageRecord): ResourceRecord {
-  return { owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdata: rr.rdata };
-}
-
 /** A signed (or plain) query and the checks every answer to it gets. */
 class Exchange {
   readonly id = randomInt(0, 0x10000);
@@ -88,6 +85,7 @@ class Exchange {
   private readonly verifier?: TsigResponseVerifier;
   private first = true;
   private readonly originKey: string;
+  private lastOwner: Buffer | null = null;
 
   constructor(
     readonly origin: Buffer,
@@ -137,12 +135,14 @@ class Exchange {
 
   /** Every record must be class IN and inside the zone (RFC 5936 §3.3 rejects out-of-zone data). */
   checkRecord(rr: ResourceRecord): void {
-    if (!isSubdomainKey(nameKey(rr.owner), this.originKey)) {
+    // Records of one owner share its Buffer (message.ts): check each owner once.
+    if (rr.owner !== this.lastOwner && !isSubdomainKey(ownerKey(rr.owner), this.originKey)) {
       throw new XfrError(
         "EDGENS_ERR_XFR_OUT_OF_ZONE",
         `${nameToText(rr.owner)} is outside ${nameToText(this.origin)}`,
       );
     }
+    this.lastOwner = rr.owner;
     if (rr.class !== RRClass.IN)
       throw new XfrError("EDGENS_ERR_XFR_MALFORMED", `record of class ${rr.class} in transfer`);
   }
@@ -184,7 +184,7 @@ export async function fetchSoa(primary: Primary, origin: Buffer, opts: XfrOption
   ex!.finish();
   const soa = msg.answer.find((rr) => ex!.isApexSoa(rr));
   if (!soa) throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", `no SOA for ${nameToText(origin)} in the answer`);
-  return { serial: soaSerial(soa.rdata), soa: strip(soa) };
+  return { serial: soaSerial(soa.rdata), soa };
 }
 
 function udpExchange(primary: Primary, ex: Exchange, timeoutMs: number): Promise<Message> {
@@ -266,8 +266,7 @@ export async function axfr(primary: Primary, origin: Buffer, opts: XfrOptions = 
   const col = new AxfrCollector(ex);
   await tcpExchange(primary, ex.bytes, limitsOf(opts), (raw, bytes) => {
     const msg = ex.accept(raw);
-    for (const m of msg.answer) {
-      const rr = strip(m);
+    for (const rr of msg.answer) {
       if (col.serial < 0) {
         ex.checkRecord(rr);
         col.start(firstSoa(ex, rr));
@@ -403,7 +402,7 @@ export async function ixfr(
   const ex = new Exchange(origin, RRType.IXFR, [soa], opts.tsig);
   const col = new IxfrCollector(ex, currentSerial);
   await tcpExchange(primary, ex.bytes, limitsOf(opts), (raw, bytes) => {
-    for (const m of ex.accept(raw).answer) col.add(strip(m));
+    for (const rr of ex.accept(raw).answer) col.add(rr);
     opts.onProgress?.(col.records, bytes);
     return col.endOfMessage();
   });

@@ -4,13 +4,19 @@ import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+/** `data` may be chunks (written one by one, the event loop runs in between): big files are never one string. */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer | Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+  mode = 0o644,
+): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fh = await open(tmp, "w", mode);
     try {
-      await fh.writeFile(data);
+      if (typeof data === "string" || Buffer.isBuffer(data)) await fh.writeFile(data);
+      else for await (const chunk of data) await fh.writeFile(chunk); // each from the current position
       await fh.sync();
     } finally {
       await fh.close();

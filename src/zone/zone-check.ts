@@ -6,7 +6,7 @@ import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
 import { DiagCode, type Diagnostic } from "./diagnostic.js";
 import type { ResourceRecord } from "./record.js";
-import { ownerKey } from "./zone.js";
+import { type BuildAudit, buildZone, ownerKey, type ZoneData } from "./zone.js";
 
 type Node = Map<number, ResourceRecord[]>;
 
@@ -203,4 +203,94 @@ export function normalizeRecords(records: readonly ResourceRecord[]): ResourceRe
     } else out.push(ttl === r.ttl ? r : { ...r, ttl });
   }
   return out;
+}
+
+export interface CheckedZone {
+  diagnostics: Diagnostic[];
+  /** The records the tree holds: the input, normalized when a warning asked for it. */
+  records: readonly ResourceRecord[];
+  /** The zone tree; null when a diagnostic is an error. */
+  data: ZoneData | null;
+}
+
+/**
+ * `checkZone`, `normalizeRecords` and `buildZone` with the same results, in one pass for the common case: the
+ * tree is built first and audited for everything `checkZone` reports (see `treeIsClean`); only a zone with a
+ * finding goes through `checkZone` (for its diagnostics, with positions) and a second build. A million-record
+ * transfer is checked in the time of the build alone, and the per-name maps `checkZone` builds are never made.
+ */
+export function checkAndBuildZone(
+  origin: Buffer,
+  records: readonly ResourceRecord[],
+  file: string,
+): CheckedZone {
+  const audit: BuildAudit = { clean: true };
+  let data: ZoneData | null = null;
+  try {
+    data = buildZone(origin, records, audit);
+  } catch {
+    // Out-of-zone data or no SOA: checkZone says which, with positions.
+  }
+  if (data && audit.clean && treeIsClean(data)) return { diagnostics: [], records, data };
+  const diagnostics = checkZone(origin, records as ResourceRecord[], file);
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, records, data: null };
+  const fix = diagnostics.some((d) => d.code === DiagCode.DUPLICATE || d.code === DiagCode.TTL_MISMATCH);
+  const normalized = fix ? normalizeRecords(records) : records;
+  // The first build read the same records when nothing needed normalizing.
+  return { diagnostics, records: normalized, data: fix || !data ? buildZone(origin, normalized) : data };
+}
+
+/** RRSIG types allowed beside a CNAME, and the only data allowed at a delegation point besides NS. */
+const CNAME_COMPANIONS = new Set<number>([RRType.CNAME, RRType.RRSIG, RRType.NSEC]);
+const AT_CUT = new Set<number>([RRType.NS, RRType.DS, RRType.NSEC]);
+
+/**
+ * True when `checkZone` has nothing to report on the records `data` was built from, given a clean build audit
+ * (one class, no TTL mismatch, no exact duplicate). False means "look closer", not "invalid": anything rare
+ * (DNAME, NSEC3 chains, names below a cut that are not glue) is left to `checkZone`.
+ */
+export function treeIsClean(data: ZoneData): boolean {
+  if (data.class !== RRClass.IN || data.nsec3 !== null) return false;
+  const apexSoa = data.apex.rrsets.get(RRType.SOA);
+  if (apexSoa?.rdatas.length !== 1 || !data.apex.rrsets.has(RRType.NS)) return false;
+  const nsTargets = new Set<string>();
+  let occluded = false;
+  for (const node of data.nodes.values()) {
+    occluded ||= node.occluded;
+    for (const [t, rrset] of node.rrsets) {
+      if (t === RRType.DNAME || (t === RRType.SOA && node !== data.apex)) return false;
+      // Duplicates that differ only in the case of a name inside the RDATA.
+      if (rrset.rdatas.length > 1 && canonicalRdata(t, rrset.rdatas[0]!) !== rrset.rdatas[0]) {
+        const seen = new Set<string>();
+        for (const r of rrset.rdatas) seen.add(canonicalRdata(t, r).toString("latin1"));
+        if (seen.size !== rrset.rdatas.length) return false;
+      }
+      if (t === RRType.NS) for (const r of rrset.rdatas) nsTargets.add(nameKey(rdataName(r)));
+    }
+    const cname = node.rrsets.get(RRType.CNAME);
+    if (cname) {
+      if (cname.rdatas.length > 1) return false;
+      for (const t of node.rrsets.keys()) if (!CNAME_COMPANIONS.has(t)) return false;
+    }
+    if (node.cut) {
+      for (const t of node.rrsets.keys()) if (!AT_CUT.has(t)) return false;
+      for (const t of node.sigs.keys()) if (!AT_CUT.has(t) || t === RRType.NS) return false;
+    }
+  }
+  for (const target of nsTargets) {
+    if (!isSubdomainKey(target, data.originKey)) continue;
+    const node = data.nodes.get(target);
+    if (!node?.rrsets.has(RRType.A) && !node?.rrsets.has(RRType.AAAA)) return false;
+  }
+  // Below a cut only glue: addresses of NS targets (DNAME, the other occluder, returned above).
+  if (occluded) {
+    for (const node of data.nodes.values()) {
+      if (!node.occluded || node.cut) continue;
+      if (node.sigs.size > 0) return false;
+      for (const t of node.rrsets.keys()) {
+        if ((t !== RRType.A && t !== RRType.AAAA) || !nsTargets.has(node.key)) return false;
+      }
+    }
+  }
+  return true;
 }

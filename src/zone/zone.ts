@@ -5,6 +5,7 @@ import { isSubdomainKey, labelOffsets, nameKey, nameToText, parentName } from ".
 import { parseBase32Hex } from "../wire/rdata/text-fields.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "./record.js";
+import { TypeMap } from "./type-map.js";
 
 export class ZoneBuildError extends Error {
   readonly code = "EDGENS_ERR_ZONE_BUILD";
@@ -25,9 +26,9 @@ export interface ZoneNode {
   owner: Buffer;
   key: string;
   /** RRsets by type, RRSIG excluded. Empty for an empty non-terminal. */
-  rrsets: Map<number, RRset>;
-  /** RRSIG RRsets by the type they cover. */
-  sigs: Map<number, RRset>;
+  rrsets: TypeMap<RRset>;
+  /** RRSIG RRsets by the type they cover (`NO_SIGS`, shared and never written, when there are none). */
+  sigs: TypeMap<RRset>;
   /** Non-apex node with NS: a zone cut (the NS and any glue below are not authoritative). */
   cut: boolean;
   /** Strictly below a cut or a DNAME: reachable only as glue, never by lookup. */
@@ -109,15 +110,17 @@ export function ownerKey(owner: Buffer): string {
 }
 
 /** The `sigs` of every node without RRSIGs (most of a big unsigned zone): one shared map, never written. */
-const NO_SIGS: Map<number, RRset> = new Map();
+export const NO_SIGS: TypeMap<RRset> = new TypeMap();
 
-function newNode(owner: Buffer, key: string): ZoneNode {
-  return { owner, key, rrsets: new Map(), sigs: NO_SIGS, cut: false, occluded: false };
+export function newNode(owner: Buffer, key: string): ZoneNode {
+  return { owner, key, rrsets: new TypeMap(), sigs: NO_SIGS, cut: false, occluded: false };
 }
 
-function addRdata(rrset: RRset, rdata: Buffer): void {
-  for (const r of rrset.rdatas) if (r.equals(rdata)) return;
+/** Add `rdata` unless the RRset holds the same bytes; false when it did. */
+export function addRdata(rrset: RRset, rdata: Buffer): boolean {
+  for (const r of rrset.rdatas) if (r.equals(rdata)) return false;
   rrset.rdatas.push(rdata);
+  return true;
 }
 
 /** SOA MINIMUM is the last 4 octets of its RDATA. */
@@ -125,11 +128,17 @@ export function soaMinimum(rdata: Buffer): number {
   return rdata.readUInt32BE(rdata.length - 4);
 }
 
+/** What `buildZone` saw that `checkZone` would report: set to false at the first such record. */
+export interface BuildAudit {
+  /** No record of another class, no TTL mismatch and no duplicate inside an RRset. */
+  clean: boolean;
+}
+
 /**
  * Build the zone tree of `origin` from checked records (TTLs per RRset already normalized; the first record's
  * TTL is used). Throws `ZoneBuildError` when a record lies outside the zone or the apex has no SOA.
  */
-export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
+export function buildZone(origin: Buffer, records: readonly ResourceRecord[], audit?: BuildAudit): ZoneData {
   const originKey = nameKey(origin);
   const nodes = new Map<string, ZoneNode>();
   const apex = newNode(Buffer.from(origin), originKey);
@@ -137,32 +146,42 @@ export function buildZone(origin: Buffer, records: ResourceRecord[]): ZoneData {
   let zoneClass: number = RRClass.IN;
 
   const nsec3 = new Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>();
+  // A transfer hands the records of one owner over with one shared owner Buffer: one key and lookup for them.
+  let lastOwner: Buffer | null = null;
+  let key = "";
   for (const rr of records) {
-    const key = ownerKey(rr.owner);
-    if (!isSubdomainKey(key, originKey)) {
-      throw new ZoneBuildError(`record ${nameToText(rr.owner)} is outside zone ${nameToText(origin)}`);
+    if (rr.owner !== lastOwner) {
+      key = ownerKey(rr.owner);
+      if (!isSubdomainKey(key, originKey)) {
+        throw new ZoneBuildError(`record ${nameToText(rr.owner)} is outside zone ${nameToText(origin)}`);
+      }
+      lastOwner = rr.owner;
     }
     if (addNsec3Record(nsec3, rr, key, originKey)) continue;
     let node = nodes.get(key);
     if (!node) {
       node = newNode(rr.owner, key);
       nodes.set(key, node);
-      // Empty non-terminals between the new name and the apex.
-      for (let p = parentName(key); p !== null && p !== originKey && !nodes.has(p); p = parentName(p)) {
-        nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+      // Empty non-terminals between the new name and the apex (none for a name right below it: most names).
+      if (key.length - key.charCodeAt(0) - 1 !== originKey.length) {
+        for (let p = parentName(key); p !== null && p !== originKey && !nodes.has(p); p = parentName(p)) {
+          nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+        }
       }
     }
     if (key === originKey && rr.type === RRType.SOA) zoneClass = rr.class;
+    if (audit && rr.class !== RRClass.IN) audit.clean = false;
     const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
-    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new Map();
+    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new TypeMap();
     const map = covered >= 0 ? node.sigs : node.rrsets;
     const mapKey = covered >= 0 ? covered : rr.type;
-    let rrset = map.get(mapKey);
-    if (!rrset) {
-      rrset = { owner: node.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [] };
-      map.set(mapKey, rrset);
+    const rrset = map.get(mapKey);
+    // A literal holds one element; `[]` and a push would reserve 17 slots for every RRset.
+    if (!rrset)
+      map.set(mapKey, { owner: node.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [rr.rdata] });
+    else if (!addRdata(rrset, rr.rdata) || rrset.ttl !== rr.ttl) {
+      if (audit) audit.clean = false;
     }
-    addRdata(rrset, rr.rdata);
   }
 
   const soa = apex.rrsets.get(RRType.SOA);

@@ -2,7 +2,12 @@
 // swap() must switch generations atomically.
 import { describe, expect, it } from "vitest";
 import { createResponder } from "../../src/responder/responder.js";
-import { compileSnapshot, compileSnapshotAsync, exactKey } from "../../src/responder/snapshot.js";
+import {
+  compileSnapshot,
+  compileSnapshotAsync,
+  exactKey,
+  precompiledEntryBytes,
+} from "../../src/responder/snapshot.js";
 import { newOutcome, type Transport } from "../../src/responder/types.js";
 import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
 import { parseQuery } from "../../src/wire/query-parser.js";
@@ -87,6 +92,25 @@ describe("compiling", () => {
       const q = makeQuery(name, "A", { edns: { do: true } });
       expect(capped.respond(q, "udp", newOutcome())).toEqual(full.respond(q, "udp", newOutcome()));
     }
+  });
+
+  it("caps the table by its estimated memory (precompileBudgetBytes); the lookup path answers the rest", () => {
+    const full = fixtureSnapshot();
+    const sizes = [...full.exactAnswers].map(([k, v]) => precompiledEntryBytes(k, v));
+    // A budget that the first five entries reach: the sixth is never built.
+    const budget = sizes.slice(0, 5).reduce((a, b) => a + b, 0);
+    const capped = compileSnapshot(fixtureZones(), 1, { precompileBudgetBytes: budget });
+    expect(capped.exactAnswers.size).toBe(5);
+    expect([...capped.exactAnswers.keys()]).toEqual([...full.exactAnswers.keys()].slice(0, 5));
+    const a = createResponder(capped, { identity: "t", maxUdpPayload: 1232 });
+    const b = createResponder(full, { identity: "t", maxUdpPayload: 1232 });
+    for (const name of ["www.example.", "mail.example.", "alias.example.", "nx.example."]) {
+      for (const type of ["A", "AAAA", "MX"] as const) {
+        const q = makeQuery(name, type, { edns: { do: true } });
+        expect(a.respond(q, "udp", newOutcome())).toEqual(b.respond(q, "udp", newOutcome()));
+      }
+    }
+    expect(compileSnapshot(fixtureZones(), 1, { precompileBudgetBytes: 0 }).exactAnswers.size).toBe(0);
   });
 
   it("compileSnapshotAsync builds the same table and lets the event loop run between chunks", async () => {

@@ -6,7 +6,12 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SecondaryError } from "../../src/secondary/errors.js";
 import { clampTimers, resolveClamps, soaTimers } from "../../src/secondary/soa-timers.js";
-import { ZoneStore, zoneFileStem } from "../../src/secondary/zone-store.js";
+import {
+  ZoneStore,
+  zoneFileStem,
+  zoneToMasterChunks,
+  zoneToMasterText,
+} from "../../src/secondary/zone-store.js";
 import { recordKey } from "../../src/transfer/apply-ixfr.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
@@ -51,6 +56,29 @@ describe("ZoneStore", () => {
       `${originText.slice(0, -1)}.state.json`,
       `${originText.slice(0, -1)}.zone`,
     ]);
+  });
+
+  it("a zone of many chunks is written piece by piece and reads back whole, the SOA first", async () => {
+    const { origin, records } = parseFixture("transfer/xfr.test.zone", "xfr.test.");
+    const soa = records.find((r) => r.type === RRType.SOA)!;
+    // ~20 000 extra hosts: several chunks of text; the SOA placed last must still be written first.
+    const extra = parseMasterFile(
+      Array.from({ length: 20_000 }, (_, i) => `h${i}.xfr.test. 300 IN A 10.0.${i >> 8}.${i & 255}`).join(
+        "\n",
+      ),
+      { file: "extra", origin },
+    ).records;
+    const all = [...records.filter((r) => r !== soa), ...extra, soa];
+    const chunks = [...zoneToMasterChunks(origin, all, ["h"])];
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.join("")).toBe(zoneToMasterText(origin, all, ["h"]));
+    const store = new ZoneStore(dir, origin);
+    await store.saveZone(all, 7);
+    const text = readFileSync(store.zonePath, "latin1").split("\n");
+    expect(text[3]).toMatch(/^xfr\.test\.\s.*\sSOA\s/);
+    const back = await store.load();
+    expect(back!.records.length).toBe(all.length);
+    expect(ids(back!.records)).toEqual(ids(all));
   });
 
   it("no copy → null; a copy without a matching state file → the zone file's mtime", async () => {

@@ -39,6 +39,34 @@ describe("parseMessage", () => {
     soa(1),
   ]);
 
+  it("records of one owner share its Buffer; another owner or spelling gets its own (issue 6: fewer objects)", () => {
+    const m = parseMessage(
+      answerTo(query, [
+        soa(1),
+        a("www.xfr.test.", "192.0.2.1"),
+        a("www.xfr.test.", "192.0.2.2"),
+        a("WWW.xfr.test.", "192.0.2.3"),
+        a("mail.xfr.test.", "192.0.2.4"),
+        soa(1),
+      ]),
+    );
+    const owners = m.answer.map((r) => r.owner);
+    expect(owners.map((o) => nameToText(o))).toEqual([
+      "xfr.test.",
+      "www.xfr.test.",
+      "www.xfr.test.",
+      "WWW.xfr.test.",
+      "mail.xfr.test.",
+      "xfr.test.",
+    ]);
+    expect(owners[2]).toBe(owners[1]);
+    expect(owners[3]).not.toBe(owners[2]);
+    expect(owners[4]).not.toBe(owners[3]);
+    // Plain records: no offsets kept for anything but a TSIG record.
+    expect(Object.keys(m.answer[1]!).sort()).toEqual(["class", "owner", "rdata", "ttl", "type"]);
+    expect(m.answer[1]!.rdata).toEqual(Buffer.from([192, 0, 2, 1]));
+  });
+
   it("mutated answers parse or throw XfrError, never anything else", () => {
     fc.assert(
       fc.property(

@@ -1,7 +1,12 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseNameText } from "../../src/wire/name.js";
+import { RRType } from "../../src/wire/rrtype.js";
+import { hasErrors } from "../../src/zone/diagnostic.js";
 import { parseMasterFile, recordToText } from "../../src/zone/master-parser.js";
-import { checkZone, normalizeRecords } from "../../src/zone/zone-check.js";
+import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import { checkAndBuildZone, checkZone, normalizeRecords, treeIsClean } from "../../src/zone/zone-check.js";
 
 const HEAD =
   "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\n";
@@ -105,4 +110,80 @@ test("normalizeRecords drops duplicates and gives each RRset its first TTL", () 
     "t.example.com. 100 IN A 192.0.2.2",
     "t.example.com. 100 IN A 192.0.2.3",
   ]);
+});
+
+// checkAndBuildZone skips checkZone when the built tree is clean (issue 6: a million-record transfer is checked
+// in one pass). The shortcut must never hide a finding, and must be taken for ordinary zones.
+describe("checkAndBuildZone", () => {
+  const origin = parseNameText("example.com.", null);
+  const parse = (body: string, head = HEAD) => parseMasterFile(head + body, { file: "z" }).records;
+  /** Every RRset of a tree as text lines, in a stable order. */
+  const dump = (data: ZoneData) =>
+    [...data.nodes.values()]
+      .flatMap((n) => [...n.rrsets.values(), ...n.sigs.values()])
+      .flatMap((rs) =>
+        rs.rdatas.map((rdata) =>
+          recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
+        ),
+      )
+      .sort();
+
+  test.each(CASES)("same findings and tree as checkZone + build: $name", ({ body, head }) => {
+    const records = parse(body, head);
+    const full = checkZone(origin, records, "z");
+    const fused = checkAndBuildZone(origin, records, "z");
+    expect(fused.diagnostics).toEqual(full);
+    if (hasErrors(full)) expect(fused.data).toBeNull();
+    else expect(dump(fused.data!)).toEqual(dump(buildZone(origin, normalizeRecords(records))));
+  });
+
+  test.each(CASES)("a tree the audit calls clean has no findings: $name", ({ body, head }) => {
+    const records = parse(body, head);
+    const audit = { clean: true };
+    let data: ZoneData;
+    try {
+      data = buildZone(origin, records, audit);
+    } catch {
+      return; // out of zone / no SOA: always the full check
+    }
+    if (audit.clean && treeIsClean(data)) expect(checkZone(origin, records, "z")).toEqual([]);
+  });
+
+  const CLEAN: { name: string; body: string }[] = [
+    { name: "hosts", body: "www A 192.0.2.2\nwww AAAA 2001:db8::2\nmail A 192.0.2.3\n@ MX 10 mail\n" },
+    {
+      name: "a delegation with glue and DS",
+      body: "sub NS ns.sub\nns.sub A 192.0.2.2\nsub DS 1 13 2 AABB\n",
+    },
+    { name: "CNAME with NSEC", body: "c CNAME www\nc NSEC www.example.com. CNAME NSEC\nwww A 192.0.2.2\n" },
+    { name: "empty non-terminals", body: "a.b.c A 192.0.2.2\nx.b.c TXT hi\n" },
+    { name: "two NS targets in the zone", body: "@ NS ns2\nns2 AAAA 2001:db8::53\n" },
+  ];
+  test.each(CLEAN)("clean zones take the one-pass path: $name", ({ body }) => {
+    const records = parse(body);
+    expect(checkZone(origin, records, "z")).toEqual([]);
+    const audit = { clean: true };
+    const data = buildZone(origin, records, audit);
+    expect(audit.clean && treeIsClean(data)).toBe(true);
+    const fused = checkAndBuildZone(origin, records, "z");
+    expect(fused.diagnostics).toEqual([]);
+    expect(fused.records).toBe(records);
+    expect(dump(fused.data!)).toEqual(dump(data));
+  });
+
+  test("every fixture zone: the fused path reports what checkZone reports", () => {
+    const root = join(import.meta.dirname, "../fixtures/zones");
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".zone"));
+    expect(files.length).toBeGreaterThan(10);
+    let compared = 0;
+    for (const f of files) {
+      const parsed = parseMasterFile(readFileSync(join(root, f), "latin1"), { file: f });
+      const soa = parsed.records.find((r) => r.type === RRType.SOA);
+      if (parsed.diagnostics.length > 0 || !soa) continue;
+      const full = checkZone(soa.owner, parsed.records, f);
+      expect(checkAndBuildZone(soa.owner, parsed.records, f).diagnostics, f).toEqual(full);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+  });
 });

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Zone transfer, phase by phase (issue 6): a private Knot 3.2 primary serves a generated zone (the same shape as
+// xfr-bench.mjs: hosts with A, every 4th also AAAA); this process then runs what a secondary runs, one phase at
+// a time, and prints the wall and CPU time of each and the memory held after it (after a full GC, so retained,
+// not transient): AXFR into records → check + build the tree → snapshot → precompiled answers (the default
+// memory budget) → persisted text (chunks, not written). Peak RSS of the whole run at the end.
+//
+//   node --expose-gc bench/xfr/xfr-phases.mjs [--records 200000] [--build DIR] [--cpu-prof]
+// (--build DIR: a build made with `tsc -p tsconfig.build.json --outDir DIR/dist`; default: ./dist.)
+// Needs knotd. Loopback only, a random port; Knot runs in its own process group, killed on exit.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: { records: { type: "string", default: "200000" }, build: { type: "string" } },
+});
+const RECORDS = Number(args.records);
+const dist = args.build ? join(resolve(args.build), "dist") : resolve(import.meta.dirname, "../../dist");
+if (!globalThis.gc) throw new Error("run with node --expose-gc (retained memory is measured after a GC)");
+
+const tmp = mkdtempSync(join(tmpdir(), "edgens-xfrphases-"));
+const port = 20000 + Math.floor(Math.random() * 40000);
+const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+{
+  const hosts = Math.floor(RECORDS / 1.25);
+  const out = ["$ORIGIN xfr.test.", "$TTL 3600", "@ SOA ns1 hostmaster 1 3600 600 1209600 300", "@ NS ns1"];
+  out.push("@ NS ns2", "ns1 A 192.0.2.1", "ns2 A 192.0.2.2");
+  for (let i = 0; i < hosts; i++) {
+    out.push(`h${i} A ${ip4(i + 256)}`);
+    if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+  }
+  writeFileSync(join(tmp, "zone"), `${out.join("\n")}\n`);
+}
+writeFileSync(
+  join(tmp, "knot.conf"),
+  `server:
+  rundir: "${tmp}"
+  listen: 127.0.0.1@${port}
+  udp-workers: 1
+  tcp-workers: 1
+  background-workers: 1
+database:
+  storage: "${tmp}"
+acl:
+  - id: xfr
+    address: 127.0.0.0/8
+    action: transfer
+zone:
+  - domain: xfr.test.
+    file: "${join(tmp, "zone")}"
+    acl: [xfr]
+`,
+);
+const knot = spawn("/usr/sbin/knotd", ["-c", join(tmp, "knot.conf")], { detached: true, stdio: "ignore" });
+process.on("exit", () => {
+  try {
+    process.kill(-knot.pid, "SIGKILL");
+  } catch {}
+  rmSync(tmp, { recursive: true, force: true });
+});
+for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => process.exit(130));
+
+const { axfr, fetchSoa } = await import(join(dist, "transfer/xfr-client.js"));
+const { parseNameText } = await import(join(dist, "wire/name.js"));
+const { checkAndBuildZone } = await import(join(dist, "zone/zone-check.js"));
+const { compileSnapshot, compileSnapshotAsync } = await import(join(dist, "responder/snapshot.js"));
+const { zoneToMasterChunks } = await import(join(dist, "secondary/zone-store.js"));
+const origin = parseNameText("xfr.test.", null);
+const primary = { host: "127.0.0.1", port };
+for (let i = 0; ; i++) {
+  try {
+    await fetchSoa(primary, origin, { messageTimeoutMs: 200 });
+    break;
+  } catch {
+    if (i > 300) throw new Error("Knot did not serve the zone within a minute");
+    await sleep(200);
+  }
+}
+
+const MiB = (n) => (n / 1048576).toFixed(0);
+let t = performance.now();
+let cpu = process.cpuUsage();
+function phase(name) {
+  const wall = performance.now() - t;
+  const c = process.cpuUsage(cpu);
+  globalThis.gc();
+  const m = process.memoryUsage();
+  console.log(
+    `${name.padEnd(32)} wall ${wall.toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  ` +
+      `heap ${MiB(m.heapUsed).padStart(4)} MiB  buffers ${MiB(m.arrayBuffers).padStart(4)} MiB  rss ${MiB(m.rss).padStart(4)} MiB`,
+  );
+  t = performance.now();
+  cpu = process.cpuUsage();
+}
+console.log(
+  `records ${RECORDS}; load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ")}; build ${dist}`,
+);
+phase("ready");
+const r = await axfr(primary, origin, {});
+phase(`axfr (${r.records.length} records)`);
+const checked = checkAndBuildZone(origin, r.records, "xfr");
+phase(`check + build (${checked.diagnostics.length} findings)`);
+const lookupOnly = compileSnapshot([checked.data], 1, { precompile: false });
+phase("snapshot, no precompiled answers");
+const snap = await compileSnapshotAsync([checked.data], 2, { chunk: 250 });
+phase(`precompiled (${snap.exactAnswers.size} answers)`);
+let chars = 0;
+for (const chunk of zoneToMasterChunks(origin, r.records, ["xfr-phases"])) chars += chunk.length;
+phase(`zone text (${(chars / 1048576).toFixed(1)} M chars)`);
+console.log(`peak RSS ${MiB(process.resourceUsage().maxRSS * 1024)} MiB`);
+globalThis.keep = [r, checked, lookupOnly, snap];
