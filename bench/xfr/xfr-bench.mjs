@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-// Zone transfer benchmark (issue 6): Knot 3.2 as hidden primary; edgens (`edgens serve --secondary … --workers 1`),
-// Knot and NSD as its secondaries in the same run. For each secondary, started one after the other (so they do
+// Zone transfer benchmark (issue 6): Knot 3.2 as hidden primary; edgens (`edgens serve --secondary …`, the
+// default worker count unless --workers), Knot and NSD as its secondaries in the same run. For each secondary, started one after the other (so they do
 // not share the 2 vCPUs during the first transfer): time from spawn to answering the zone's serial over UDP,
 // then the peak RSS of all its processes (VmHWM summed over the process group). Then CHANGE records of the
 // zone are modified on the primary (`knotc zone-reload`, `zonefile-load: difference`: Knot computes an IXFR and
 // NOTIFYs all three at once) → time until each secondary answers the new serial (UDP SOA polled every POLL ms).
+// `--mode update`: the change is a dynamic update (RFC 2136, over TCP, sent by this script) to the primary
+// instead: Knot applies it in milliseconds, bumps the serial and NOTIFYs, so no zone-file diff (1.5–2.8 s for
+// 1 M records) sits in front of the secondaries; the clock starts when the UPDATE is written to the socket.
+// A NOTIFY probe (this script, listed first among Knot's notify targets) records when Knot's NOTIFY for each
+// serial arrives, so each secondary's time is also given from the NOTIFY (Knot 3.2 sends it ~1 s after applying
+// an UPDATE, but at once after a reload).
+// `--trace`: edgens logs at debug level; its per-step lines (NOTIFY wait, SOA query, transfer, build, delta
+// applied and served per worker) are printed at the end.
 //
 //   node bench/xfr/xfr-bench.mjs [--records 1000000] [--change 100] [--rounds 1] [--only edgens,knot,nsd]
-//                                [--build DIR] [--timeout 600]
+//                                [--mode reload|update] [--workers N] [--trace] [--build DIR] [--timeout 600]
 // Needs root (knotd/nsd as root), knotd, knotc, nsd. Loopback only, random high ports. Every daemon runs in its
 // own process group and only those groups are signalled on exit.
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import {
   copyFileSync,
@@ -24,6 +32,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import net from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,8 +49,12 @@ const { values: args } = parseArgs({
     timeout: { type: "string", default: "600" },
     poll: { type: "string", default: "3" },
     keep: { type: "boolean", default: false },
+    mode: { type: "string", default: "reload" },
+    workers: { type: "string" },
+    trace: { type: "boolean", default: false },
   },
 });
+if (!["reload", "update"].includes(args.mode)) throw new Error(`--mode: reload or update, not ${args.mode}`);
 const RECORDS = Number(args.records);
 const CHANGE = Number(args.change);
 const ROUNDS = Number(args.rounds);
@@ -94,6 +107,72 @@ function zoneText(serial, changed) {
     if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
   }
   return { text: `${out.join("\n")}\n`, records: out.length - 2 };
+}
+
+// The hosts whose A record a change moves, and their two addresses (as zoneText writes them).
+function changedHosts(changed) {
+  const hosts = Math.floor(RECORDS / 1.25);
+  const step = Math.max(1, Math.floor(hosts / changed));
+  const out = [];
+  for (let i = 0; i < hosts && out.length < changed; i += step) out.push(i);
+  return out.map((i) => ({ name: `h${i}.${ZONE}`, base: ip4(i + 256), moved: ip4(i + 0x800000) }));
+}
+
+// ---- dynamic update (RFC 2136) ----------------------------------------------------------------------------
+function wireName(name) {
+  const parts = name.split(".").filter(Boolean);
+  return Buffer.concat([
+    ...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, "latin1")])),
+    Buffer.from([0]),
+  ]);
+}
+function aRecord(name, cls, ttl, addr) {
+  const fixed = Buffer.alloc(14);
+  fixed.writeUInt16BE(1, 0); // A
+  fixed.writeUInt16BE(cls, 2);
+  fixed.writeUInt32BE(ttl, 4);
+  fixed.writeUInt16BE(4, 8);
+  for (const [i, o] of addr.split(".").entries()) fixed[10 + i] = Number(o);
+  return Buffer.concat([wireName(name), fixed]);
+}
+/** UPDATE message: each host's A record `from` deleted (class NONE) and `to` added. */
+function updateMessage(id, hosts, from, to) {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(5 << 11, 2); // opcode UPDATE
+  header.writeUInt16BE(1, 4); // ZOCOUNT
+  header.writeUInt16BE(hosts.length * 2, 8); // UPCOUNT
+  const zone = Buffer.concat([wireName(ZONE), Buffer.from([0, 6, 0, 1])]);
+  const rrs = hosts.flatMap((h) => [aRecord(h.name, 254, 0, h[from]), aRecord(h.name, 1, 3600, h[to])]);
+  return Buffer.concat([header, zone, ...rrs]);
+}
+/** A TCP connection to the primary (opened before the clock starts). */
+function connectTcp(port) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, HOST, () => resolve(c));
+    c.once("error", reject);
+  });
+}
+/** Write an UPDATE on `c`; resolves with the primary's RCODE. */
+function sendUpdate(c, msg) {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    c.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        c.destroy();
+        resolve(buf[2 + 3] & 0xf);
+      }
+    });
+    c.on("error", reject);
+    c.setTimeout(30_000, () => {
+      c.destroy();
+      reject(new Error("UPDATE: no answer from the primary"));
+    });
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(msg.length);
+    c.write(Buffer.concat([len, msg]));
+  });
 }
 
 // ---- UDP SOA ---------------------------------------------------------------------------------------------
@@ -153,6 +232,59 @@ async function waitSerial(port, serial, t0, timeoutMs, pollMs = POLL_MS) {
     await sleep(pollMs);
   }
   return null;
+}
+
+// ---- NOTIFY probe: answers NOTIFY (UDP and TCP, Knot 3.2 uses TCP) and notes when each serial was announced.
+const notifiedAt = new Map();
+function notifyAnswer(m) {
+  // The serial of the SOA in the answer section (question and owner as Knot writes them: compressed owner).
+  try {
+    if (m.readUInt16BE(6) >= 1) {
+      let o = 12;
+      while (m[o] !== 0) o += m[o] + 1;
+      o += 5; // root label, QTYPE, QCLASS
+      o += m[o] >= 0xc0 ? 2 : 0;
+      const rdlen = m.readUInt16BE(o + 8);
+      const serial = m.readUInt32BE(o + 10 + rdlen - 20);
+      if (!notifiedAt.has(serial)) notifiedAt.set(serial, performance.now());
+    }
+  } catch {}
+  const r = Buffer.from(m.subarray(0, 12));
+  r[2] = (m[2] & 0x79) | 0x84; // QR, opcode kept, AA
+  r[3] = 0;
+  r.writeUInt32BE(0, 6);
+  r.writeUInt16BE(0, 10);
+  return Buffer.concat([r, m.subarray(12, 12 + (m.length > 12 ? qLength(m) : 0))]);
+}
+function qLength(m) {
+  let o = 12;
+  while (o < m.length && m[o] !== 0) o += m[o] + 1;
+  return o + 5 - 12;
+}
+const probe = { port: 0 };
+{
+  const tcp = net.createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on("error", () => {});
+    c.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + m.length);
+        const a = notifyAnswer(m);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(a.length);
+        c.write(Buffer.concat([len, a]));
+      }
+    });
+  });
+  await new Promise((r) => tcp.listen(0, HOST, r));
+  probe.port = tcp.address().port;
+  tcp.unref();
+  const udp = dgram.createSocket("udp4");
+  udp.on("message", (m, rinfo) => udp.send(notifyAnswer(m), rinfo.port, rinfo.address));
+  await new Promise((r) => udp.bind(probe.port, HOST, r));
+  udp.unref();
 }
 
 // ---- processes -------------------------------------------------------------------------------------------
@@ -270,10 +402,15 @@ writeFileSync(
     pdir,
     ports.primary,
     `remote:
+  - id: probe
+    address: ${HOST}@${probe.port}
 ${secondaries.map((s) => `  - id: ${s}\n    address: ${HOST}@${ports[s]}\n`).join("")}acl:
   - id: xfr
     address: 127.0.0.0/8
     action: transfer
+  - id: update
+    address: 127.0.0.0/8
+    action: update
 template:
   - id: default
     storage: "${pdir}"
@@ -284,8 +421,8 @@ template:
 zone:
   - domain: "${ZONE}"
     file: "${join(pdir, "zone")}"
-    acl: [xfr]
-    notify: [${secondaries.join(", ")}]
+    acl: [xfr, update]
+    notify: [probe, ${secondaries.join(", ")}]
 `,
   ),
 );
@@ -307,8 +444,8 @@ const spawnSecondary = {
       `${HOST}:${ports.edgens}`,
       "--secondary",
       `${ZONE}=${HOST}:${ports.primary}`,
-      "--workers",
-      "1",
+      ...(args.workers !== undefined ? ["--workers", args.workers] : []),
+      ...(args.trace ? ["--log-level", "debug"] : []),
       "--state-dir",
       join(dir, "state"),
     ]);
@@ -380,7 +517,7 @@ for (const s of secondaries) {
   const ms = await waitSerial(ports[s], serial, t, TIMEOUT_MS, 10);
   const rss = peakRssMiB(child.pid);
   const idle = ms === null ? null : await settle(child.pid, t);
-  results[s] = { first: ms, firstRss: rss, idle, changes: [], changeIdle: [] };
+  results[s] = { first: ms, firstRss: rss, idle, changes: [], fromNotify: [], changeIdle: [] };
   log(
     `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB; idle after ${f(idle)} ms`,
   );
@@ -389,14 +526,33 @@ for (const s of secondaries) {
 const live = secondaries.filter((s) => results[s].first !== null);
 
 const primaryChange = [];
+/** Per round: ms from the change to the NOTIFY reaching the probe. */
+const notifyDelay = [];
 for (let round = 0; round < ROUNDS; round++) {
   await sleep(1000);
   serial++;
   // Alternate between the moved and the original addresses so each round is a CHANGE-record change.
-  z = zoneText(serial, round % 2 === 0 ? CHANGE : 0);
-  writeFileSync(join(pdir, "zone"), z.text);
-  t = performance.now();
-  execFileSync("/usr/sbin/knotc", ["-s", join(pdir, "knot.sock"), "zone-reload", ZONE], { stdio: "pipe" });
+  let updated = null;
+  let reloaded = null;
+  if (args.mode === "update") {
+    // Knot's serial policy (increment) makes the new serial ours + 1, as in reload mode.
+    const hosts = changedHosts(CHANGE);
+    const [from, to] = round % 2 === 0 ? ["base", "moved"] : ["moved", "base"];
+    const msg = updateMessage((round + 1) & 0xffff, hosts, from, to);
+    const conn = await connectTcp(ports.primary);
+    t = performance.now();
+    updated = sendUpdate(conn, msg);
+  } else {
+    z = zoneText(serial, round % 2 === 0 ? CHANGE : 0);
+    writeFileSync(join(pdir, "zone"), z.text);
+    t = performance.now();
+    // Not execFileSync: the NOTIFY probe must run while knotc waits for the reload.
+    reloaded = new Promise((res, rej) =>
+      execFile("/usr/sbin/knotc", ["-s", join(pdir, "knot.sock"), "zone-reload", ZONE], (e) =>
+        e ? rej(e) : res(),
+      ),
+    );
+  }
   const waits = live.map(async (s) => {
     const ms = await waitSerial(ports[s], serial, t, 120_000);
     results[s].changes.push(ms);
@@ -407,7 +563,18 @@ for (let round = 0; round < ROUNDS; round++) {
   const pms = await waitSerial(ports.primary, serial, t, 120_000, 1);
   primaryChange.push(pms);
   log(`round ${round + 1}: Knot primary serves serial ${serial} after ${pms?.toFixed(1)} ms`);
+  if (updated) {
+    const rcode = await updated;
+    if (rcode !== 0) throw new Error(`the primary answered the UPDATE with RCODE ${rcode}`);
+  }
+  await reloaded;
   await Promise.all(waits);
+  const n = notifiedAt.get(serial);
+  notifyDelay.push(n === undefined ? null : n - t);
+  for (const s of live) {
+    const ms = results[s].changes.at(-1);
+    results[s].fromNotify.push(ms === null || n === undefined ? null : ms - (n - t));
+  }
   const idle = await Promise.all(live.map((s) => settle(groups.find(([n]) => n === s)[1], t)));
   for (const [i, s] of live.entries()) results[s].changeIdle.push(idle[i]);
 }
@@ -419,21 +586,22 @@ const med = (xs) => {
   return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
 };
 console.log(
-  `\nZone ${ZONE}: ${z.records} records; change: ${CHANGE} A records modified; ${ROUNDS} round(s); load at start ${load0}, at end ${loadavg()
+  `\nZone ${ZONE}: ${z.records} records; change: ${CHANGE} A records modified by ${args.mode === "update" ? "dynamic update" : "zone-reload"}; edgens workers: ${args.workers ?? "default"}; ${ROUNDS} round(s); load at start ${load0}, at end ${loadavg()
     .map((x) => x.toFixed(2))
     .join(" / ")}`,
 );
 console.log(
-  `Knot primary: zone loaded and served ${f(primaryLoad)} ms; knotc zone-reload → primary serves new serial: ${primaryChange.map((x) => f(x, 1)).join(" / ")} ms`,
+  `Knot primary: zone loaded and served ${f(primaryLoad)} ms; ${args.mode === "update" ? "UPDATE sent" : "knotc zone-reload"} → primary serves new serial: ${primaryChange.map((x) => f(x, 1)).join(" / ")} ms`,
 );
+console.log(`change → Knot's NOTIFY at the probe: ${notifyDelay.map((x) => f(x, 1)).join(" / ")} ms`);
 console.log(
-  "\n| secondary | start → serial served (ms) | → idle (ms) | peak RSS after first transfer (MiB) | peak RSS at end (MiB) | zone-reload → new serial (ms), per round | median | → idle (ms), per round |",
+  "\n| secondary | start → serial served (ms) | → idle (ms) | peak RSS after first transfer (MiB) | peak RSS at end (MiB) | change → new serial (ms), per round | median | NOTIFY → new serial (ms), per round | median | → idle (ms), per round |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const s of secondaries) {
   const r = results[s];
   console.log(
-    `| ${s} | ${f(r.first)} | ${f(r.idle)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} | ${r.changeIdle.map((x) => f(x)).join(" / ")} |`,
+    `| ${s} | ${f(r.first)} | ${f(r.idle)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} | ${r.fromNotify.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.fromNotify), 1)} | ${r.changeIdle.map((x) => f(x)).join(" / ")} |`,
   );
 }
 if (results.edgens && results.knot) {
@@ -445,6 +613,22 @@ if (results.edgens && results.nsd) {
   console.log(
     `edgens/nsd: first transfer ${f(results.edgens.first / results.nsd.first, 2)}×, peak RSS ${f(results.edgens.rss / results.nsd.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.nsd.changes), 2)}×`,
   );
+}
+if (args.trace && results.edgens) {
+  // edgens' own account of each change: the manager's steps, then each worker's apply and swap.
+  const wanted = /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy/;
+  console.log("\nedgens trace (log time, message, fields):");
+  for (const line of readFileSync(join(tmp, "edgens.log"), "utf8").split("\n")) {
+    let j;
+    try {
+      j = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!wanted.test(j.msg ?? "")) continue;
+    const { time, msg, level, pid, hostname, ...rest } = j;
+    console.log(`  ${new Date(time).toISOString().slice(11, 23)} ${msg} ${JSON.stringify(rest)}`);
+  }
 }
 sock.close();
 process.exit(0);

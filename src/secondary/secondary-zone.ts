@@ -17,10 +17,10 @@ import { fetchSoa, type Primary, type XfrOptions } from "../transfer/xfr-client.
 import { type HeldZone, syncZone } from "../transfer/zone-sync.js";
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
-import { DiagCode, formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
+import { formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { buildZone, type ZoneData } from "../zone/zone.js";
-import { checkZone, normalizeRecords } from "../zone/zone-check.js";
+import type { ZoneData } from "../zone/zone.js";
+import { type CheckedZone, checkAndBuildZone } from "../zone/zone-check.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { type FailureReason, failureReason, SecondaryError } from "./errors.js";
 import { SecondaryMetrics } from "./metrics.js";
@@ -54,10 +54,11 @@ export interface SecondaryZoneOptions {
   /** Transfer limits (connect/per-message and whole-transfer timeouts, size cap); see XfrOptions. */
   transfer?: Pick<XfrOptions, "messageTimeoutMs" | "totalTimeoutMs" | "maxBytes">;
   /**
-   * Emit 'update' as soon as new data is checked and built, and write the persisted copy after it (the check
-   * still ends only when the file is written, so the state file, written next, never names data the zone file
-   * lacks). Only for listeners that use `ZoneUpdate.data` in-process; cluster workers read the file, so the
-   * default (false) emits after the write.
+   * Emit 'update' as soon as new data is checked and built, and write the persisted copy after it, in the
+   * background: the check ends without waiting for the write, so a NOTIFY during a big zone's write starts the
+   * next transfer at once. Writes stay in order (zone copy, then state file, so the state never names data the
+   * zone file lacks); a queued zone write takes the newest data, so superseded versions are never written.
+   * 'persisted' follows each write. Default (false): the write comes first and the check waits for it.
    */
   serveBeforePersist?: boolean;
   registry?: Registry;
@@ -77,6 +78,32 @@ export interface ZoneUpdate {
   data: ZoneData;
   /** Where it came from; "refresh": the data we held, served again after a success ended an expiry. */
   source: "disk" | "axfr" | "ixfr" | "refresh";
+  /**
+   * An IXFR applied locally (only the touched names rebuilt): what another process holding `fromSerial` needs
+   * to build the same tree with `applyDeltaToZone` (cluster workers get this over IPC instead of a file).
+   */
+  delta?: ZoneDelta;
+  /** Transfers: where the time went (also logged with "zone transferred"). */
+  trace?: UpdateTrace;
+}
+
+export interface ZoneDelta {
+  /** The serial the delta applies to. */
+  fromSerial: number;
+  /** Every record the new version has at the names the IXFR touched (each of them keeps some data). */
+  records: ResourceRecord[];
+}
+
+/** Milliseconds per step of the check that brought new data. */
+export interface UpdateTrace {
+  /** From the NOTIFY's arrival to the start of the check (null: not started by a NOTIFY). */
+  notifyWaitMs: number | null;
+  /** The SOA query; null when skipped (a NOTIFY carried a newer serial: straight to IXFR). */
+  soaMs: number | null;
+  /** IXFR/AXFR on the wire, IXFR deltas applied to the record list included. */
+  transferMs: number;
+  /** Checks and the zone tree (local for an IXFR when possible). */
+  buildMs: number;
 }
 
 export interface SecondaryStatus {
@@ -101,6 +128,8 @@ export interface SecondaryZoneEvents {
   expired: [{ zone: string; serial: number | null }];
   /** Only emitted when someone listens (an unhandled 'error' would throw): persistence failures. */
   error: [Error];
+  /** The persisted copy of transferred data was written (ok) or could not be (logged, 'error'). */
+  persisted: [{ serial: number; ok: boolean }];
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
@@ -131,6 +160,16 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private started = false;
   private stopped = false;
   private untrack: (() => void) | null = null;
+  /** Newest serial a NOTIFY announced above ours (RFC 1996 §3.7 hint): the next check skips the SOA query. */
+  private hint: number | null = null;
+  /** performance.now() of the NOTIFY that asked for the next check. */
+  private notifiedAt: number | null = null;
+  /** Background disk writes, in order (serveBeforePersist). */
+  private disk: Promise<void> = Promise.resolve();
+  /** The newest transferred data whose write is queued and not started. */
+  private unsaved: { records: readonly ResourceRecord[]; serial: number } | null = null;
+  /** Serial of the zone copy on disk (loaded or last written), for the state file. */
+  private written: number | null = null;
 
   constructor(opts: SecondaryZoneOptions) {
     super();
@@ -152,6 +191,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.untrack = this.metrics?.track(this.zone, () => this.expiresAt()) ?? null;
     try {
       const stored = await this.store.load();
+      if (stored) this.written = stored.serial;
       if (stored && !this.stopped) this.adoptStored(stored.serial, stored.records, stored.lastSuccess);
     } catch (e) {
       this.log?.warn({ err: (e as Error).message }, "persisted copy unusable; waiting for a transfer");
@@ -159,7 +199,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     if (!this.stopped) this.kick();
   }
 
-  /** Stop timers; resolves when a check in flight has ended (its result is dropped). */
+  /** Stop timers; resolves when a check in flight has ended (its result is dropped) and queued writes are done. */
   stop(): Promise<void> {
     this.stopped = true;
     this.clearRefreshTimer();
@@ -167,7 +207,9 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.expireTimer = null;
     this.untrack?.();
     this.untrack = null;
-    return this.running ?? Promise.resolve();
+    // The check in flight ends first (it may queue writes), then the queued writes (a restart then serves the
+    // newest data we had).
+    return (this.running ?? Promise.resolve()).then(() => this.disk);
   }
 
   /** A NOTIFY arrived: check the SOA now (coalesced with a check in flight). */
@@ -180,7 +222,14 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       this.log?.debug({ serial: serialHint }, "NOTIFY for the serial we hold: no check");
       return;
     }
-    this.log?.debug({ serial: serialHint }, "NOTIFY: checking the SOA now");
+    // A newer serial than ours: go straight to IXFR, whose first SOA is the primary's truth (an equal one
+    // there means up to date, an older one is refused as a serial going backwards, as after a SOA query).
+    const held = this.held?.serial;
+    if (serialHint !== undefined && held !== undefined && compareSerial(serialHint, held) === "gt") {
+      if (this.hint === null || compareSerial(serialHint, this.hint) === "gt") this.hint = serialHint;
+    }
+    this.notifiedAt ??= performance.now();
+    this.log?.debug({ serial: serialHint, ixfrAtOnce: this.hint !== null }, "NOTIFY: checking now");
     this.clearRefreshTimer();
     this.kick();
   }
@@ -265,26 +314,26 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     source: ZoneUpdate["source"],
     where: string,
   ): ZoneUpdate {
-    const diags = checkZone(this.origin, records, where);
-    if (hasErrors(diags)) {
-      const errors = diags.filter((d) => d.severity === "error");
-      const shown = errors.slice(0, 3).map(formatDiagnostic).join("; ");
-      throw new SecondaryError(
-        "EDGENS_ERR_SECONDARY_INVALID_ZONE",
-        `serial ${serial} fails the zone checks (${errors.length} error(s)): ${shown}`,
-      );
-    }
-    const fix = diags.some((d) => d.code === DiagCode.DUPLICATE || d.code === DiagCode.TTL_MISMATCH);
-    const normalized = fix ? normalizeRecords(records) : records;
-    let data: ZoneData;
+    // One pass for a clean zone (the common case); checkZone's diagnostics otherwise.
+    let checked: CheckedZone;
     try {
-      data = buildZone(this.origin, normalized);
+      checked = checkAndBuildZone(this.origin, records, where);
     } catch (e) {
       throw new SecondaryError(
         "EDGENS_ERR_SECONDARY_INVALID_ZONE",
         `serial ${serial}: ${(e as Error).message}`,
       );
     }
+    if (hasErrors(checked.diagnostics) || !checked.data) {
+      const errors = checked.diagnostics.filter((d) => d.severity === "error");
+      const shown = errors.slice(0, 3).map(formatDiagnostic).join("; ");
+      throw new SecondaryError(
+        "EDGENS_ERR_SECONDARY_INVALID_ZONE",
+        `serial ${serial} fails the zone checks (${errors.length} error(s)): ${shown}`,
+      );
+    }
+    const { data } = checked;
+    const normalized = checked.records as ResourceRecord[];
     return { origin: this.origin, zone: this.zone, serial, records: normalized, data, source };
   }
 
@@ -308,14 +357,22 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
 
   /** One check: the primaries in order until one gives current or newer valid data. */
   private async refresh(): Promise<void> {
+    const started = performance.now();
+    const notifyWaitMs = this.notifiedAt === null ? null : started - this.notifiedAt;
+    this.notifiedAt = null;
+    let hint = this.hint;
+    this.hint = null;
     for (const p of this.opts.primaries) {
       const name = `${p.address}#${p.port}`;
       try {
-        const updated = await this.refreshFrom(p);
+        // The hint is used with the first primary only; the next ones get a SOA query as usual.
+        const updated = await this.refreshFrom(p, hint, notifyWaitMs);
+        hint = null;
         if (this.stopped) return;
         await this.succeeded(name, updated);
         return;
       } catch (e) {
+        hint = null;
         if (this.stopped) return;
         const reason = failureReason(e);
         this.metrics?.failed(this.zone, reason);
@@ -327,19 +384,32 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   }
 
   /** True when new data was emitted. */
-  private async refreshFrom(p: SecondaryPrimary): Promise<boolean> {
+  private async refreshFrom(
+    p: SecondaryPrimary,
+    hint: number | null,
+    notifyWaitMs: number | null,
+  ): Promise<boolean> {
     const primary: Primary = { host: p.address, port: p.port };
     const base: XfrOptions = { ...this.opts.transfer, ...(p.tsig ? { tsig: p.tsig } : {}) };
-    const soa = await fetchSoa(primary, this.origin, {
-      ...base,
-      messageTimeoutMs: this.opts.soaTimeoutMs ?? 2000,
-    });
-    if (this.stopped) return false;
     const held = this.held;
-    if (held) {
-      const order = compareSerial(soa.serial, held.serial);
-      if (order === "eq") return false;
-      if (order !== "gt") throw this.backwards(soa.serial, held.serial, p);
+    let soaMs: number | null = null;
+    // A NOTIFY announced a newer serial than the one we hold (and still hold: no transfer since).
+    const skipSoa = hint !== null && held !== null && compareSerial(hint, held.serial) === "gt";
+    if (skipSoa)
+      this.log?.debug({ hint, held: held.serial }, "NOTIFY announced a newer serial: IXFR at once");
+    else {
+      const ts = performance.now();
+      const soa = await fetchSoa(primary, this.origin, {
+        ...base,
+        messageTimeoutMs: this.opts.soaTimeoutMs ?? 2000,
+      });
+      soaMs = performance.now() - ts;
+      if (this.stopped) return false;
+      if (held) {
+        const order = compareSerial(soa.serial, held.serial);
+        if (order === "eq") return false;
+        if (order !== "gt") throw this.backwards(soa.serial, held.serial, p);
+      }
     }
     let seen = 0;
     const t0 = performance.now();
@@ -357,7 +427,8 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
         throw this.backwards(r.serial, held.serial, p);
       return false;
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
     this.metrics?.transferSeconds.labels(this.zone, r.kind).observe(seconds);
     if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
     if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
@@ -366,22 +437,50 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       r.kind === "ixfr" && r.touched && this.current?.serial === held?.serial ? this.current : null;
     const data = prev && r.touched ? applyDeltaToZone(prev.data, r.records, r.touched) : null;
     const update: ZoneUpdate = data
-      ? { origin: this.origin, zone: this.zone, serial: r.serial, records: r.records, data, source: "ixfr" }
+      ? {
+          origin: this.origin,
+          zone: this.zone,
+          serial: r.serial,
+          records: r.records,
+          data,
+          source: "ixfr",
+          delta: { fromSerial: held!.serial, records: recordsAt(data, r.touched!) },
+        }
       : this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
+    const round = (x: number) => Math.round(x * 10) / 10;
+    update.trace = {
+      notifyWaitMs: notifyWaitMs === null ? null : round(notifyWaitMs),
+      soaMs: soaMs === null ? null : round(soaMs),
+      transferMs: round(t1 - t0),
+      buildMs: round(performance.now() - t1),
+    };
     this.hold(r.serial, update.records);
     this.current = update;
     this.log?.info(
-      { serial: r.serial, kind: r.kind, records: update.records.length, ms: Math.round(seconds * 1000) },
+      {
+        serial: r.serial,
+        kind: r.kind,
+        records: update.records.length,
+        ms: Math.round(seconds * 1000),
+        local: update.delta !== undefined,
+        ...update.trace,
+      },
       "zone transferred",
     );
-    if (this.opts.serveBeforePersist) this.emitSafe("update", update);
+    if (this.opts.serveBeforePersist) {
+      this.emitSafe("update", update);
+      this.queueZoneWrite(update.records, r.serial);
+      return true;
+    }
+    let persisted = true;
     try {
       await this.store.saveZone(update.records, r.serial);
     } catch (e) {
       // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
+      persisted = false;
       this.persistFailed(e as Error);
     }
-    if (this.opts.serveBeforePersist) return true;
+    this.emitSafe("persisted", { serial: r.serial, ok: persisted });
     if (this.stopped) return false;
     this.emitSafe("update", update);
     return true;
@@ -415,11 +514,42 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       this.log?.info({ primary, serial: this.current.serial }, "zone refreshed after expiry; serving again");
       this.emitSafe("update", { ...this.current, source: "refresh" });
     }
+    const serial = this.held!.serial;
+    if (this.opts.serveBeforePersist) {
+      // The serial of the copy on disk: a queued write may have taken newer data than this check's.
+      this.queueDisk(() => this.store.saveState(this.written ?? serial, now));
+      return;
+    }
     try {
-      await this.store.saveState(this.held!.serial, now);
+      await this.store.saveState(serial, now);
     } catch (e) {
       this.persistFailed(e as Error);
     }
+  }
+
+  /** Write the zone copy after the writes queued before (the newest data when several are queued). */
+  private queueZoneWrite(records: readonly ResourceRecord[], serial: number): void {
+    this.unsaved = { records, serial };
+    this.queueDisk(async () => {
+      const z = this.unsaved;
+      if (!z) return; // a write queued earlier took this data (it was the newest then)
+      this.unsaved = null;
+      let ok = true;
+      try {
+        await this.store.saveZone(z.records, z.serial);
+        this.written = z.serial;
+      } catch (e) {
+        // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
+        ok = false;
+        throw e;
+      } finally {
+        this.emitSafe("persisted", { serial: z.serial, ok });
+      }
+    });
+  }
+
+  private queueDisk(write: () => Promise<void>): void {
+    this.disk = this.disk.then(write).catch((e) => this.persistFailed(e as Error));
   }
 
   private failed(): void {
@@ -465,7 +595,10 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   }
 
   /** A throwing listener (the server's swap) must not count as a failed refresh or kill a timer callback. */
-  private emitSafe<K extends "update" | "expired">(event: K, ...args: SecondaryZoneEvents[K]): void {
+  private emitSafe<K extends "update" | "expired" | "persisted">(
+    event: K,
+    ...args: SecondaryZoneEvents[K]
+  ): void {
     try {
       (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     } catch (e) {
@@ -482,4 +615,17 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     );
     this.emitSafe("expired", { zone: this.zone, serial: this.held?.serial ?? null });
   }
+}
+
+/** The records of the new tree at the touched names (all still hold data when the local apply succeeded). */
+function recordsAt(data: ZoneData, touched: ReadonlySet<string>): ResourceRecord[] {
+  const out: ResourceRecord[] = [];
+  for (const k of touched) {
+    const node = data.nodes.get(k);
+    for (const rs of node?.rrsets.values() ?? []) {
+      for (const rdata of rs.rdatas)
+        out.push({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata });
+    }
+  }
+  return out;
 }

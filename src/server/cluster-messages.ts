@@ -11,8 +11,8 @@ export type PrimaryMessage =
   | { type: "edgens:reload"; id: number; config: EdgensConfig }
   // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
   | { type: "edgens:fast-answers"; id: number; limit: number }
-  // Secondary zone states from the SecondaryHost (no ZoneData: workers load the persisted file); `full`: the
-  // whole set, sent when a worker asks (edgens:secondary-sync).
+  // Secondary zone states from the SecondaryHost (no ZoneData: workers apply an IXFR's delta or load the
+  // persisted file); `full`: the whole set, sent when a worker asks (edgens:secondary-sync).
   | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean };
 
 export type WorkerMessage =

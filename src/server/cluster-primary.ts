@@ -75,13 +75,17 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   const pendingFastAnswers = new Map<number, (r: FastAnswers) => void>();
 
   // Secondary zones and catalogs: the managers live here (one transfer per zone, not one per worker); every
-  // state change is broadcast to the workers, which load the persisted copy (src/server/secondary-table.ts).
+  // state change is broadcast to the workers, which apply an IXFR's delta or load the persisted copy
+  // (src/server/secondary-table.ts).
   const host = secondaryWanted(config) ? new SecondaryHost(config, log) : null;
   let fastResync: NodeJS.Timeout | null = null;
   const broadcast = (changes: SecondaryChange[], full: boolean, only?: Slot) => {
     const msg: PrimaryMessage = {
       type: "edgens:secondary",
-      changes: changes.map((c) => (c.op === "set" ? { op: "set", state: c.state } : c)),
+      // ZoneData stays here (not serialisable); an IXFR's delta travels, workers apply it to their own tree.
+      changes: changes.map((c) =>
+        c.op === "set" ? { op: "set", state: c.state, ...(c.delta ? { delta: c.delta } : {}) } : c,
+      ),
       full,
     };
     for (const s of only ? [only] : slots) if (s?.worker.isConnected()) s.worker.send(msg);

@@ -16,7 +16,12 @@ import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
 import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
 import { nameToText, parseNameText } from "../wire/name.js";
-import { resolveTsigKey, type SecondaryChange, type SecondaryZoneState } from "./secondary-table.js";
+import {
+  encodeDelta,
+  resolveTsigKey,
+  type SecondaryChange,
+  type SecondaryZoneState,
+} from "./secondary-table.js";
 
 type Settings = Pick<SecondaryConfig, "primaries" | "allowNotify" | "clamps">;
 
@@ -60,8 +65,10 @@ export class SecondaryHost {
   private stopped = false;
   private readonly membersGauge: Gauge<"catalog">;
   /**
-   * The sink uses the built data in-process (single process): new data is served before its persisted copy
-   * is written (SecondaryZoneOptions.serveBeforePersist). Cluster workers read the copy: leave it false.
+   * True: the sink uses the built data in-process (single process). False (cluster): the sink sends changes
+   * over IPC, so an IXFR applied locally goes out as its delta at once (workers apply it to their own tree,
+   * before anything is written), and anything else (AXFR, a fully rebuilt IXFR) once its persisted copy is
+   * written, as the path workers load. Either way new data is served before or as soon as it is persisted.
    */
   serveBeforePersist = false;
 
@@ -228,7 +235,8 @@ export class SecondaryHost {
       stateDir: this.config.stateDir,
       allowNotify: settings.allowNotify,
       clamps: clampsFrom(settings.clamps),
-      serveBeforePersist: this.serveBeforePersist,
+      // 'update' before the write, 'persisted' after it: the host picks what its sink can use (above).
+      serveBeforePersist: true,
       registry: this.registry,
       log: this.log,
     });
@@ -245,11 +253,25 @@ export class SecondaryHost {
     const h: Hosted = { manager, state, gatesReady, ...(member ? { member } : {}) };
     this.hosted.set(id, h);
     const file = new ZoneStore(this.config.stateDir, origin).zonePath;
+    let newest: number | null = null;
     manager.on("update", (u) => {
       if (this.hosted.get(id) !== h) return;
-      h.state = { ...h.state, state: "ok", serial: u.serial, file };
+      newest = u.serial;
       if (role === "catalog") this.catalogUpdated(id, u);
-      this.emit([{ op: "set", state: h.state, data: u.data }]);
+      const transferred = u.source === "axfr" || u.source === "ixfr";
+      // Over IPC, a transfer without a delta waits for its file ('persisted'); the state says ok only then.
+      if (!this.serveBeforePersist && transferred && !u.delta) return;
+      h.state = { ...h.state, state: "ok", serial: u.serial, file };
+      const delta =
+        !this.serveBeforePersist && u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
+      this.emit([{ op: "set", state: h.state, data: u.data, ...(delta ? { delta } : {}) }]);
+    });
+    manager.on("persisted", ({ serial }) => {
+      // A write that finished after newer data was announced: that data's own 'persisted' follows.
+      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest) return;
+      // The file now holds `serial`: workers that served it from the delta ignore this, the others load it.
+      h.state = { ...h.state, state: "ok", serial, file };
+      this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("expired", () => {
       if (this.hosted.get(id) !== h) return;

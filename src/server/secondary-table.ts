@@ -3,9 +3,13 @@
 // NOTIFY targets the transports route opcode 4 to.
 //
 // State → what queries get:   ok → the data;   pending (no data yet) / expired → SERVFAIL;   removed → REFUSED.
-// Data travels as a path, not as records: the host's manager has already written the zone atomically
-// (src/secondary/zone-store.ts), so a worker loads it with the normal zone loader, exactly like a zone file.
-// In-process, the host hands the built ZoneData over directly and nothing is re-read.
+// Data travels three ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
+// (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
+// a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
+// written anything to disk. Anything else (AXFR, an IXFR that needed the full build, a worker that does not
+// hold the delta's base serial) is a path: the persisted copy the host's manager wrote atomically
+// (src/secondary/zone-store.ts), loaded with the normal zone loader, exactly like a zone file. The host sends
+// the path once the copy is written, so a worker that could not use a delta catches up then.
 import { performance } from "node:perf_hooks";
 import { tsigKeyId } from "../config/provide-schema.js";
 import type { EdgensConfig } from "../config/schema.js";
@@ -16,7 +20,9 @@ import { parseTsigKey, type TsigKey } from "../transfer/tsig.js";
 import { nameKey, parseNameText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { loadZoneFile } from "../zone/load-zone-file.js";
+import type { ResourceRecord } from "../zone/record.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
+import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { soaSerial } from "./zone-set.js";
 
 export interface SecondaryPrimaryRef {
@@ -43,9 +49,44 @@ export interface SecondaryZoneState {
   group?: string | null;
 }
 
+/** An IXFR as it crosses the cluster channel (JSON): the new records at the names it touched, base64. */
+export interface WireDelta {
+  fromSerial: number;
+  /** [owner, type, class, ttl, rdata] with owner and rdata as base64 wire bytes. */
+  records: [string, number, number, number, string][];
+}
+
+export function encodeDelta(fromSerial: number, records: readonly ResourceRecord[]): WireDelta {
+  return {
+    fromSerial,
+    records: records.map((r) => [
+      r.owner.toString("base64"),
+      r.type,
+      r.class,
+      r.ttl,
+      r.rdata.toString("base64"),
+    ]),
+  };
+}
+
+function decodeRecords(d: WireDelta): ResourceRecord[] {
+  return d.records.map(([owner, type, cls, ttl, rdata]) => ({
+    owner: Buffer.from(owner, "base64"),
+    type,
+    class: cls,
+    ttl,
+    rdata: Buffer.from(rdata, "base64"),
+  }));
+}
+
 export type SecondaryChange =
-  /** `data`: only in-process (never serialised): the zone already built by the manager. */
-  { op: "set"; state: SecondaryZoneState; data?: ZoneData } | { op: "remove"; zone: string };
+  /**
+   * `data`: only in-process (never serialised): the zone already built by the manager. `delta`: the IXFR
+   * that built it from `delta.fromSerial` (for processes that hold that serial; `state.file` may still hold
+   * the older copy until the host sends the state again without a delta).
+   */
+  | { op: "set"; state: SecondaryZoneState; data?: ZoneData; delta?: WireDelta }
+  | { op: "remove"; zone: string };
 
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
 export type NotifyForward = (zone: string, serial: number | undefined) => void;
@@ -121,7 +162,7 @@ export class SecondaryTable {
       }
     }
     for (const c of changes) {
-      changed = (c.op === "set" ? this.set(c.state, c.data) : this.remove(c.zone)) || changed;
+      changed = (c.op === "set" ? this.set(c.state, c.data, c.delta) : this.remove(c.zone)) || changed;
     }
     return changed;
   }
@@ -146,7 +187,7 @@ export class SecondaryTable {
 
   readonly notifyLookup: NotifyLookup = (zoneKey) => this.byKey.get(zoneKey)?.target;
 
-  private set(state: SecondaryZoneState, data: ZoneData | undefined): boolean {
+  private set(state: SecondaryZoneState, data: ZoneData | undefined, delta?: WireDelta): boolean {
     const id = state.zone.toLowerCase();
     const old = this.entries.get(id);
     const origin = parseNameText(state.zone, null);
@@ -158,6 +199,7 @@ export class SecondaryTable {
     this.byKey.set(entry.key, entry);
     if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
+      else if (delta) this.applyDelta(entry, delta);
       else if (!entry.data || entry.serial !== state.serial) this.load(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
@@ -171,6 +213,37 @@ export class SecondaryTable {
     this.byKey.delete(e.key);
     this.metrics?.zoneRemoved(e.state.zone);
     return true;
+  }
+
+  /**
+   * Build the new version from the one we hold and the IXFR's records. When we do not hold its base serial (or
+   * the local apply does not apply here), keep what we have: the host sends the persisted copy's path next.
+   */
+  private applyDelta(entry: Entry, delta: WireDelta): void {
+    if (entry.serial === entry.state.serial) return;
+    const t0 = performance.now();
+    const base = entry.data && entry.serial === delta.fromSerial ? entry.data : null;
+    const records = decodeRecords(delta);
+    const touched = new Set(records.map((r) => nameKey(r.owner)));
+    const data = base ? applyDeltaToZone(base, records, touched) : null;
+    if (!data) {
+      this.log.info(
+        { zone: entry.state.zone, serial: entry.state.serial, held: entry.serial, from: delta.fromSerial },
+        "IXFR delta not applicable here; waiting for the persisted copy",
+      );
+      return;
+    }
+    const ms = performance.now() - t0;
+    this.adopt(entry, data, entry.state.serial, ms / 1000);
+    this.log.debug(
+      {
+        zone: entry.state.zone,
+        serial: entry.state.serial,
+        records: records.length,
+        ms: Math.round(ms * 10) / 10,
+      },
+      "IXFR delta applied",
+    );
   }
 
   /** Read the persisted copy; on failure the zone keeps what it had (or stays unavailable). */

@@ -30,7 +30,11 @@ export async function joinSecondaryZones(
 ): Promise<WorkerSecondary | null> {
   if (!secondaryWanted(config)) return null;
   const table = new SecondaryTable(config, log, metrics);
-  table.onNotify = (zone, serial) => send({ type: "edgens:notify", zone, serial: serial ?? null });
+  table.onNotify = (zone, serial) => {
+    // Debug only (NOTIFYs are rare): with the host's "zone transferred" line, where the milliseconds go.
+    log.debug({ zone, serial }, "NOTIFY accepted; forwarded to the host");
+    send({ type: "edgens:notify", zone, serial: serial ?? null });
+  };
   let node: ServingNode | null = null;
   let synced!: () => void;
   const first = new Promise<void>((r) => {

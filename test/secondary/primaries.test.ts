@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifyLookup } from "../../src/secondary/notify-handler.js";
@@ -18,7 +19,7 @@ import {
 import { recordKey } from "../../src/transfer/apply-ixfr.js";
 import { parseTsigKey } from "../../src/transfer/tsig.js";
 import { parseNameText } from "../../src/wire/name.js";
-import { Rcode } from "../../src/wire/rrtype.js";
+import { Rcode, RRType } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
 import { normalizeRecords } from "../../src/zone/zone-check.js";
@@ -146,6 +147,13 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     expect(u.source).toBe("ixfr");
     expect(u.serial).toBe(V2);
     expect(ids(u.records)).toEqual(fileIds("sec.test.v2.zone"));
+    // Knot's NOTIFY carries the new SOA (RFC 1996 §3.7): straight to IXFR, no SOA query first.
+    expect(u.trace).toMatchObject({ soaMs: null });
+    expect(u.trace!.transferMs).toBeGreaterThan(0);
+    // "mail" loses all its data: the full checks and build decide, so there is no delta for other processes
+    // (test/server/serve-secondary-ixfr.test.ts covers one that has).
+    expect(u.delta).toBeUndefined();
+    console.log(`IXFR trace: ${JSON.stringify(u.trace)}`);
     console.log(
       `NOTIFY latency: knotc zone-reload start → 'update' ${(u.at - t0).toFixed(1)} ms ` +
         `(reload helper returned after ${(tReloaded - t0).toFixed(1)} ms; ` +
@@ -191,6 +199,59 @@ describe.skipIf(!ok)("secondary zones from real primaries (Knot DNS, NSD)", () =
     const [good] = await sendNotify(origin, [{ host: "127.0.0.1", port: listenerPort, tsig }], { tries: 1 });
     expect(good!.rcode).toBe(Rcode.NOERROR);
     await until("check after NOTIFY", () => a.zone.status().lastRefresh !== before);
+  });
+
+  it("NOTIFY with an SOA: ours → no check; older → SOA query, no transfer; newer → IXFR at once", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "debug" }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const c = newZone("hint", { log });
+    served.set("a", c.zone);
+    try {
+      await c.zone.start();
+      await until("AXFR of V2", () => c.updates.length === 1 && c.zone.status().lastSuccess !== null);
+      expect(c.updates[0]!.serial).toBe(V2);
+      const soaRecord = c.updates[0]!.records.find((r) => r.type === RRType.SOA)!;
+      const withSerial = (serial: number) => {
+        const rdata = Buffer.from(soaRecord.rdata);
+        rdata.writeUInt32BE(serial, rdata.length - 20);
+        return { ...soaRecord, rdata };
+      };
+      const notifyWith = async (serial: number) => {
+        const [r] = await sendNotify(origin, [{ host: "127.0.0.1", port: listener.port, tsig }], {
+          soa: withSerial(serial),
+          tries: 1,
+        });
+        expect(r!.rcode).toBe(Rcode.NOERROR);
+      };
+      const msgs = () => lines.map((l) => String(l.msg));
+
+      // The serial we hold: nothing to ask the primary.
+      const before = c.zone.status().lastRefresh;
+      await notifyWith(V2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(c.zone.status().lastRefresh).toBe(before);
+      expect(msgs()).toContain("NOTIFY for the serial we hold: no check");
+
+      // An older serial: checked with a SOA query (Knot still has ours): no transfer.
+      await notifyWith(V1);
+      await until("check", () => c.zone.status().lastRefresh !== before);
+      expect(msgs()).not.toContain("NOTIFY announced a newer serial: IXFR at once");
+
+      // A newer one: IXFR without a SOA query; Knot's answer (our serial) says up to date: no transfer.
+      const after = c.zone.status().lastRefresh;
+      await notifyWith(V2 + 5);
+      await until("check", () => c.zone.status().lastRefresh !== after);
+      expect(lines.find((l) => l.msg === "NOTIFY announced a newer serial: IXFR at once")).toMatchObject({
+        hint: V2 + 5,
+        held: V2,
+      });
+      expect(c.updates).toHaveLength(1);
+      expect(c.zone.status()).toMatchObject({ state: "ok", serial: V2, lastError: null });
+      expect(msgs().filter((m) => m === "zone transferred")).toHaveLength(1); // the first AXFR only
+    } finally {
+      served.set("a", a.zone);
+      await c.zone.stop();
+    }
   });
 
   it("a wrong TSIG key: the failure is counted by reason, the old (persisted) data kept", async () => {

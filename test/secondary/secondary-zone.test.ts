@@ -264,6 +264,42 @@ describe("SecondaryZone (scripted primary)", () => {
     expect(await registry.metrics()).toMatch(/reason="persist"\} 2/);
   });
 
+  it("serveBeforePersist: 'update' first, the copy written after it in the background; a newer NOTIFY serial skips the SOA query", async () => {
+    const { zone } = newZone({ serveBeforePersist: true });
+    const events: string[] = [];
+    zone.on("update", (u) => events.push(`update ${u.serial}`));
+    zone.on("persisted", (p) => events.push(`persisted ${p.serial} ${p.ok}`));
+    await zone.start();
+    await until("first copy written", () => events.includes("persisted 1 true"));
+    // NOTIFY without a serial: SOA query, then the transfer.
+    primary.serve(good(2, ["new A 192.0.2.2"]));
+    const before = primary.queries().length;
+    zone.notify();
+    await until("copy 2 written", () => events.includes("persisted 2 true"));
+    expect(primary.queries().slice(before)[0]).toBe(RRType.SOA);
+    // NOTIFY announcing a newer serial: straight to IXFR.
+    primary.serve(good(3, ["new A 192.0.2.3"]));
+    const mid = primary.queries().length;
+    zone.notify(3);
+    await until("copy 3 written", () => events.includes("persisted 3 true"));
+    expect(primary.queries().slice(mid)[0]).toBe(RRType.IXFR);
+    expect(primary.queries().slice(mid)).not.toContain(RRType.SOA);
+    expect(events).toEqual([
+      "update 1",
+      "persisted 1 true",
+      "update 2",
+      "persisted 2 true",
+      "update 3",
+      "persisted 3 true",
+    ]);
+    // stop() waits for queued writes: the copy and the state file both name the newest serial.
+    await until("state saved", () => zone.status().lastSuccess !== null);
+    await zone.stop();
+    const store = new ZoneStore(join(tmp, "state"), origin);
+    expect((await store.load())?.serial).toBe(3);
+    expect(JSON.parse(readFileSync(store.statePath, "utf8")).serial).toBe(3);
+  });
+
   it("a throwing 'update' listener does not count as a failed refresh", async () => {
     const registry = new Registry();
     const { zone, updates } = newZone({ registry });
