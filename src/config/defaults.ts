@@ -28,6 +28,11 @@ export function defaultConfig() {
       // DNS flag day 2020: 1232 avoids IP fragmentation on common paths.
       maxUdpPayload: 1232,
     },
+    precompile: {
+      // Memory for precompiled wire answers (and so for the XDP answer map); names beyond it are answered by
+      // the lookup path with the same bytes. 64 MiB holds about 40,000 names with A and AAAA.
+      budgetMiB: 64,
+    },
     tcp: {
       // RFC 7766 §6.2.3 suggests a few seconds; also the deadline for a stalled partial message.
       idleTimeoutMs: 10_000,

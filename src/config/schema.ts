@@ -67,6 +67,7 @@ export const configSchema = z
     example: z.boolean(),
     workers: int(0, 256),
     edns: z.strictObject({ maxUdpPayload: int(512, 4096) }),
+    precompile: z.strictObject({ budgetMiB: int(0, 1_048_576) }),
     tcp: z.strictObject({
       idleTimeoutMs: int(100, 3_600_000),
       maxConnections: int(1, 1_000_000),

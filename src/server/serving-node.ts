@@ -38,6 +38,10 @@ export interface ReloadSummary {
   failures: { name: string; reasons: string[] }[];
 }
 
+function budgetBytes(config: EdgensConfig): number {
+  return config.precompile.budgetMiB * 1024 * 1024;
+}
+
 function responderOptions(config: EdgensConfig): ResponderOptions {
   return {
     nsid: config.node.nsid === null ? undefined : Buffer.from(config.node.nsid, "utf8"),
@@ -76,6 +80,8 @@ export class ServingNode {
   private precompiling = 0;
   /** Secondary zones served here (data from the SecondaryHost); null when none are configured. */
   private secondary: SecondaryTable | null = null;
+  /** precompile.budgetMiB in bytes, from the config of the last start or reload. */
+  private precompileBudgetBytes = 0;
 
   private constructor(
     private readonly zones: ZoneSet,
@@ -108,7 +114,11 @@ export class ServingNode {
     const snapshot = compileSnapshot(
       [...result.zones.map((z) => z.data), ...(opts.secondary?.served() ?? [])],
       1,
-      { unavailable: opts.secondary?.unavailable(), precompile: !opts.secondary },
+      {
+        unavailable: opts.secondary?.unavailable(),
+        precompile: !opts.secondary,
+        precompileBudgetBytes: budgetBytes(config),
+      },
     );
     const slot = new ResponderSlot(createResponder(snapshot, options));
     slot.secondary = opts.secondary ?? null;
@@ -120,6 +130,7 @@ export class ServingNode {
     const transports = await startTransports(config, slot, metrics, log, provider);
     const node = new ServingNode(zones, slot, options, transports, metrics, log, provider);
     node.secondary = opts.secondary ?? null;
+    node.precompileBudgetBytes = budgetBytes(config);
     return node;
   }
 
@@ -160,6 +171,7 @@ export class ServingNode {
           ? compileSnapshotAsync(zones, generation, {
               unavailable,
               chunk: PRECOMPILE_CHUNK,
+              precompileBudgetBytes: this.precompileBudgetBytes,
               cancelled: () => this.precompiling !== generation,
             })
           : null,
@@ -223,13 +235,14 @@ export class ServingNode {
       snapshot = compileSnapshot(
         [...result.zones.map((z) => z.data), ...(this.secondary?.served() ?? [])],
         this.generation + 1,
-        { unavailable: this.secondary?.unavailable() },
+        { unavailable: this.secondary?.unavailable(), precompileBudgetBytes: budgetBytes(config) },
       );
     } catch (e) {
       return keepOld("snapshot", e);
     }
     const generation = ++this.generation;
     this.precompiling = 0;
+    this.precompileBudgetBytes = budgetBytes(config);
     const options = responderOptions(config);
     if (sameOptions(options, this.options)) this.slot.target.swap(snapshot);
     else this.slot.target = createResponder(snapshot, options);

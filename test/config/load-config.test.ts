@@ -27,6 +27,7 @@ describe("config: defaults", () => {
     const d = defaultConfig();
     expect(cfg.listen).toEqual(["127.0.0.1:5353"]);
     expect(cfg.edns.maxUdpPayload).toBe(1232);
+    expect(cfg.precompile.budgetMiB).toBe(64);
     expect(cfg.tcp.idleTimeoutMs).toBe(10_000);
     expect(cfg.workers).toBe(d.workers);
     expect(cfg.fastpath.mode).toBe("off");
@@ -57,6 +58,7 @@ describe("config: errors name the file, line:column and key path", () => {
     ],
     ["tcp:\n  idleTimout: 5\n", "config.yaml:2:15: tcp.idleTimout: unknown key"],
     ["edns:\n  maxUdpPayload: 100000\n", "config.yaml:2:18: edns.maxUdpPayload: Too big"],
+    ["precompile:\n  budgetMiB: -1\n", "config.yaml:2:14: precompile.budgetMiB: Too small"],
     ["log:\n  level: loud\n", 'log.level: expected one of "fatal", "error"'],
     ["zones:\n  - origin: a..b\n    file: x\n", "config.yaml:2:13: zones[0].origin: expected a domain name"],
     ["zones:\n  - origin: a.b\n", "config.yaml:2:5: zones[0].file: expected string, received undefined"],
