@@ -163,13 +163,15 @@ static __always_inline __u32 launder(struct edgens_scratch *s, __u32 v)
 /* NXDOMAIN from the zone tables: one walk over the qname's labels from the root up (bpf_loop), hashing
  * every suffix on the way. A suffix that is a zone apex makes that zone current (the deepest wins, like the
  * socket path's findZone); below the apex each name must exist in the zone (ENTs do) until the first one
- * that does not: NXDOMAIN — unless a delegation point came first (a referral: pass). The apex hit is
- * verified against the full name afterwards; a false "exists" from a hash collision can only make us pass
- * or find the NXDOMAIN one label deeper, which is the same answer (no wildcards, no DNSSEC proofs). */
+ * that does not: NXDOMAIN — unless a delegation point came first (a referral: pass) or its parent, the
+ * closest encloser, owns a `*` child (RFC 4592: wildcard data, pass). The apex hit is verified against the
+ * full name afterwards; a false "exists" from a hash collision can only make us pass or find the NXDOMAIN
+ * one label deeper (no DNSSEC proofs) — the same answer unless a wildcard sits right below the true closest
+ * encloser, which takes a crafted 64-bit collision on the name hash. */
 #define WALK_ABOVE 0 /* no zone yet */
 #define WALK_IN 1    /* inside a zone, every name so far exists */
 #define WALK_NX 2    /* a name below the apex does not exist, no cut above it */
-#define WALK_PASS 3  /* referral, forbidden label, zone without NXDOMAIN answers: the sockets answer */
+#define WALK_PASS 3  /* referral, wildcard, forbidden label, zone without NXDOMAIN answers: the sockets */
 
 struct walk_ctx {
 	__u64 hash;
@@ -182,7 +184,8 @@ struct walk_ctx {
 	__u8 zflags;
 	__u8 below;     /* labels below the apex looked at */
 	__u8 min_apex;  /* shortest apex of the tables: shorter suffixes are no zone */
-	__u8 pad[5];
+	__u8 ce_wild;   /* the last existing name (the closest encloser so far) owns a `*` child */
+	__u8 pad[4];
 };
 
 /* Whether the 1..64-octet label at p equals the zero-padded label f of the same length. */
@@ -249,6 +252,7 @@ static long walk_label(__u32 idx, void *data)
 			w->zone_off = o;
 			w->zflags = z->flags;
 			w->below = 0;
+			w->ce_wild = an->flags & EDGENS_NAME_F_WILD;
 			w->state = WALK_IN;
 			if (!(z->flags & EDGENS_ZONE_F_NX)) {
 				w->state = WALK_PASS;
@@ -279,11 +283,13 @@ static long walk_label(__u32 idx, void *data)
 	struct edgens_name_key nk = {.hash = h, .zone = w->zone, .len = len, .gen = w->gen, .pad = 0};
 	struct edgens_name *n = bpf_map_lookup_elem(&names, &nk);
 	if (!n)
-		w->state = WALK_NX;
+		w->state = w->ce_wild ? WALK_PASS : WALK_NX; /* wildcard expansion: the sockets answer */
 	else if (n->flags & EDGENS_NAME_F_CUT)
 		w->state = WALK_PASS;
-	else
+	else {
+		w->ce_wild = n->flags & EDGENS_NAME_F_WILD;
 		return 0;
+	}
 	return (w->zflags & EDGENS_ZONE_F_SUBZONES) ? 0 : 1;
 }
 

@@ -30,9 +30,10 @@
 /* edgens_name.flags */
 #define EDGENS_NAME_F_APEX 0x01 /* the name is the apex of zone `zone` (key.zone is 0) */
 #define EDGENS_NAME_F_CUT 0x02  /* a delegation point of key.zone: names below get referrals */
+#define EDGENS_NAME_F_WILD 0x04 /* owns a `*` child: a missing name right below gets wildcard data (RFC 4592) */
 
 /* edgens_zone.flags */
-#define EDGENS_ZONE_F_NX 0x01       /* answer NXDOMAIN for names proven not to exist (no wildcard, no DNAME) */
+#define EDGENS_ZONE_F_NX 0x01       /* answer NXDOMAIN for names proven not to exist (no DNAME) */
 #define EDGENS_ZONE_F_SIGNED 0x02   /* DNSSEC-signed: DO=1 queries need denial proofs, pass them */
 #define EDGENS_ZONE_F_SUBZONES 0x04 /* another zone (served or unavailable) lies below: keep looking for apexes */
 

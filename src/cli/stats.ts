@@ -43,8 +43,10 @@ export interface NodeStats {
     interfaces: { iface: string; mode: string }[];
     seen: number;
     answered: number;
-    /** Of `answered`: NXDOMAIN answers built in the kernel (zones without wildcards/DNAME). */
+    /** Of `answered`: NXDOMAIN answers built in the kernel (zones without DNAME). */
     answeredNxdomain: number;
+    /** Of `answered`: NODATA answers (NOERROR, apex SOA) built in the kernel for names that exist. */
+    answeredNodata: number;
     dropped: number;
     /** Every pass reason (the counter name without `pass_`), zero or not. */
     passed: Record<string, number>;
@@ -71,6 +73,7 @@ export function statsFromSamples(source: string, samples: Sample[]): NodeStats {
       seen: packets("seen"),
       answered: packets("answered"),
       answeredNxdomain: packets("answered_nxdomain"),
+      answeredNodata: packets("answered_nodata"),
       dropped: packets("dropped"),
       passed,
       answers: {

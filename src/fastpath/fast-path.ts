@@ -74,8 +74,8 @@ export interface FastPathConfig {
   ignoreEdnsOptions: boolean;
   /**
    * Answer NXDOMAIN and NODATA from the zone tables given to `replaceAnswers` (names proven not to exist, or
-   * to lack the type, in zones without wildcards/DNAME; see negative.ts). Default on; without tables nothing
-   * changes.
+   * to lack the type, in zones without DNAME, never a wildcard expansion; see negative.ts). Default on;
+   * without tables nothing changes.
    */
   nxdomain: boolean;
   /**
@@ -373,9 +373,20 @@ export class FastPath {
     check(this.live().mapUpdate(this.liveMap(), key, value, BPF_ANY), "EDGENS_ERR_XDP_MAP", "add answer");
   }
 
-  /** Remove one answer from the live generation; false when it was not there. */
+  /**
+   * Remove one answer from the live generation; false when it was not there. The name's NODATA entry goes
+   * first: it promises that every type of the name has an answer, so a miss would become a false NODATA
+   * (conservative: the sockets answer the name's other misses until the next replaceAnswers).
+   */
   removeAnswer(qname: Uint8Array, qtype: number, dnssecOk: boolean): boolean {
-    const ret = this.live().mapDelete(this.liveMap(), encodeAnswerKey(qname, qtype, dnssecOk));
+    const key = encodeAnswerKey(qname, qtype, dnssecOk);
+    const ndk = Buffer.alloc(NODATA_KEY.size);
+    key.copy(ndk, NODATA_KEY.hash, ANSWER_KEY.hash, ANSWER_KEY.hash + 8);
+    ndk[NODATA_KEY.qnameLen] = key[ANSWER_KEY.qnameLen]!;
+    ndk[NODATA_KEY.gen] = this.generation;
+    const nret = this.live().mapDelete(MAPS.nodata, ndk);
+    if (nret !== -2) check(nret, "EDGENS_ERR_XDP_MAP", "remove nodata");
+    const ret = this.live().mapDelete(this.liveMap(), key);
     if (ret === -2) return false;
     check(ret, "EDGENS_ERR_XDP_MAP", "remove answer");
     return true;

@@ -139,6 +139,7 @@ export const FORBID = 2;
 export const LABEL_BUF = 64;
 export const NAME_F_APEX = 0x01;
 export const NAME_F_CUT = 0x02;
+export const NAME_F_WILD = 0x04;
 export const ZONE_F_NX = 0x01;
 export const ZONE_F_SIGNED = 0x02;
 export const ZONE_F_SUBZONES = 0x04;

@@ -2,10 +2,10 @@
 //
 // The program answers NXDOMAIN for a qname only when the socket path provably sends the same bytes:
 // - the deepest zone (served or unavailable) whose apex is a suffix of the qname is a served zone without
-//   wildcards and without DNAME (so the closest encloser cannot change the answer), and either unsigned or
-//   asked without DO (no NSEC/NSEC3 proof, which depends on the qname);
-// - walking down from the apex, some name does not exist before any delegation point (ENTs exist), so the
-//   lookup ends in "no such name" with the apex SOA (negative TTL) in authority;
+//   DNAME, and either unsigned or asked without DO (no NSEC/NSEC3 proof, which depends on the qname);
+// - walking down from the apex, some name does not exist before any delegation point (ENTs exist), and its
+//   parent (the closest encloser, RFC 4592 §3.3.1) owns no `*` child (NAME_F_WILD), so the lookup ends in
+//   "no such name" with the apex SOA (negative TTL) in authority rather than in a wildcard expansion;
 // - the qname's label right below the apex is not the first label below the apex of the SOA MNAME or RNAME
 //   (otherwise those names would compress against the question differently).
 // NODATA (an existing name without the type asked) uses the same body with rcode NOERROR; the candidates are
@@ -30,6 +30,7 @@ import {
   MAX_ZONES,
   NAME_F_APEX,
   NAME_F_CUT,
+  NAME_F_WILD,
   NEG_PTRS,
   ZONE_F_NX,
   ZONE_F_SIGNED,
@@ -190,21 +191,26 @@ function socketNxdomain(
   return { body: Buffer.from(w.buf.subarray(q.questionEnd, w.pos)), ok };
 }
 
-/** Compile the NXDOMAIN body of `zone` for any qname, or say why not. */
+/**
+ * Compile the NXDOMAIN body of `zone` for any qname, or say why not. The synthetic names lie right below
+ * `parentKey`: the apex, or (when the apex owns a `*`) an existing name without one; the body depends only on
+ * the qname's length either way, the owner and SOA names compressing against the apex suffix.
+ */
 function compileTemplate(
   w: MessageWriter,
   zoneByKey: ReadonlyMap<string, ZoneData>,
   origins: ReadonlySet<string>,
   zone: ZoneData,
   forbid: Buffer[],
+  parentKey: string,
 ): Template | string {
-  // Two synthetic names right below the apex, of lengths n and n + 1, that exist nowhere.
+  // Two synthetic names below the parent, of lengths n and n + 1, that exist nowhere.
   const picks: Buffer[] = [];
   for (const size of [1, 2]) {
     for (let c = 0x61; c <= 0x7a && picks.length < size; c++) {
       const label = Buffer.alloc(size + 1, c);
       label[0] = size;
-      const key = label.toString("latin1") + zone.originKey;
+      const key = label.toString("latin1") + parentKey;
       if (key.length > MAX_NAME_LENGTH) break;
       if (zone.nodes.has(key) || origins.has(key) || forbid.some((f) => f.equals(label))) continue;
       picks.push(Buffer.from(key, "latin1"));
@@ -233,13 +239,41 @@ function compileTemplate(
   return { body, ptrOff: slots, ptrBase };
 }
 
-function hasWildcardOrDname(zone: ZoneData): string | null {
-  for (const node of zone.nodes.values()) {
-    if (node.occluded) continue;
-    if (node.key.charCodeAt(0) === 1 && node.key.charCodeAt(1) === 0x2a) return "wildcard";
-    if (node.rrsets.has(RRType.DNAME)) return "DNAME";
+function hasDname(zone: ZoneData): boolean {
+  for (const node of zone.nodes.values()) if (!node.occluded && node.rrsets.has(RRType.DNAME)) return true;
+  return false;
+}
+
+/** Keys of the names that own a `*` child (wildcard closest encloser candidates), occluded ones included. */
+function wildcardParents(zone: ZoneData): Set<string> {
+  const out = new Set<string>();
+  for (const key of zone.nodes.keys())
+    if (key.charCodeAt(0) === 1 && key.charCodeAt(1) === 0x2a) out.add(key.slice(2));
+  return out;
+}
+
+/**
+ * Names the template's synthetic names may lie below: the apex when it owns no `*`, else existing names that
+ * own none, whose lookup reaches them (no cut, not occluded, in no deeper zone, label below the apex allowed).
+ */
+function* templateParents(
+  zone: ZoneData,
+  wild: ReadonlySet<string>,
+  origins: ReadonlySet<string>,
+  forbid: readonly Buffer[],
+): Generator<string> {
+  if (!wild.has(zone.originKey)) {
+    yield zone.originKey;
+    return;
   }
-  return null;
+  let tried = 0;
+  for (const node of zone.nodes.values()) {
+    if (node.occluded || node.cut || wild.has(node.key) || node.key === zone.originKey) continue;
+    if (node.key.length + 3 > MAX_NAME_LENGTH) continue;
+    if (!nodataCandidate(node.key, zone.originKey, origins, forbid, { rrsets: new Map() })) continue;
+    yield node.key;
+    if (++tried === 8) return;
+  }
 }
 
 /**
@@ -278,11 +312,12 @@ export function compileNegativeTable(
       continue;
     }
     if (zone.signed) fz.flags |= ZONE_F_SIGNED;
-    const why = hasWildcardOrDname(zone);
-    if (why) {
-      fz.off = why;
+    if (hasDname(zone)) {
+      fz.off = "DNAME";
       continue;
     }
+    const wild = wildcardParents(zone);
+    if (wild.has(originKey)) names.get(k)!.flags |= NAME_F_WILD;
     const soa = zone.negativeSoa.rdatas[0]!;
     const mname = readName(soa, 0);
     const rname = readName(soa, mname.next);
@@ -295,7 +330,11 @@ export function compileNegativeTable(
       fz.off = "too many forbidden labels";
       continue;
     }
-    const t = compileTemplate(w, snapshot.zoneByKey, originKeys, zone, forbid);
+    let t: Template | string = "no name without a wildcard child for the template";
+    for (const parent of templateParents(zone, wild, originKeys, forbid)) {
+      t = compileTemplate(w, snapshot.zoneByKey, originKeys, zone, forbid, parent);
+      if (typeof t !== "string") break;
+    }
     if (typeof t === "string") {
       fz.off = t;
       continue;
@@ -314,7 +353,7 @@ export function compileNegativeTable(
         zone: id,
         len: wire.length,
         apexOf: 0,
-        flags: node.cut ? NAME_F_CUT : 0,
+        flags: (node.cut ? NAME_F_CUT : 0) | (wild.has(node.key) ? NAME_F_WILD : 0),
       });
     }
     if (names.size + entries.length + (originKeys.size - id) > maxNames) {
@@ -324,7 +363,7 @@ export function compileNegativeTable(
     for (const e of entries) {
       const ek = entryKey(e.hash, e.zone, e.len);
       const prev = names.get(ek);
-      // Two names on one key: both exist; a cut flag only ever makes the program pass.
+      // Two names on one key: both exist; a cut or wildcard flag only ever makes the program pass.
       if (prev) prev.flags |= e.flags;
       else names.set(ek, e);
     }

@@ -1,9 +1,12 @@
 // The zone and the query corpus of the `edgens serve --xdp` tests, and the rule that says which queries the XDP
 // program must answer itself (docs/FASTPATH.md, "What is answered"), so the test can count the expected hits.
 import dnsPacket from "dns-packet";
+import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
+import { ZONE_F_NX, ZONE_F_SIGNED } from "../../src/fastpath/layout.js";
+import { compileNegativeTable, type NegativeTable } from "../../src/fastpath/negative.js";
 import type { Snapshot } from "../../src/responder/snapshot.js";
 import { exactKey } from "../../src/responder/snapshot.js";
-import { nameKey, parseNameText } from "../../src/wire/name.js";
+import { isSubdomainKey, labelOffsets, nameKey, parseNameText } from "../../src/wire/name.js";
 
 export const ORIGIN = "fp.test.";
 
@@ -37,7 +40,8 @@ export const NAMES = [
   "gen.fp.test",
 ];
 export const TYPES: dnsPacket.RecordType[] = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "SRV"];
-/** Queries the program must pass: NXDOMAIN, wildcard, referral below a cut, ANY, a big answer. */
+/** Queries beyond the answer map: NXDOMAIN (answered from the zone tables), wildcard, referral below a cut, ANY
+ * and a big answer (passed). */
 export const MISSES: [string, dnsPacket.RecordType][] = [
   ["nope.fp.test", "A"],
   ["x.wild.fp.test", "A"],
@@ -125,7 +129,8 @@ const VETH_ROOM = 200;
 
 /**
  * Whether the XDP program answers `q` itself, given the socket path's reply to the same query: an entry for
- * (qname, qtype, DO) in the snapshot, no NSID/ECS option, a reply that needs no truncation and fits the frame.
+ * (qname, qtype, DO) in the snapshot — or a negative answer from the zone tables (`fromZoneTables`) — no
+ * NSID/ECS option, a reply that needs no truncation and fits the frame.
  */
 export function xdpShouldAnswer(
   snapshot: Snapshot,
@@ -134,15 +139,52 @@ export function xdpShouldAnswer(
 ): "yes" | "no" | "maybe" {
   const options = q.variant.edns?.options ?? [];
   if (options.some((o) => o.code === 3 || o.code === 8)) return "no";
-  const key = exactKey(
-    nameKey(parseNameText(`${q.qname}.`, null)),
-    typeCode(q.qtype),
-    q.variant.edns?.do ?? false,
-  );
-  const entry = snapshot.exactAnswers.get(key);
-  if (!entry || entry.rcode > 15) return "no";
+  const dnssecOk = q.variant.edns?.do ?? false;
+  const qkey = nameKey(parseNameText(`${q.qname}.`, null));
+  const entry = snapshot.exactAnswers.get(exactKey(qkey, typeCode(q.qtype), dnssecOk));
+  if (!entry && !fromZoneTables(snapshot, qkey, typeCode(q.qtype), dnssecOk, socketReply)) return "no";
+  if (entry && entry.rcode > 15) return "no";
   if (socketReply.readUInt16BE(2) & 0x0200) return "no"; // TC: too big for this requester
   return socketReply.length - q.bytes.length <= VETH_ROOM ? "yes" : "maybe";
+}
+
+const tables = new WeakMap<Snapshot, { table: NegativeTable; loaded: Set<string> }>();
+
+/**
+ * Whether an answer-map miss is answered NXDOMAIN or NODATA from the zone tables (docs/FASTPATH.md): the rules
+ * of edgens.bpf.c restated over `compileNegativeTable` and the answers `FastPath` would load.
+ */
+function fromZoneTables(
+  snapshot: Snapshot,
+  qkey: string,
+  qtype: number,
+  dnssecOk: boolean,
+  socketReply: Buffer,
+): boolean {
+  if (qtype === 0 || qtype === 41 || (qtype >= 128 && qtype <= 255) || [43, 46, 47, 50].includes(qtype))
+    return false;
+  let t = tables.get(snapshot);
+  if (!t) {
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    const loaded = new Set(
+      answers.map((a) => `${Buffer.from(a.qname).toString("latin1").toLowerCase()}/${a.qtype}/${a.dnssecOk}`),
+    );
+    t = { table: compileNegativeTable(snapshot), loaded };
+    tables.set(snapshot, t);
+  }
+  const zone = t.table.zones
+    .filter((z) => isSubdomainKey(qkey, z.apex.toString("latin1")))
+    .sort((a, b) => b.apex.length - a.apex.length)[0];
+  if (!zone || !(zone.flags & ZONE_F_NX) || (dnssecOk && zone.flags & ZONE_F_SIGNED)) return false;
+  const rcode = socketReply[3]! & 0x0f;
+  if (rcode === 3) {
+    const offs = labelOffsets(qkey);
+    const at = offs[offs.length - labelOffsets(zone.apex.toString("latin1")).length - 1]!;
+    const below = Buffer.from(qkey.slice(at, at + qkey.charCodeAt(at) + 1), "latin1");
+    return !zone.forbid.some((f) => f.equals(below));
+  }
+  const c = (t.table.nodata ?? []).find((n) => n.qname.toString("latin1") === qkey);
+  return rcode === 0 && !!c && c.types.every((ty) => t.loaded.has(`${qkey}/${ty}/${dnssecOk}`));
 }
 
 const TYPE_CODES: Record<string, number> = {

@@ -11,6 +11,8 @@ edgens_truncated_total 1
 edgens_dropped_total{reason="tcp_idle"} 4
 edgens_xdp_packets_total{result="seen"} 120
 edgens_xdp_packets_total{result="answered"} 100
+edgens_xdp_packets_total{result="answered_nxdomain"} 30
+edgens_xdp_packets_total{result="answered_nodata"} 7
 edgens_xdp_packets_total{result="dropped"} 0
 edgens_xdp_packets_total{result="pass_miss"} 15
 edgens_xdp_packets_total{result="pass_not_service"} 5
@@ -31,7 +33,8 @@ describe("edgens stats", () => {
       interfaces: [{ iface: "eth0", mode: "native" }],
       seen: 120,
       answered: 100,
-      answeredNxdomain: 0,
+      answeredNxdomain: 30,
+      answeredNodata: 7,
       dropped: 0,
       answers: { entries: 42, capacity: 65536, skipped: 1 },
     });

@@ -23,6 +23,7 @@ import {
   NAME,
   NAME_F_APEX,
   NAME_F_CUT,
+  NAME_F_WILD,
   NAME_KEY,
   NEG_PTRS,
   NODATA,
@@ -82,8 +83,8 @@ ${lines.join("\n")}
          EDGENS_QNAME_BUF, EDGENS_BODY_MAX, EDGENS_KEY_F_DO, EDGENS_ANS_F_OPT);
   printf("\\"CFG_F_NXDOMAIN\\": %d, \\"MAX_ZONES\\": %d, \\"NEG_PTRS\\": %d, \\"FORBID\\": %d, \\"LABEL_BUF\\": %d,\\n",
          EDGENS_CFG_F_NXDOMAIN, EDGENS_MAX_ZONES, EDGENS_NEG_PTRS, EDGENS_FORBID, EDGENS_LABEL_BUF);
-  printf("\\"NAME_F_APEX\\": %d, \\"NAME_F_CUT\\": %d, \\"ZONE_F_NX\\": %d, \\"ZONE_F_SIGNED\\": %d, \\"ZONE_F_SUBZONES\\": %d,\\n",
-         EDGENS_NAME_F_APEX, EDGENS_NAME_F_CUT, EDGENS_ZONE_F_NX, EDGENS_ZONE_F_SIGNED, EDGENS_ZONE_F_SUBZONES);
+  printf("\\"NAME_F_APEX\\": %d, \\"NAME_F_CUT\\": %d, \\"NAME_F_WILD\\": %d, \\"ZONE_F_NX\\": %d, \\"ZONE_F_SIGNED\\": %d, \\"ZONE_F_SUBZONES\\": %d,\\n",
+         EDGENS_NAME_F_APEX, EDGENS_NAME_F_CUT, EDGENS_NAME_F_WILD, EDGENS_ZONE_F_NX, EDGENS_ZONE_F_SIGNED, EDGENS_ZONE_F_SUBZONES);
   printf("\\"SERVICE_SLOTS\\": %d, \\"SLOT_F_MORE\\": %d,\\n", EDGENS_SERVICE_SLOTS, EDGENS_SLOT_F_MORE);
   printf("\\"SLOT_A\\": %u, \\"SLOT_B\\": %u,\\n", EDGENS_SERVICE_SLOT(0x350200c0u), EDGENS_SERVICE_SLOT(0xdeadbeefu ^ 0x12345678u));
   printf("\\"NODATA_F_DO0\\": %d, \\"NODATA_F_DO1\\": %d,\\n", EDGENS_NODATA_F_DO0, EDGENS_NODATA_F_DO1);
@@ -128,6 +129,7 @@ describe.skipIf(!ok)("edgens_structs.h layout matches src/fastpath/layout.ts", (
         LABEL_BUF,
         NAME_F_APEX,
         NAME_F_CUT,
+        NAME_F_WILD,
         ZONE_F_NX,
         ZONE_F_SIGNED,
         ZONE_F_SUBZONES,

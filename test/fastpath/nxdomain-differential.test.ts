@@ -3,10 +3,15 @@
 // empty non-terminals (NXDOMAIN), below delegations (referral: pass), below a served child zone (the child's
 // SOA), below an unavailable zone (SERVFAIL: pass), existing names and ENTs with types they lack (NODATA),
 // DS/RRSIG/ANY at existing names, delegation points (pass), labels the SOA names compress against (pass),
-// signed zones with DO (proofs: pass), zones with wildcards or DNAME (pass), and names in no zone (REFUSED).
+// signed zones with DO (proofs: pass), zones with DNAME (pass), and names in no zone (REFUSED). In zones with
+// wildcards (RFC 4592) a missing name is NXDOMAIN only when its closest encloser owns no `*` child: names
+// under a wildcard's parent pass (expansion), elsewhere NXDOMAIN — nested wildcards, names below a `*`, an
+// apex wildcard, an empty non-terminal closest encloser with a `*` child. Removing an answer drops the name's
+// NODATA entry (FastPath.removeAnswer).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fastAnswersFromPrecompiled } from "../../src/fastpath/answer-codec.js";
 import { FastPath } from "../../src/fastpath/fast-path.js";
+import { NAME_F_WILD } from "../../src/fastpath/layout.js";
 import { compileNegativeTable, suffixHash } from "../../src/fastpath/negative.js";
 import { createResponder, type SnapshotResponder } from "../../src/responder/responder.js";
 import { compileSnapshot, type Snapshot } from "../../src/responder/snapshot.js";
@@ -61,6 +66,32 @@ const SIGNED = `$TTL 3600
 ns1 IN A 192.0.2.92
 `;
 
+// Wildcards below the apex: nested (*.host.wild below host.wild, a sibling of *.wild), a name below a `*`
+// (x.*.wild), an ENT closest encloser (c.b.ent) with a `*` child, a wildcard CNAME.
+const WN = `$TTL 3600
+@ IN SOA ns1.wn.test. hostmaster.wn.test. 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+www IN A 192.0.2.80
+*.wild IN A 192.0.2.83
+host.wild IN A 192.0.2.84
+*.host.wild IN TXT "nested"
+x.*.wild IN A 192.0.2.85
+*.c.b.ent IN MX 10 www.wn.test.
+*.cw IN CNAME www
+deleg IN NS ns.deleg
+ns.deleg IN A 192.0.2.86
+*.deleg IN A 192.0.2.87
+`;
+// A wildcard at the apex: every missing name right below it is an expansion.
+const WC = `$TTL 3600
+@ IN SOA ns1.wc.test. hostmaster.wc.test. 1 7200 3600 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.53
+* IN TXT "any"
+www IN A 192.0.2.80
+`;
+
 /** Alternate the case of ASCII letters. */
 function mixCase(text: string, seed: number): string {
   let flip = seed % 2 === 0;
@@ -110,6 +141,8 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
       zone("ext.test.", EXT),
       zone("sub.nx.test.", SUB),
       zone("signed.test.", SIGNED),
+      zone("wn.test.", WN),
+      zone("wc.test.", WC),
     ];
     snapshot = compileSnapshot(zones, 1, {
       unavailable: [parseNameText("gone.nx.test.", null).toString("latin1")],
@@ -126,10 +159,32 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
     const t = compileNegativeTable(snapshot);
     const byApex = new Map(t.zones.map((z) => [z.apex.toString("latin1"), z]));
     const key = (s: string) => parseNameText(s, null).toString("latin1");
-    expect(byApex.get(key("example."))!.off).toMatch(/^(wildcard|DNAME)$/);
+    expect(byApex.get(key("example."))!.off).toBe("DNAME");
     expect(byApex.get(key("gone.nx.test."))!.off).toBe("zone unavailable");
-    for (const z of ["child.example.", "nx.test.", "ext.test.", "sub.nx.test.", "signed.test."])
+    for (const z of [
+      "child.example.",
+      "nx.test.",
+      "ext.test.",
+      "sub.nx.test.",
+      "signed.test.",
+      "wn.test.",
+      "wc.test.",
+    ])
       expect(byApex.get(key(z))!.off, z).toBeUndefined();
+    // NAME_F_WILD marks exactly the owners of a `*` child (ENT cw, the apex wc.test. too), occluded ones too.
+    const wildHashes = t.names.filter((n) => n.flags & NAME_F_WILD).map((n) => n.hash);
+    expect(new Set(wildHashes)).toEqual(
+      new Set(
+        [
+          "wild.wn.test.",
+          "host.wild.wn.test.",
+          "c.b.ent.wn.test.",
+          "cw.wn.test.",
+          "wc.test.",
+          "deleg.wn.test.",
+        ].map((n) => suffixHash(parseNameText(n, null))),
+      ),
+    );
     // nx.test.: owner, MNAME (ns1 + pointer), RNAME (hostmaster + pointer); forbidden labels ns1, hostmaster.
     expect(byApex.get(key("nx.test."))!.ptrOff.length).toBe(3);
     expect(byApex.get(key("nx.test."))!.forbid.map((f) => f.toString("latin1").slice(1))).toEqual([
@@ -161,6 +216,24 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
       cases.push([`${randomLabel(rand)}.wild.example.`, 1, "pass"]); // wildcards
       cases.push([`${randomLabel(rand)}.nowhere.example.`, 1, "pass"]);
       cases.push([`${randomLabel(rand)}.unserved.test.`, 1, "pass"]); // REFUSED
+      // Wildcards: the closest encloser decides.
+      cases.push([`w${randomLabel(rand)}.wn.test.`, 1, "nx"]); // apex without `*`
+      cases.push([`${randomLabel(rand)}.www.wn.test.`, 28, "nx"]);
+      cases.push([`${randomLabel(rand)}.wild.wn.test.`, 1, "pass"]); // expansion of *.wild
+      cases.push([`${randomLabel(rand)}.wild.wn.test.`, 15, "pass"]); // expansion, NODATA
+      cases.push([`${randomLabel(rand)}.${randomLabel(rand)}.wild.wn.test.`, 1, "pass"]);
+      cases.push([`${randomLabel(rand)}.host.wild.wn.test.`, 16, "pass"]); // nested *.host.wild
+      cases.push([`${randomLabel(rand)}.*.wild.wn.test.`, 1, "nx"]); // below a `*`: its own encloser
+      cases.push([`${randomLabel(rand)}.x.*.wild.wn.test.`, 1, "nx"]);
+      cases.push([`${randomLabel(rand)}.c.b.ent.wn.test.`, 15, "pass"]); // ENT encloser with a `*`
+      cases.push([`${randomLabel(rand)}.b.ent.wn.test.`, 15, "nx"]); // ENT encloser without
+      cases.push([`${randomLabel(rand)}.ent.wn.test.`, 1, "nx"]);
+      cases.push([`${randomLabel(rand)}.cw.wn.test.`, 1, "pass"]); // wildcard CNAME
+      cases.push([`${randomLabel(rand)}.deleg.wn.test.`, 1, "pass"]); // referral
+      cases.push([`w${randomLabel(rand)}.wc.test.`, 1, "pass"]); // apex wildcard
+      cases.push([`${randomLabel(rand)}.${randomLabel(rand)}.wc.test.`, 16, "pass"]);
+      cases.push([`${randomLabel(rand)}.www.wc.test.`, 1, "nx"]);
+      cases.push([`${randomLabel(rand)}.*.wc.test.`, 1, "nx"]);
     }
     cases.push(
       ["www.nx.test.", 15, "nodata"],
@@ -196,6 +269,22 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
       ["y.nx.test.", 0, "pass"],
       [`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(53)}.nx.test.`, 1, "nx"],
       [`${"a.".repeat(123)}nx.test.`, 1, "nx"],
+      // Wildcard owners queried literally exist like any other name.
+      ["*.wild.wn.test.", 15, "nodata"],
+      ["*.wild.wn.test.", 1, "pass"], // its A: answer map
+      ["*.host.wild.wn.test.", 15, "nodata"], // (A, AAAA: precompiled NODATA)
+      ["host.wild.wn.test.", 16, "nodata"],
+      ["wild.wn.test.", 16, "nodata"], // ENT owning a `*`
+      ["c.b.ent.wn.test.", 16, "nodata"],
+      ["x.*.wild.wn.test.", 16, "nodata"],
+      ["*.c.b.ent.wn.test.", 16, "nodata"],
+      ["*.cw.wn.test.", 15, "pass"], // CNAME owner
+      ["*.wn.test.", 1, "nx"], // a literal `*` that does not exist
+      ["*.wc.test.", 15, "nodata"],
+      ["*.wc.test.", 16, "pass"], // its TXT: answer map
+      ["www.wc.test.", 16, "nodata"],
+      ["wc.test.", 16, "nodata"],
+      ["*.deleg.wn.test.", 1, "pass"], // occluded by the cut: referral
     );
 
     const before = fp.counters();
@@ -277,6 +366,33 @@ describe.skipIf(!ok)("XDP NXDOMAIN equals the responder's, byte for byte", () =>
     expect(fp.testRun(frame(q)).action).toBe("pass");
     fp.replaceAnswers(answers, compileNegativeTable(snapshot));
     expect(fp.testRun(frame(q)).action).toBe("tx");
+  });
+
+  it("stops answering NODATA for a name once one of its answers is removed", () => {
+    const www = parseNameText("www.nx.test.", null);
+    const mx = (edns?: EdnsSpec) => fp.testRun(frame(dnsQuery({ qnameWire: www, qtype: 15, edns })));
+    const a = () => fp.testRun(frame(dnsQuery({ qnameWire: www, qtype: 1 })));
+    let before = fp.counters();
+    expect(mx().action).toBe("tx");
+    expect(mx({ udpSize: 1232, do: true }).action).toBe("tx");
+    expect(fp.counters().answered_nodata - before.answered_nodata).toBe(2);
+    expect(a().action).toBe("tx");
+    // Without the A answer a miss no longer means "no such type": the sockets answer every type of the name.
+    expect(fp.removeAnswer(www, 1, false)).toBe(true);
+    before = fp.counters();
+    expect(a().action).toBe("pass");
+    expect(mx().action).toBe("pass");
+    expect(mx({ udpSize: 1232, do: true }).action).toBe("pass");
+    const after = fp.counters();
+    expect(after.pass_miss - before.pass_miss).toBe(3);
+    expect(after.answered_nodata - before.answered_nodata).toBe(0);
+    // Other names keep theirs; a full reload restores www.
+    expect(
+      fp.testRun(frame(dnsQuery({ qnameWire: parseNameText("host.ext.test.", null), qtype: 15 }))).action,
+    ).toBe("tx");
+    const { answers } = fastAnswersFromPrecompiled(snapshot.exactAnswers.values());
+    fp.replaceAnswers(answers, compileNegativeTable(snapshot));
+    expect(mx().action).toBe("tx");
   });
 
   it("verifies the apex name behind a hash hit (a forged apex entry never answers)", () => {
