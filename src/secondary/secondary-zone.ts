@@ -104,7 +104,7 @@ export interface UpdateTrace {
   notifyWaitMs: number | null;
   /** The SOA query; null when skipped (a NOTIFY carried a newer serial: straight to IXFR). */
   soaMs: number | null;
-  /** IXFR/AXFR on the wire, IXFR deltas applied to the record list included. */
+  /** IXFR/AXFR on the wire, IXFR deltas applied to the records at the names they touch included. */
   transferMs: number;
   /** Checks and the zone tree (local for an IXFR when possible). */
   buildMs: number;
