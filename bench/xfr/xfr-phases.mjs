@@ -3,7 +3,8 @@
 // xfr-bench.mjs: hosts with A, every 4th also AAAA); this process then runs what a secondary runs, one phase at
 // a time, and prints the wall and CPU time of each and the memory held after it (after a full GC, so retained,
 // not transient): AXFR into records → check + build the tree → snapshot → precompiled answers (the default
-// memory budget) → persisted text (chunks, not written). Peak RSS of the whole run at the end.
+// memory budget) → persisted text (chunks, not written). Peak RSS of the whole run at the end. With a build
+// that has zone/zone-records.js the records are dropped after the build and the text comes from the tree.
 //
 //   node --expose-gc bench/xfr/xfr-phases.mjs [--records 200000] [--build DIR] [--cpu-prof]
 // (--build DIR: a build made with `tsc -p tsconfig.build.json --outDir DIR/dist`; default: ./dist.)
@@ -102,16 +103,26 @@ console.log(
     .join(" / ")}; build ${dist}`,
 );
 phase("ready");
-const r = await axfr(primary, origin, {});
+let r = await axfr(primary, origin, {});
 phase(`axfr (${r.records.length} records)`);
-const checked = checkAndBuildZone(origin, r.records, "xfr");
+let checked = checkAndBuildZone(origin, r.records, "xfr");
 phase(`check + build (${checked.diagnostics.length} findings)`);
-const lookupOnly = compileSnapshot([checked.data], 1, { precompile: false });
+// Builds with zone/zone-records.js keep only the tree, as a secondary does since then: the records go.
+const data = checked.data;
+const zoneRecords = await import(join(dist, "zone/zone-records.js")).catch(() => null);
+if (zoneRecords) {
+  r = null;
+  checked = null;
+  phase("records dropped, tree kept");
+}
+const lookupOnly = compileSnapshot([data], 1, { precompile: false });
 phase("snapshot, no precompiled answers");
-const snap = await compileSnapshotAsync([checked.data], 2, { chunk: 250 });
+const snap = await compileSnapshotAsync([data], 2, { chunk: 250 });
 phase(`precompiled (${snap.exactAnswers.size} answers)`);
 let chars = 0;
-for (const chunk of zoneToMasterChunks(origin, r.records, ["xfr-phases"])) chars += chunk.length;
-phase(`zone text (${(chars / 1048576).toFixed(1)} M chars)`);
+const text = zoneRecords ? zoneRecords.recordsOfZone(data) : r.records;
+for (const chunk of zoneToMasterChunks(origin, text, ["xfr-phases"])) chars += chunk.length;
+phase(`zone text${zoneRecords ? " from the tree" : ""} (${(chars / 1048576).toFixed(1)} M chars)`);
 console.log(`peak RSS ${MiB(process.resourceUsage().maxRSS * 1024)} MiB`);
-globalThis.keep = [r, checked, lookupOnly, snap];
+globalThis.keep = [r, checked, data, lookupOnly, snap];
+process.exit(0); // the Knot child would keep the loop alive; the exit handler stops it

@@ -14,7 +14,7 @@ import type { Logger } from "../log.js";
 import { compareSerial } from "../transfer/serial.js";
 import type { TsigKey } from "../transfer/tsig.js";
 import { fetchSoa, type Primary, type XfrOptions } from "../transfer/xfr-client.js";
-import { type HeldZone, syncZone } from "../transfer/zone-sync.js";
+import { type SyncResult, syncZone } from "../transfer/zone-sync.js";
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
@@ -22,6 +22,7 @@ import type { ResourceRecord } from "../zone/record.js";
 import type { ZoneData } from "../zone/zone.js";
 import { type CheckedZone, checkAndBuildZone } from "../zone/zone-check.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
+import { recordsAtNames, recordsOfZone } from "../zone/zone-records.js";
 import { type FailureReason, failureReason, SecondaryError } from "./errors.js";
 import { SecondaryMetrics } from "./metrics.js";
 import { type NotifyTarget, normalizeAddress } from "./notify-handler.js";
@@ -72,10 +73,13 @@ export interface ZoneUpdate {
   /** Presentation form, the metrics label. */
   zone: string;
   serial: number;
-  /** Checked and normalized records (duplicates dropped, one TTL per RRset). */
-  records: ResourceRecord[];
-  /** The zone tree built from them (buildZone succeeded: the server can compile it as it is). */
+  /**
+   * The checked zone's tree (buildZone succeeded: the server can compile it as it is). The only copy kept: its
+   * records, checked and normalized, come from `recordsOfZone(data)` on demand.
+   */
   data: ZoneData;
+  /** How many records the tree holds. */
+  recordCount: number;
   /** Where it came from; "refresh": the data we held, served again after a success ended an expiry. */
   source: "disk" | "axfr" | "ixfr" | "refresh";
   /**
@@ -100,7 +104,7 @@ export interface UpdateTrace {
   notifyWaitMs: number | null;
   /** The SOA query; null when skipped (a NOTIFY carried a newer serial: straight to IXFR). */
   soaMs: number | null;
-  /** IXFR/AXFR on the wire, IXFR deltas applied to the record list included. */
+  /** IXFR/AXFR on the wire, IXFR deltas applied to the records at the names they touch included. */
   transferMs: number;
   /** Checks and the zone tree (local for an IXFR when possible). */
   buildMs: number;
@@ -144,7 +148,8 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private readonly log: Logger | undefined;
   private readonly allowed: Set<string>;
 
-  private held: HeldZone | null = null;
+  /** The data we hold: the tree only (no record list beside it, see recordsOfZone). */
+  private held: { serial: number; data: ZoneData } | null = null;
   private heldTimers: SoaTimers | null = null;
   /** The last valid data, as emitted (or, when loaded expired, as it would have been). */
   private current: ZoneUpdate | null = null;
@@ -167,7 +172,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   /** Background disk writes, in order (serveBeforePersist). */
   private disk: Promise<void> = Promise.resolve();
   /** The newest transferred data whose write is queued and not started. */
-  private unsaved: { records: readonly ResourceRecord[]; serial: number } | null = null;
+  private unsaved: { data: ZoneData; serial: number } | null = null;
   /** Serial of the zone copy on disk (loaded or last written), for the state file. */
   private written: number | null = null;
 
@@ -263,10 +268,10 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     };
   }
 
-  private hold(serial: number, records: ResourceRecord[]): void {
-    this.held = { serial, records };
-    const soa = records.find((r) => r.type === RRType.SOA)!;
-    this.heldTimers = clampTimers(soaTimers(soa.rdata), this.clamps);
+  private hold(serial: number, data: ZoneData): void {
+    this.held = { serial, data };
+    const soa = data.apex.rrsets.get(RRType.SOA)!;
+    this.heldTimers = clampTimers(soaTimers(soa.rdatas[0]!), this.clamps);
   }
 
   /** The clamped timers of the SOA we hold. */
@@ -290,7 +295,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       );
       return;
     }
-    this.hold(serial, update.records);
+    this.hold(serial, update.data);
     this.current = update;
     this.lastSuccess = lastSuccess;
     this.metrics?.lastRefresh.labels(this.zone).set(lastSuccess / 1000);
@@ -302,14 +307,14 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       return;
     }
     this.state = "ok";
-    this.log?.info({ serial, records: update.records.length }, "serving the persisted copy");
+    this.log?.info({ serial, records: update.recordCount }, "serving the persisted copy");
     this.armExpire();
     this.emitSafe("update", update);
   }
 
   /** Check, normalize and build; throws EDGENS_ERR_SECONDARY_INVALID_ZONE with the first errors. */
   private prepare(
-    records: ResourceRecord[],
+    records: readonly ResourceRecord[],
     serial: number,
     source: ZoneUpdate["source"],
     where: string,
@@ -333,8 +338,8 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       );
     }
     const { data } = checked;
-    const normalized = checked.records as ResourceRecord[];
-    return { origin: this.origin, zone: this.zone, serial, records: normalized, data, source };
+    const recordCount = checked.records.length;
+    return { origin: this.origin, zone: this.zone, serial, data, recordCount, source };
   }
 
   private kick(): void {
@@ -413,7 +418,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     }
     let seen = 0;
     const t0 = performance.now();
-    const r = await syncZone(primary, this.origin, held ?? undefined, {
+    let r: SyncResult | null = await syncZone(primary, this.origin, held ?? undefined, {
       ...base,
       onProgress: (_records, bytes) => {
         // syncZone may run IXFR then AXFR: a smaller count starts a new transfer.
@@ -432,21 +437,10 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.metrics?.transferSeconds.labels(this.zone, r.kind).observe(seconds);
     if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
     if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
-    // An IXFR onto the data we serve: check and rebuild only the names it touched when that is enough.
-    const prev =
-      r.kind === "ixfr" && r.touched && this.current?.serial === held?.serial ? this.current : null;
-    const data = prev && r.touched ? applyDeltaToZone(prev.data, r.records, r.touched) : null;
-    const update: ZoneUpdate = data
-      ? {
-          origin: this.origin,
-          zone: this.zone,
-          serial: r.serial,
-          records: r.records,
-          data,
-          source: "ixfr",
-          delta: { fromSerial: held!.serial, records: recordsAt(data, r.touched!) },
-        }
-      : this.prepare(r.records, r.serial, r.kind, `${this.zone} from ${p.address}#${p.port}`);
+    const { serial, kind } = r;
+    const update = this.build(r, held, `${this.zone} from ${p.address}#${p.port}`);
+    // The transferred records are not kept: the tree is the only copy from here on (let GC take them).
+    r = null;
     const round = (x: number) => Math.round(x * 10) / 10;
     update.trace = {
       notifyWaitMs: notifyWaitMs === null ? null : round(notifyWaitMs),
@@ -454,13 +448,13 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       transferMs: round(t1 - t0),
       buildMs: round(performance.now() - t1),
     };
-    this.hold(r.serial, update.records);
+    this.hold(serial, update.data);
     this.current = update;
     this.log?.info(
       {
-        serial: r.serial,
-        kind: r.kind,
-        records: update.records.length,
+        serial,
+        kind,
+        records: update.recordCount,
         ms: Math.round(seconds * 1000),
         local: update.delta !== undefined,
         ...update.trace,
@@ -469,21 +463,53 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     );
     if (this.opts.serveBeforePersist) {
       this.emitSafe("update", update);
-      this.queueZoneWrite(update.records, r.serial);
+      this.queueZoneWrite(update.data, serial);
       return true;
     }
     let persisted = true;
     try {
-      await this.store.saveZone(update.records, r.serial);
+      await this.store.saveZone(recordsOfZone(update.data), serial);
     } catch (e) {
       // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
       persisted = false;
       this.persistFailed(e as Error);
     }
-    this.emitSafe("persisted", { serial: r.serial, ok: persisted });
+    this.emitSafe("persisted", { serial, ok: persisted });
     if (this.stopped) return false;
     this.emitSafe("update", update);
     return true;
+  }
+
+  /**
+   * The checked tree of a transfer's result. An IXFR onto the tree we hold rebuilds only the names it touched
+   * when that is enough (applyDeltaToZone); otherwise the whole new zone is checked and built: for an IXFR, our
+   * tree's records at the untouched names plus the new ones at the touched names, made for this build only.
+   */
+  private build(
+    r: Exclude<SyncResult, { kind: "up-to-date" }>,
+    held: { serial: number; data: ZoneData } | null,
+    where: string,
+  ): ZoneUpdate {
+    if (!r.partial) return this.prepare(r.records, r.serial, r.kind, where);
+    const touched = r.touched!;
+    const base = held!;
+    const data = applyDeltaToZone(base.data, r.records, touched);
+    if (!data) {
+      const records = [...recordsOfZone(base.data, touched), ...r.records];
+      return this.prepare(records, r.serial, "ixfr", where);
+    }
+    const records = recordsAtNames(data, touched);
+    const before = recordsAtNames(base.data, touched).length;
+    const recordCount = (this.current?.recordCount ?? 0) - before + records.length;
+    return {
+      origin: this.origin,
+      zone: this.zone,
+      serial: r.serial,
+      data,
+      recordCount,
+      source: "ixfr",
+      delta: { fromSerial: base.serial, records },
+    };
   }
 
   private backwards(got: number, ours: number, p: SecondaryPrimary): SecondaryError {
@@ -528,15 +554,15 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   }
 
   /** Write the zone copy after the writes queued before (the newest data when several are queued). */
-  private queueZoneWrite(records: readonly ResourceRecord[], serial: number): void {
-    this.unsaved = { records, serial };
+  private queueZoneWrite(data: ZoneData, serial: number): void {
+    this.unsaved = { data, serial };
     this.queueDisk(async () => {
       const z = this.unsaved;
       if (!z) return; // a write queued earlier took this data (it was the newest then)
       this.unsaved = null;
       let ok = true;
       try {
-        await this.store.saveZone(z.records, z.serial);
+        await this.store.saveZone(recordsOfZone(z.data), z.serial);
         this.written = z.serial;
       } catch (e) {
         // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
@@ -615,17 +641,4 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     );
     this.emitSafe("expired", { zone: this.zone, serial: this.held?.serial ?? null });
   }
-}
-
-/** The records of the new tree at the touched names (all still hold data when the local apply succeeded). */
-function recordsAt(data: ZoneData, touched: ReadonlySet<string>): ResourceRecord[] {
-  const out: ResourceRecord[] = [];
-  for (const k of touched) {
-    const node = data.nodes.get(k);
-    for (const rs of node?.rrsets.values() ?? []) {
-      for (const rdata of rs.rdatas)
-        out.push({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata });
-    }
-  }
-  return out;
 }

@@ -35,7 +35,7 @@ export function zoneFileStem(origin: Buffer): string {
 /** The zone as a master file with absolute names, the SOA first. */
 export function zoneToMasterText(
   origin: Buffer,
-  records: readonly ResourceRecord[],
+  records: Iterable<ResourceRecord>,
   header: string[],
 ): string {
   return [...zoneToMasterChunks(origin, records, header)].join("");
@@ -44,17 +44,20 @@ export function zoneToMasterText(
 /** Text chunks of about this many characters: the file is written without ever being one string. */
 const CHUNK_CHARS = 256 * 1024;
 
-/** `zoneToMasterText` in chunks, built as they are written (a million records are ~30 MiB of text). */
+/**
+ * `zoneToMasterText` in chunks, built as they are written (a million records are ~30 MiB of text). An array is
+ * written SOA first; any other iterable in its own order (`recordsOfZone` yields the SOA first), in one pass.
+ */
 export function* zoneToMasterChunks(
   origin: Buffer,
-  records: readonly ResourceRecord[],
+  records: Iterable<ResourceRecord>,
   header: string[],
 ): Generator<string> {
   let chunk = `${[...header.map((h) => `; ${h}`), `$ORIGIN ${nameToText(origin)}`].join("\n")}\n`;
-  // The SOA first, then everything else in order (two passes instead of two filtered copies of the list).
-  for (const soaPass of [true, false]) {
+  // An array: the SOA first, then everything else in order (two passes instead of two filtered copies).
+  for (const soaPass of Array.isArray(records) ? [true, false] : [null]) {
     for (const r of records) {
-      if ((r.type === RRType.SOA) !== soaPass) continue;
+      if (soaPass !== null && (r.type === RRType.SOA) !== soaPass) continue;
       chunk += `${recordToText(r)}\n`;
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;
@@ -87,7 +90,8 @@ export class ZoneStore {
     );
   }
 
-  async saveZone(records: readonly ResourceRecord[], serial: number): Promise<void> {
+  /** Write the zone copy: `records` as for `zoneToMasterChunks` (`recordsOfZone(tree)` for a held zone). */
+  async saveZone(records: Iterable<ResourceRecord>, serial: number): Promise<void> {
     const header = [
       `edgens secondary copy of ${this.zoneText} serial ${serial}`,
       `written ${new Date().toISOString()}; replaced on every change, do not edit`,

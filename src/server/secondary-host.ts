@@ -16,6 +16,7 @@ import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
 import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
 import { nameToText, parseNameText } from "../wire/name.js";
+import { recordsOfZone } from "../zone/zone-records.js";
 import {
   encodeDelta,
   resolveTsigKey,
@@ -313,7 +314,7 @@ export class SecondaryHost {
     if (!cat || this.stopped) return;
     let parsed: ReturnType<typeof parseCatalog>;
     try {
-      parsed = parseCatalog(u.origin, u.records);
+      parsed = parseCatalog(u.origin, [...recordsOfZone(u.data)]);
     } catch (e) {
       this.log.error({ catalog: u.zone, serial: u.serial, err: (e as Error).message }, "catalog ignored");
       return;

@@ -4,15 +4,23 @@
 
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
+import type { ZoneData } from "../zone/zone.js";
+import { recordsAtNames, recordsOfZone } from "../zone/zone-records.js";
 import { applyIxfr, deltaOwners } from "./apply-ixfr.js";
 import { TsigError, XfrError } from "./errors.js";
 import { axfr, ixfr, type Primary, type XfrOptions } from "./xfr-client.js";
 
-export interface HeldZone {
-  serial: number;
-  /** All records, the SOA among them. */
-  records: readonly ResourceRecord[];
-}
+export type HeldZone =
+  | {
+      serial: number;
+      /** All records, the SOA among them. */
+      records: readonly ResourceRecord[];
+    }
+  | {
+      serial: number;
+      /** The built tree (a secondary keeps no record list): an IXFR is applied at the names it touches only. */
+      data: ZoneData;
+    };
 
 export type SyncResult =
   /** Nothing to do. `serial` is the primary's: compare it with ours, it may be older (compareSerial). */
@@ -20,7 +28,12 @@ export type SyncResult =
   | {
       kind: "ixfr" | "axfr";
       serial: number;
+      /**
+       * The whole new zone, except for an IXFR onto a held tree (`partial`): then only the new records at the
+       * `touched` names (every other name is as in the tree).
+       */
       records: ResourceRecord[];
+      partial?: true;
       /** Why an IXFR was not used, when one was tried. */
       ixfrError?: Error;
       /** IXFR: owner keys of the records the deltas deleted or added (the only names that changed). */
@@ -46,16 +59,21 @@ export async function syncZone(
   let ixfrError: Error | undefined;
   if (held) {
     try {
-      const currentSoa = held.records.find((r) => r.type === RRType.SOA);
+      const currentSoa =
+        "data" in held
+          ? recordsOfZone(held.data)[Symbol.iterator]().next().value
+          : held.records.find((r) => r.type === RRType.SOA);
       const r = await ixfr(primary, origin, held.serial, { ...opts, ...(currentSoa ? { currentSoa } : {}) });
       if (r.kind === "up-to-date") return r;
       if (r.kind === "axfr") return { kind: "axfr", serial: r.serial, records: r.records };
-      return {
-        kind: "ixfr",
-        serial: r.serial,
-        records: applyIxfr(held.records, r.deltas),
-        touched: deltaOwners(r.deltas),
-      };
+      const touched = deltaOwners(r.deltas);
+      // Deletions and additions only concern the touched names (the apex among them: every delta changes the
+      // SOA), so the deltas apply to those names' records alone, with the same errors.
+      if ("data" in held) {
+        const records = applyIxfr(recordsAtNames(held.data, touched), r.deltas);
+        return { kind: "ixfr", serial: r.serial, records, partial: true, touched };
+      }
+      return { kind: "ixfr", serial: r.serial, records: applyIxfr(held.records, r.deltas), touched };
     } catch (e) {
       if (fatal(e)) throw e;
       ixfrError = e as Error;

@@ -7,6 +7,7 @@ import { syncZone } from "../../src/transfer/zone-sync.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
+import { buildZone } from "../../src/zone/zone.js";
 import { a, answerTo, type FakeServer, frame, soa, startFakeTcp } from "./fake-primary.js";
 
 const origin = parseNameText("xfr.test.", null);
@@ -45,6 +46,24 @@ describe("syncZone", () => {
     const r = await syncZone(p, origin, { serial: 1, records: [soa(1), www] });
     expect(r.kind).toBe("ixfr");
     expect(r.kind !== "up-to-date" && keys(r.records)).toEqual(keys([soa(2), www, mail]));
+  });
+
+  it("IXFR onto a held tree: the new records of the touched names only; a bad delta still falls back to AXFR", async () => {
+    const other = a("other.xfr.test.", "192.0.2.9");
+    const data = buildZone(origin, [soa(1), www, other]);
+    // Deletes www, adds mail: `other` is untouched and stays out of the result.
+    const p = await primary((q) => answerTo(q, [soa(2), soa(1), www, soa(2), mail, soa(2)]));
+    const r = await syncZone(p, origin, { serial: 1, data });
+    expect(r.kind === "ixfr" && r.partial).toBe(true);
+    expect(r.kind !== "up-to-date" && keys(r.records)).toEqual(keys([soa(2), mail]));
+    expect(r.kind !== "up-to-date" && [...r.touched!].sort()).toEqual(
+      [origin, www.owner, mail.owner].map((n) => n.toString("latin1")).sort(),
+    );
+    const bad = await primary((q) => answerTo(q, [soa(2), soa(1), mail, soa(2), soa(2)]));
+    const full = await syncZone(bad, origin, { serial: 1, data });
+    expect(full.kind).toBe("axfr");
+    expect(full.kind !== "up-to-date" && full.partial).toBeUndefined();
+    expect(full.kind !== "up-to-date" && keys(full.records)).toEqual(keys([soa(2), www, mail]));
   });
 
   it("up to date", async () => {
