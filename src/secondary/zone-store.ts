@@ -71,6 +71,8 @@ export function* zoneToMasterChunks(
 export class ZoneStore {
   readonly zonePath: string;
   readonly statePath: string;
+  /** Cluster hosts: the newest transferred zone in wire form for the workers (src/secondary/zone-wire-file.ts). */
+  readonly wirePath: string;
   private readonly zoneText: string;
 
   constructor(
@@ -80,6 +82,7 @@ export class ZoneStore {
     const stem = zoneFileStem(origin);
     this.zonePath = join(dir, `${stem}.zone`);
     this.statePath = join(dir, `${stem}.state.json`);
+    this.wirePath = join(dir, `${stem}.wire`);
     this.zoneText = nameToText(origin);
   }
 

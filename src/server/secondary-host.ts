@@ -6,7 +6,8 @@
 //   withdraws); a catalog member added later does not gate readiness while its first transfer is pending.
 // Catalog members pull from the catalog's primaries (or their group's, `catalogs[].groups`); a removed member
 // stops being served (REFUSED) and its persisted copy is deleted; a new unique id for a member is a reset.
-import { unlink } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import { Gauge, Registry } from "prom-client";
 import { type CatalogMember, diffMembers, parseCatalog } from "../catalog/catalog-zone.js";
 import type { EdgensConfig } from "../config/schema.js";
@@ -15,6 +16,7 @@ import type { Logger } from "../log.js";
 import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
 import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
+import { writeZoneWire } from "../secondary/zone-wire-file.js";
 import { nameToText, parseNameText } from "../wire/name.js";
 import { recordsOfZone } from "../zone/zone-records.js";
 import {
@@ -64,12 +66,15 @@ export class SecondaryHost {
   private sink: SecondarySink = () => {};
   private startupDone = false;
   private stopped = false;
+  /** Wire copies are written one at a time (each is one big buffer). */
+  private wireWrites: Promise<void> = Promise.resolve();
   private readonly membersGauge: Gauge<"catalog">;
   /**
    * True: the sink uses the built data in-process (single process). False (cluster): the sink sends changes
    * over IPC, so an IXFR applied locally goes out as its delta at once (workers apply it to their own tree,
-   * before anything is written), and anything else (AXFR, a fully rebuilt IXFR) once its persisted copy is
-   * written, as the path workers load. Either way new data is served before or as soon as it is persisted.
+   * before anything is written); anything else (AXFR, a fully rebuilt IXFR) goes out as the path of its wire
+   * copy (`<zone>.wire`, written at once: no text) and again once the text copy is written (workers that
+   * could not read the wire copy load that). Either way new data is served before or as soon as it is persisted.
    */
   serveBeforePersist = false;
 
@@ -253,25 +258,36 @@ export class SecondaryHost {
     };
     const h: Hosted = { manager, state, gatesReady, ...(member ? { member } : {}) };
     this.hosted.set(id, h);
-    const file = new ZoneStore(this.config.stateDir, origin).zonePath;
+    const store = new ZoneStore(this.config.stateDir, origin);
+    const file = store.zonePath;
     let newest: number | null = null;
+    let textWritten: number | null = null;
+    /** The serial whose wire copy is being written or was sent. */
+    let wireFor: number | null = null;
     manager.on("update", (u) => {
       if (this.hosted.get(id) !== h) return;
       newest = u.serial;
       if (role === "catalog") this.catalogUpdated(id, u);
       const transferred = u.source === "axfr" || u.source === "ixfr";
-      // Over IPC, a transfer without a delta waits for its file ('persisted'); the state says ok only then.
-      if (!this.serveBeforePersist && transferred && !u.delta) return;
-      h.state = { ...h.state, state: "ok", serial: u.serial, file };
+      // Over IPC, a transfer without a delta goes out as its wire copy once written (or its text file).
+      if (!this.serveBeforePersist && transferred && !u.delta) {
+        wireFor = u.serial;
+        this.sendWire(id, h, store, u, () => newest === u.serial && textWritten !== u.serial);
+        return;
+      }
+      h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
       const delta =
         !this.serveBeforePersist && u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
       this.emit([{ op: "set", state: h.state, data: u.data, ...(delta ? { delta } : {}) }]);
     });
-    manager.on("persisted", ({ serial }) => {
+    manager.on("persisted", ({ serial, ok }) => {
       // A write that finished after newer data was announced: that data's own 'persisted' follows.
       if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest) return;
-      // The file now holds `serial`: workers that served it from the delta ignore this, the others load it.
-      h.state = { ...h.state, state: "ok", serial, file };
+      // A failed text write: the wire copy (written or on its way) is what the workers can read.
+      if (!ok && wireFor === serial) return;
+      if (ok) textWritten = serial;
+      // The file now holds `serial`: workers that served it (delta, wire copy) ignore this, the others load it.
+      h.state = { ...h.state, state: "ok", serial, file, wire: null };
       this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("expired", () => {
@@ -290,6 +306,35 @@ export class SecondaryHost {
       )
       .finally(() => this.starting.delete(p));
     this.starting.add(p);
+  }
+
+  /**
+   * Write `u` in wire form and send its path; `current()` says whether it is still the newest data and its
+   * text copy is not written yet (otherwise the path would only send workers to older or redundant data).
+   * A failed write is logged: the text copy's path follows as before.
+   */
+  private sendWire(id: string, h: Hosted, store: ZoneStore, u: ZoneUpdate, current: () => boolean): void {
+    const t0 = performance.now();
+    const write = this.wireWrites
+      .then(async () => {
+        if (this.hosted.get(id) !== h || !current()) return;
+        await mkdir(store.dir, { recursive: true });
+        await writeZoneWire(store.wirePath, u.data, u.serial);
+        if (this.hosted.get(id) !== h || !current()) return;
+        this.log.info(
+          { zone: u.zone, serial: u.serial, ms: Math.round(performance.now() - t0) },
+          "wire copy written; workers load it",
+        );
+        h.state = { ...h.state, state: "ok", serial: u.serial, file: store.zonePath, wire: store.wirePath };
+        this.emit([{ op: "set", state: h.state }]);
+      })
+      .catch((e) =>
+        this.log.error(
+          { zone: u.zone, serial: u.serial, err: (e as Error).message },
+          "cannot write the wire copy; workers wait for the text copy",
+        ),
+      );
+    this.wireWrites = write;
   }
 
   private emit(changes: SecondaryChange[]): void {
@@ -367,9 +412,9 @@ export class SecondaryHost {
     this.emit([{ op: "remove", zone: h.state.zone }]);
     await h.manager.stop();
     const store = new ZoneStore(this.config.stateDir, h.manager.origin);
-    for (const f of [store.zonePath, store.statePath]) {
+    for (const f of [store.zonePath, store.statePath, store.wirePath]) {
       await unlink(f).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== "ENOENT")
+        if (e.code !== "ENOENT" && f !== store.wirePath)
           this.log.warn({ zone, file: f, err: e.message }, "cannot delete the persisted copy");
       });
     }

@@ -6,16 +6,18 @@
 // Data travels three ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
 // (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
 // a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
-// written anything to disk. Anything else (AXFR, an IXFR that needed the full build, a worker that does not
-// hold the delta's base serial) is a path: the persisted copy the host's manager wrote atomically
-// (src/secondary/zone-store.ts), loaded with the normal zone loader, exactly like a zone file. The host sends
-// the path once the copy is written, so a worker that could not use a delta catches up then.
+// written anything to disk. Anything else (AXFR, an IXFR that needed the full build) comes first as the path
+// of the host's wire copy (`wire`: the checked records in RR wire form, src/secondary/zone-wire-file.ts),
+// built here without re-running the checks, then as the path of the persisted text copy the host's manager
+// wrote atomically (src/secondary/zone-store.ts), loaded with the normal zone loader, exactly like a zone file.
+// A worker that could not use a delta or the wire copy keeps its data and catches up with the text copy.
 import { performance } from "node:perf_hooks";
 import { tsigKeyId } from "../config/provide-schema.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import { type NotifyLookup, type NotifyTarget, normalizeAddress } from "../secondary/notify-handler.js";
+import { loadZoneWire } from "../secondary/zone-wire-file.js";
 import { parseTsigKey, type TsigKey } from "../transfer/tsig.js";
 import { nameKey, parseNameText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
@@ -42,6 +44,8 @@ export interface SecondaryZoneState {
   serial: number | null;
   /** The persisted copy holding `serial` (state ok). */
   file: string | null;
+  /** Cluster: the host's wire copy of `serial`, to read before `file` (null/absent: none). */
+  wire?: string | null;
   primaries: SecondaryPrimaryRef[];
   allowNotify: string[];
   /** The catalog this zone is a member of, and its group property (informational). */
@@ -200,7 +204,10 @@ export class SecondaryTable {
     if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
       else if (delta) this.applyDelta(entry, delta);
-      else if (!entry.data || entry.serial !== state.serial) this.load(entry, origin);
+      else if (entry.data && entry.serial === state.serial) {
+        // Already held (from the delta or the wire copy): the text copy's path needs no read.
+      } else if (state.wire) this.loadWire(entry, state.wire, origin);
+      else this.load(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
   }
@@ -244,6 +251,35 @@ export class SecondaryTable {
       },
       "IXFR delta applied",
     );
+  }
+
+  /** Read the host's wire copy; on failure the zone keeps what it had until the text copy's path comes. */
+  private loadWire(entry: Entry, file: string, origin: Buffer): void {
+    const t0 = performance.now();
+    try {
+      const w = loadZoneWire(file, origin);
+      if (w.serial !== entry.state.serial) {
+        throw new Error(`it holds serial ${w.serial}, expected ${entry.state.serial}`);
+      }
+      const ms = performance.now() - t0;
+      this.adopt(entry, w.data, w.serial, ms / 1000, w.records);
+      this.log.info(
+        { zone: entry.state.zone, serial: w.serial, records: w.records, ms: Math.round(ms) },
+        "wire copy loaded",
+      );
+    } catch (e) {
+      this.metrics?.zoneLoadFailed(entry.state.zone);
+      this.log.error(
+        {
+          zone: entry.state.zone,
+          file,
+          serial: entry.state.serial,
+          held: entry.serial,
+          err: (e as Error).message,
+        },
+        "cannot load the wire copy; keeping old data until the text copy is written",
+      );
+    }
   }
 
   /** Read the persisted copy; on failure the zone keeps what it had (or stays unavailable). */
