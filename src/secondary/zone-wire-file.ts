@@ -4,9 +4,9 @@
 // (owner, type, class, TTL, rdlength, rdata), the apex SOA first; then the SHA-256 of everything before it, so
 // a truncated or damaged file is refused instead of served. Written by the host after its checks, read by
 // workers that build their tree without checking again (the host's checks passed on exactly these records).
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../util/atomic-file.js";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
@@ -52,8 +52,26 @@ export function encodeZoneWire(data: ZoneData, serial: number): Buffer[] {
   return chunks;
 }
 
-export async function writeZoneWire(path: string, data: ZoneData, serial: number): Promise<void> {
-  await writeFileAtomic(path, encodeZoneWire(data, serial), 0o600);
+/**
+ * Write it at once (synchronous, before the text copy's writes start: they would interleave with it), beside
+ * `path` then renamed over it, so a reader sees the old or the new file. No fsync: the copy is a hand-off, not
+ * a restart source (the text copy is); one torn by a crash fails the checksum.
+ */
+export function writeZoneWire(path: string, data: ZoneData, serial: number): void {
+  const chunks = encodeZoneWire(data, serial);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      for (const c of chunks) for (let at = 0; at < c.length; ) at += writeSync(fd, c, at);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export class ZoneWireError extends Error {}

@@ -97,7 +97,7 @@ describe("SecondaryTable", () => {
       [...recordsOfZone(v7)].map((r) => [r.type, r.ttl, r.owner.toString("hex"), r.rdata.toString("hex")]),
     );
     const wire = join(tmp, "a.test.wire");
-    await writeZoneWire(wire, v7, 7);
+    writeZoneWire(wire, v7, 7);
     const state: SecondaryZoneState = {
       zone: "a.test.",
       role: "zone",
@@ -121,7 +121,7 @@ describe("SecondaryTable", () => {
           l.serial === serial,
       );
     // Truncated (a write cut short), then one byte flipped: refused with the reason; serial 7 still served.
-    await writeZoneWire(wire, text(8), 8);
+    writeZoneWire(wire, text(8), 8);
     const good = readFileSync(wire);
     writeFileSync(wire, good.subarray(0, good.length - 40));
     t.apply([{ op: "set", state: { ...state, serial: 8 } }]);
