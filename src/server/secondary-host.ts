@@ -267,9 +267,10 @@ export class SecondaryHost {
       newest = u.serial;
       if (role === "catalog") this.catalogUpdated(id, u);
       const transferred = u.source === "axfr" || u.source === "ixfr";
-      // Over IPC, a transfer without a delta goes out as its wire copy once written (or its text file).
+      // Over IPC, a transfer without a delta goes out as its wire copy (or its text file once written);
+      // workers never load a catalog's data, so a catalog waits for its text file as before.
       if (!this.serveBeforePersist && transferred && !u.delta) {
-        wireFor = this.sendWire(h, store, u) ? u.serial : null;
+        wireFor = role === "zone" && this.sendWire(h, store, u) ? u.serial : null;
         return;
       }
       h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
