@@ -1,4 +1,6 @@
 // Helpers for the `edgens serve` secondary tests: SOA/rcode probes over UDP, /readyz and /metrics, waiting.
+import { expect } from "vitest";
+import type { Spawned } from "../cli/spawn-server.js";
 import { query } from "../helpers/dns-client.js";
 
 export const HOST = "127.0.0.1";
@@ -59,4 +61,21 @@ export function metricValue(text: string, series: string): number | null {
     if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
   }
   return null;
+}
+
+/** Log lines of a spawned server (pino JSON) whose message matches. */
+export function logged(s: Spawned, msg: RegExp): Record<string, unknown>[] {
+  return s.output.flatMap((l) => {
+    try {
+      const j = JSON.parse(l) as Record<string, unknown>;
+      return msg.test(String(j.msg)) ? [j] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Enough UDP queries that every cluster worker answers some (the kernel spreads them): each must say `serial`. */
+export async function everyWorkerServes(port: number, zone: string, serial: number): Promise<void> {
+  for (let i = 0; i < 20; i++) expect((await soa(port, zone)).serial).toBe(serial);
 }

@@ -7,11 +7,11 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Spawned, spawnServer } from "../cli/spawn-server.js";
+import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { startKnotPrimary } from "../helpers/primary-servers.js";
 import { useServeFixture } from "../helpers/serve-fixture.js";
-import { HOST, randomPort, soa, until } from "../secondary-serve/helpers.js";
+import { everyWorkerServes, HOST, logged, randomPort, soa, until } from "../secondary-serve/helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x4d).toString("base64") };
 const TSIG = `${KEY.name}:${KEY.algorithm}:${KEY.secret}`;
@@ -29,23 +29,6 @@ function zoneText(serial: number, extra: string[] = []): string {
     ...extra,
     "",
   ].join("\n");
-}
-
-/** Log lines of the server (pino JSON) whose message matches. */
-function logged(s: Spawned, msg: RegExp): Record<string, unknown>[] {
-  return s.output.flatMap((l) => {
-    try {
-      const j = JSON.parse(l) as Record<string, unknown>;
-      return msg.test(String(j.msg)) ? [j] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** Enough UDP queries that both workers answer some (the kernel spreads them): every one must say `serial`. */
-async function everyWorkerServes(port: number, serial: number): Promise<void> {
-  for (let i = 0; i < 20; i++) expect((await soa(port, ZONE)).serial).toBe(serial);
 }
 
 const ok = requirePrereq("edgens serve --workers 2 with Knot as primary", isRoot, hasCommand("knotd"));
@@ -105,7 +88,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
       10_000,
       5,
     );
-    await everyWorkerServes(port, 1002);
+    await everyWorkerServes(port, ZONE, 1002);
     const transferred = logged(server, /zone transferred/);
     expect(transferred.at(-1)).toMatchObject({ serial: 1002, kind: "ixfr", local: true, soaMs: null });
     const applied = logged(server, /IXFR delta applied/).filter((j) => j.serial === 1002);
@@ -133,7 +116,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
       10_000,
       5,
     );
-    await everyWorkerServes(port, 1003);
+    await everyWorkerServes(port, ZONE, 1003);
     expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 1003, local: false });
     expect(logged(server, /IXFR delta applied/).filter((j) => j.serial === 1003)).toEqual([]);
   }, 90_000);

@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Spawned, spawnServer } from "../cli/spawn-server.js";
+import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { startKnotPrimary } from "../helpers/primary-servers.js";
 import { useServeFixture } from "../helpers/serve-fixture.js";
-import { HOST, randomPort, soa, until } from "../secondary-serve/helpers.js";
+import { everyWorkerServes, HOST, logged, randomPort, soa, until } from "../secondary-serve/helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x4e).toString("base64") };
 const TSIG = `${KEY.name}:${KEY.algorithm}:${KEY.secret}`;
@@ -26,21 +26,6 @@ function zoneText(serial: number, extra: string[] = []): string {
     ...extra,
     "",
   ].join("\n");
-}
-
-function logged(s: Spawned, msg: RegExp): Record<string, unknown>[] {
-  return s.output.flatMap((l) => {
-    try {
-      const j = JSON.parse(l) as Record<string, unknown>;
-      return msg.test(String(j.msg)) ? [j] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-async function everyWorkerServes(port: number, serial: number): Promise<void> {
-  for (let i = 0; i < 20; i++) expect((await soa(port, ZONE)).serial).toBe(serial);
 }
 
 const ok = requirePrereq("edgens serve --workers 2 with Knot as primary", isRoot, hasCommand("knotd"));
@@ -85,7 +70,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole zones to the workers in wi
       console.log(server.output.join("\n"));
       throw e;
     });
-    await everyWorkerServes(port, 2001);
+    await everyWorkerServes(port, ZONE, 2001);
     expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 2001, kind: "axfr" });
     const loaded = logged(server, /wire copy loaded/).filter((j) => j.serial === 2001);
     expect(new Set(loaded.map((j) => j.worker))).toEqual(new Set([0, 1]));
@@ -111,7 +96,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole zones to the workers in wi
       15_000,
       5,
     );
-    await everyWorkerServes(port, 2002);
+    await everyWorkerServes(port, ZONE, 2002);
     expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 2002, local: false });
     const again = logged(server, /wire copy loaded/).filter((j) => j.serial === 2002);
     expect(new Set(again.map((j) => j.worker))).toEqual(new Set([0, 1]));
