@@ -14,11 +14,19 @@
 //           path truncates.
 // Entries exist for every authoritative name (incl. empty non-terminals and delegation points) × (its types,
 // A, AAAA, and DS at cuts) × DO. ANY (transport dependent) and wildcard/NXDOMAIN answers are never precompiled.
+//
+// Incremental precompile (`CompileOptions.reuse`): each entry records what it read (answer-deps.ts); a snapshot
+// of zones that changed by a local IXFR takes over the earlier snapshot's entries that read nothing the IXFR
+// changed (zone-change.ts) and computes the rest. It walks the names in the same order with the same limits
+// as a full precompile, so it holds the same keys with the same bytes (test/responder/incremental-precompile).
+import { findZone } from "../lookup/find-zone.js";
 import { MAX_MESSAGE, MessageWriter } from "../wire/message-writer.js";
 import { parseQuery } from "../wire/query-parser.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ZoneData } from "../zone/zone.js";
 import { writeInternetAnswer } from "./answer.js";
+import { type AnswerDeps, DepRecorder } from "./answer-deps.js";
+import { nameChanged, patchNegativeSoa, unaffected, type ZoneChange, zoneChanges } from "./zone-change.js";
 
 export interface PrecompiledAnswer {
   wire: Buffer;
@@ -27,6 +35,8 @@ export interface PrecompiledAnswer {
   qtype: number;
   dnssecOk: boolean;
   rcode: number;
+  /** What the answer was computed from (answer-deps.ts); undefined: unknown, never reused. */
+  deps?: AnswerDeps;
 }
 
 export interface Snapshot {
@@ -58,6 +68,33 @@ export interface CompileOptions {
   precompileBudgetBytes?: number;
   /** Origin keys (`nameKey`) of zones to answer SERVFAIL for; see Snapshot.unavailable. */
   unavailable?: Iterable<string>;
+  /**
+   * A snapshot precompiled earlier, with the same limits, from the same zones (same origins) at earlier
+   * versions: its entries that cannot differ are taken over instead of computed again (see the header).
+   * Ignored when the set of zones differs.
+   */
+  reuse?: ReuseBase;
+  /** Called once the precompile is done, with how each entry was obtained. */
+  onStats?: (stats: PrecompileStats) => void;
+}
+
+export interface PrecompileStats {
+  /** Entries computed. */
+  compiled: number;
+  /** Entries taken over from `reuse` as they were. */
+  reused: number;
+  /** Negative entries taken over with the new SOA serial/TTL patched in. */
+  patched: number;
+  /** Zones whose entries were all computed again (rebuilt, not a local IXFR), and zones changed locally. */
+  rebuilt: number;
+  changed: number;
+}
+
+/** What an incremental precompile needs of an earlier precompiled snapshot (a Snapshot is one). */
+export interface ReuseBase {
+  readonly exactAnswers: ReadonlyMap<string, PrecompiledAnswer>;
+  /** The zones it was compiled from; null for a zone known to be rebuilt since (nothing of it is taken over). */
+  readonly zoneByKey: ReadonlyMap<string, ZoneData | null>;
 }
 
 export const DEFAULT_MAX_PRECOMPILED = 1_000_000;
@@ -81,7 +118,9 @@ export function exactKey(qkey: string, qtype: number, dnssecOk: boolean): string
 function precompileName(
   w: MessageWriter,
   zoneByKey: ReadonlyMap<string, ZoneData>,
+  rec: DepRecorder,
   owner: Buffer,
+  qkey: string,
   qtype: number,
   dnssecOk: boolean,
 ): PrecompiledAnswer | null {
@@ -92,6 +131,7 @@ function precompileName(
   msg.writeUInt16BE(RRClass.IN, 14 + owner.length);
   const q = parseQuery(msg);
   if (q.status !== "ok") return null;
+  rec.reset();
   const written = writeInternetAnswer(w, zoneByKey, msg, q, {
     dnssecOk,
     minimalAny: false,
@@ -105,30 +145,145 @@ function precompileName(
     qtype,
     dnssecOk,
     rcode: written.rcode,
+    deps: rec.take(qkey),
   };
 }
 
-/** The precompilation work, one entry per step, so the async variant can yield between chunks. */
+/** An earlier snapshot's entries and how each zone changed since (precompileAll's `reuse`). */
+interface Reuse {
+  old: ReadonlyMap<string, PrecompiledAnswer>;
+  /** Per origin key: absent = the same zone, null = rebuilt. */
+  changes: ReadonlyMap<string, ZoneChange | null>;
+  stats: PrecompileStats;
+}
+
+/** What every entry of one name (DS aside: another zone may answer it) shares when deciding to take it over. */
+interface NameVerdict {
+  /** How the zone answering the name changed: undefined = not at all, null = rebuilt. */
+  change: ZoneChange | null | undefined;
+  /** The name or an ancestor changed: nothing of it is taken over. */
+  changed: boolean;
+}
+
+function verdict(
+  zoneByKey: ReadonlyMap<string, ZoneData>,
+  reuse: Reuse,
+  qkey: string,
+  qtype: number,
+): NameVerdict {
+  // Which zone answers the name depends only on the set of origins, which is the same.
+  const zone = zoneByKey.size === 1 ? zoneByKey.values().next().value! : findZone(zoneByKey, qkey, qtype);
+  if (!zone) return { change: null, changed: true };
+  const change = reuse.changes.get(zone.originKey);
+  return {
+    change,
+    changed: change === null || (change !== undefined && nameChanged(qkey, zone.originKey, change)),
+  };
+}
+
+/** `old`, still exact for the new zones (patched when only the negative SOA moved), or null. */
+function reusable(v: NameVerdict, reuse: Reuse, old: PrecompiledAnswer): PrecompiledAnswer | null {
+  const change = v.change;
+  if (change === undefined) return old;
+  if (v.changed || change === null || !old.deps || !unaffected(old.deps, change)) return null;
+  if (!old.deps.negativeSoa || change.soa === "same") return old;
+  if (change.soa === null) return null;
+  const wire = patchNegativeSoa(old.wire, old.questionEnd, change.soa);
+  if (!wire) return null;
+  reuse.stats.patched++;
+  return {
+    wire,
+    questionEnd: old.questionEnd,
+    qtype: old.qtype,
+    dnssecOk: old.dnssecOk,
+    rcode: old.rcode,
+    deps: old.deps,
+  };
+}
+
+/** Whether `key` (an exactKey) is the key of (`qkey`, `qtype`, `dnssecOk`), compared without hashing it. */
+function isKeyOf(key: string, qkey: string, qtype: number, dnssecOk: boolean): boolean {
+  const n = qkey.length;
+  return (
+    key.length === n + 3 &&
+    key.charCodeAt(n) === qtype >> 8 &&
+    key.charCodeAt(n + 1) === (qtype & 0xff) &&
+    key.charCodeAt(n + 2) === (dnssecOk ? 1 : 0) &&
+    key.startsWith(qkey)
+  );
+}
+
+/** Whether `key` (an exactKey) is a key of the name `qkey`. */
+function isNameOf(key: string, qkey: string): boolean {
+  return key.length === qkey.length + 3 && key.startsWith(qkey);
+}
+
+/**
+ * Entries taken over per step of precompileAll: taking one over costs ~1/8 of computing one (3–4 µs against
+ * 13–15 µs per entry at load 6–7, bench/xfr/precompile-delta.mjs), so a slice lasts about as long either way.
+ */
+const REUSED_PER_STEP = 8;
+
+/**
+ * The precompilation work, one computed entry (or REUSED_PER_STEP entries taken over) per step, so the async
+ * variant can yield between chunks.
+ */
 function* precompileAll(
   zoneByKey: ReadonlyMap<string, ZoneData>,
   exactAnswers: Map<string, PrecompiledAnswer>,
   max: number,
   budgetBytes: number,
+  reuse: Reuse | null,
 ): Generator<void> {
   const w = new MessageWriter(Buffer.allocUnsafe(MAX_MESSAGE));
+  const rec = new DepRecorder();
+  const views = rec.views(zoneByKey);
+  let taken = 0;
   let bytes = 0;
+  const multiZone = zoneByKey.size > 1;
+  // The earlier entries in their order, which is the walk's order for every name a local IXFR left in place:
+  // following it, an entry is found by comparing its key instead of hashing a new key string (a hash lookup
+  // per entry cost more than everything else an entry taken over needs). Anything out of step is looked up.
+  const cursor = reuse?.old.entries();
+  let cur = cursor?.next();
   for (const zone of zoneByKey.values()) {
     for (const node of zone.nodes.values()) {
       if (node.occluded) continue;
       const types = new Set<number>([...node.rrsets.keys(), RRType.A, RRType.AAAA]);
       if (node.cut) types.add(RRType.DS);
       if (node.sigs.size > 0) types.add(RRType.RRSIG);
+      let v: NameVerdict | null = null;
+      let vDs: NameVerdict | null = null;
       for (const qtype of types) {
         for (const dnssecOk of [false, true]) {
           if (exactAnswers.size >= max || bytes >= budgetBytes) return;
-          const key = exactKey(node.key, qtype, dnssecOk);
-          if (exactAnswers.has(key)) continue;
-          const entry = precompileName(w, zoneByKey, node.owner, qtype, dnssecOk);
+          let key: string;
+          let old: PrecompiledAnswer | undefined;
+          if (cur && !cur.done && isKeyOf(cur.value[0], node.key, qtype, dnssecOk)) {
+            key = cur.value[0];
+            old = cur.value[1];
+            cur = cursor!.next();
+          } else {
+            key = exactKey(node.key, qtype, dnssecOk);
+            old = reuse?.old.get(key);
+          }
+          // Names are unique within a zone: only several zones can ask for one key twice.
+          if (multiZone && exactAnswers.has(key)) continue;
+          let kept: PrecompiledAnswer | null = null;
+          if (old) {
+            if (qtype === RRType.DS) vDs ??= verdict(zoneByKey, reuse!, node.key, qtype);
+            else v ??= verdict(zoneByKey, reuse!, node.key, qtype);
+            kept = reusable(qtype === RRType.DS ? vDs! : v!, reuse!, old);
+          }
+          if (kept) {
+            exactAnswers.set(key, kept);
+            bytes += precompiledEntryBytes(key, kept);
+            if (kept === old) reuse!.stats.reused++;
+            if (++taken % REUSED_PER_STEP === 0) yield;
+            continue;
+          }
+          const entry = precompileName(w, views, rec, node.owner, node.key, qtype, dnssecOk);
+          if (reuse) reuse.stats.compiled++;
           if (entry) {
             exactAnswers.set(key, entry);
             bytes += precompiledEntryBytes(key, entry);
@@ -136,6 +291,8 @@ function* precompileAll(
           yield;
         }
       }
+      // Earlier entries of this name the walk did not ask for (types it no longer has, another order).
+      while (cur && !cur.done && isNameOf(cur.value[0], node.key)) cur = cursor!.next();
     }
   }
 }
@@ -144,10 +301,53 @@ function budgetOf(opts: CompileOptions): number {
   return opts.precompileBudgetBytes ?? DEFAULT_PRECOMPILE_BUDGET_BYTES;
 }
 
-function indexZones(zones: ZoneData[]): Map<string, ZoneData> {
+/** The Reuse of `opts.reuse` for these zones, or null when there is none or the zones are another set. */
+function reuseOf(zoneByKey: ReadonlyMap<string, ZoneData>, opts: CompileOptions): Reuse | null {
+  const stats: PrecompileStats = { compiled: 0, reused: 0, patched: 0, rebuilt: 0, changed: 0 };
+  const changes = opts.reuse ? zoneChanges(opts.reuse.zoneByKey, zoneByKey) : null;
+  if (!changes) return null;
+  for (const c of changes.values()) {
+    if (c) stats.changed++;
+    else stats.rebuilt++;
+  }
+  return { old: opts.reuse!.exactAnswers, changes, stats };
+}
+
+function report(
+  opts: CompileOptions,
+  reuse: Reuse | null,
+  exactAnswers: Map<string, PrecompiledAnswer>,
+): void {
+  if (!opts.onStats) return;
+  opts.onStats(
+    reuse?.stats ?? {
+      compiled: exactAnswers.size,
+      reused: 0,
+      patched: 0,
+      rebuilt: 0,
+      changed: 0,
+    },
+  );
+}
+
+function indexZones(zones: readonly ZoneData[]): Map<string, ZoneData> {
   const zoneByKey = new Map<string, ZoneData>();
   for (const z of zones) zoneByKey.set(z.originKey, z);
   return zoneByKey;
+}
+
+/**
+ * `base` narrowed to what it can still give `zones`: zones rebuilt since are forgotten (their old trees can be
+ * freed; none of their entries would be taken over anyway). Null when the set of zones differs.
+ */
+export function reuseBaseFor(base: ReuseBase, zones: readonly ZoneData[]): ReuseBase | null {
+  const changes = zoneChanges(base.zoneByKey, indexZones(zones));
+  if (!changes) return null;
+  const zoneByKey = new Map(base.zoneByKey);
+  for (const [k, c] of changes) if (c === null) zoneByKey.set(k, null);
+  // Every zone rebuilt (an AXFR of the only zone): nothing to take over, let the old answers go now.
+  for (const z of zoneByKey.values()) if (z !== null) return { exactAnswers: base.exactAnswers, zoneByKey };
+  return null;
 }
 
 /** Compile a snapshot in one go (blocks the event loop: ~15-25 µs per precompiled entry). */
@@ -155,12 +355,15 @@ export function compileSnapshot(zones: ZoneData[], generation: number, opts: Com
   const zoneByKey = indexZones(zones);
   const exactAnswers = new Map<string, PrecompiledAnswer>();
   if (opts.precompile ?? true) {
+    const reuse = reuseOf(zoneByKey, opts);
     for (const _ of precompileAll(
       zoneByKey,
       exactAnswers,
       opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED,
       budgetOf(opts),
+      reuse,
     ));
+    report(opts, reuse, exactAnswers);
   }
   const unavailable = new Set(opts.unavailable ?? []);
   return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
@@ -191,17 +394,20 @@ export async function compileSnapshotAsync(
   if (opts.precompile ?? true) {
     const chunk = Math.max(1, opts.chunk ?? 2000);
     let n = 0;
+    const reuse = reuseOf(zoneByKey, opts);
     for (const _ of precompileAll(
       zoneByKey,
       exactAnswers,
       opts.maxPrecompiled ?? DEFAULT_MAX_PRECOMPILED,
       budgetOf(opts),
+      reuse,
     )) {
       if (++n % chunk === 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (opts.cancelled?.()) return null;
       }
     }
+    report(opts, reuse, exactAnswers);
   }
   const unavailable = new Set(opts.unavailable ?? []);
   return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };

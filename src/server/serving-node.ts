@@ -7,7 +7,14 @@ import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import { ZoneProvider } from "../provider/zone-provider.js";
 import { createResponder, type ResponderOptions, type SnapshotResponder } from "../responder/responder.js";
-import { compileSnapshot, compileSnapshotAsync, type Snapshot } from "../responder/snapshot.js";
+import {
+  compileSnapshot,
+  compileSnapshotAsync,
+  type PrecompileStats,
+  type ReuseBase,
+  reuseBaseFor,
+  type Snapshot,
+} from "../responder/snapshot.js";
 import type { QueryOutcome, RemoteAddress, Responder, Transport } from "../responder/types.js";
 import { processNotify } from "../secondary/notify-handler.js";
 import { RRType } from "../wire/rrtype.js";
@@ -74,6 +81,11 @@ class ResponderSlot implements Responder {
   }
 }
 
+/** What a later background precompile may take over from `snapshot` (its zone trees, not the array of them). */
+function baseOf(snapshot: Snapshot): ReuseBase {
+  return { exactAnswers: snapshot.exactAnswers, zoneByKey: new Map(snapshot.zoneByKey) };
+}
+
 export class ServingNode {
   private generation = 1;
   /** Generation whose precompiled answers are being built in the background, 0 when none. */
@@ -82,6 +94,11 @@ export class ServingNode {
   private secondary: SecondaryTable | null = null;
   /** precompile.budgetMiB in bytes, from the config of the last start or reload. */
   private precompileBudgetBytes = 0;
+  /**
+   * The last snapshot whose precompiled answers were complete (with today's budget), as far as a background
+   * precompile can still take answers over from it; null when there is none.
+   */
+  private reuseBase: ReuseBase | null = null;
 
   private constructor(
     private readonly zones: ZoneSet,
@@ -131,6 +148,7 @@ export class ServingNode {
     const node = new ServingNode(zones, slot, options, transports, metrics, log, provider);
     node.secondary = opts.secondary ?? null;
     node.precompileBudgetBytes = budgetBytes(config);
+    if (!opts.secondary) node.reuseBase = baseOf(snapshot);
     return node;
   }
 
@@ -142,12 +160,16 @@ export class ServingNode {
    * same bytes, a little slower); the precompiled answers are built in the background in chunks
    * (`compileSnapshotAsync`) and swapped in when done, unless a newer change came first. `onPrecompiled` runs
    * after that second swap (the XDP answer map follows it; it never holds answers the sockets do not give).
+   * The background precompile takes over the answers of the last complete one that nothing changed can have
+   * altered (an IXFR applied locally recomputes only what read its names: src/responder/zone-change.ts).
    */
   applySecondary(changes: SecondaryChange[], full = false): void {
     if (!this.secondary) return;
     if (!this.secondary.apply(changes, full) && changes.length > 0) return;
     const zones = [...this.zones.served.map((z) => z.data), ...this.secondary.served()];
     const unavailable = this.secondary.unavailable();
+    // Forget what cannot be taken over (zones rebuilt, another set of zones): their old trees can go now.
+    this.reuseBase = this.reuseBase && reuseBaseFor(this.reuseBase, zones);
     let generation: number;
     try {
       const t0 = performance.now();
@@ -163,6 +185,8 @@ export class ServingNode {
       return;
     }
     this.precompiling = generation;
+    let stats: PrecompileStats | null = null;
+    const t0 = performance.now();
     // Start after the event loop's next poll: the queries already waiting get the new data first (the first
     // slice would otherwise run synchronously, right here).
     void new Promise<void>((r) => setImmediate(r))
@@ -173,6 +197,10 @@ export class ServingNode {
               chunk: PRECOMPILE_CHUNK,
               precompileBudgetBytes: this.precompileBudgetBytes,
               cancelled: () => this.precompiling !== generation,
+              ...(this.reuseBase ? { reuse: this.reuseBase } : {}),
+              onStats: (s) => {
+                stats = s;
+              },
             })
           : null,
       )
@@ -181,6 +209,16 @@ export class ServingNode {
         if (this.precompiling !== generation || this.generation !== generation || !snapshot) return;
         this.precompiling = 0;
         this.slot.target.swap(snapshot);
+        this.reuseBase = baseOf(snapshot);
+        this.log.debug(
+          {
+            generation,
+            ms: Math.round(performance.now() - t0),
+            entries: snapshot.exactAnswers.size,
+            ...stats,
+          },
+          "precompiled answers swapped in",
+        );
         this.onPrecompiled?.(snapshot);
       })
       .catch((e) => this.log.error({ err: (e as Error).message }, "background precompilation failed"));
@@ -243,6 +281,7 @@ export class ServingNode {
     const generation = ++this.generation;
     this.precompiling = 0;
     this.precompileBudgetBytes = budgetBytes(config);
+    this.reuseBase = baseOf(snapshot);
     const options = responderOptions(config);
     if (sameOptions(options, this.options)) this.slot.target.swap(snapshot);
     else this.slot.target = createResponder(snapshot, options);

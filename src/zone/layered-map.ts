@@ -44,6 +44,14 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
     return this.top.has(key) || this.base.has(key);
   }
 
+  /**
+   * The shared map below and the names written over it, both read-only: the precompiler tells which names two
+   * versions of a zone differ in from them without comparing every name (src/responder/zone-change.ts).
+   */
+  layers(): { base: ReadonlyMap<string, V>; top: ReadonlyMap<string, V> } {
+    return { base: this.base, top: this.top };
+  }
+
   get size(): number {
     return this.base.size + this.added;
   }
