@@ -4,9 +4,7 @@ import { parseServeFlags, type ServeFlags } from "../config/flags.js";
 import { loadConfig } from "../config/load-config.js";
 import type { EdgensConfig } from "../config/schema.js";
 import { createLogger } from "../log.js";
-import { startClusterPrimary } from "../server/cluster-primary.js";
 import { installSignals, type ServerHandle } from "../server/server-handle.js";
-import { startSingleProcess } from "../server/single-process.js";
 import { type Io, misuse } from "./usage.js";
 
 /** Exit code, or null when the server is running (the process stays up until a signal stops it). */
@@ -41,7 +39,12 @@ export async function runServe(args: string[], io: Io): Promise<number | null> {
   let handle: ServerHandle;
   try {
     const opts = { config, readConfig, log };
-    handle = config.workers <= 1 ? await startSingleProcess(opts) : await startClusterPrimary(opts);
+    // Only the mode that runs is loaded: a cluster primary never serves, so it skips the query path and starts
+    // forking its workers sooner (start-up time, docs/BENCHMARKS.md "Start-up time").
+    handle =
+      config.workers <= 1
+        ? await (await import("../server/single-process.js")).startSingleProcess(opts)
+        : await (await import("../server/cluster-primary.js")).startClusterPrimary(opts);
   } catch (e) {
     const err = e as Error & { code?: string };
     if (typeof err.code === "string" && err.code.startsWith("EDGENS_ERR_")) {

@@ -1,10 +1,12 @@
 // Config of the primary role (docs/CONFIG.md, docs/TRANSFER.md): the top-level `tsigKeys` map and each zone's
 // `provide` section (transfer ACL, NOTIFY targets). Key references are checked against `tsigKeys` here, so
 // `edgens config check` reports a misspelt key name with its path.
-import { isIP } from "node:net";
 import { z } from "zod";
 import { parseNameText } from "../wire/name.js";
 import { LISTEN_ADDRESS_HINT, parseListenAddress } from "./listen-address.js";
+import { parseAclAddress, tsigKeyId } from "./provide-refs.js";
+
+export { parseAclAddress, tsigKeyId };
 
 export const TSIG_ALGORITHM_NAMES = [
   "hmac-sha256",
@@ -14,24 +16,7 @@ export const TSIG_ALGORITHM_NAMES = [
   "hmac-sha1",
 ] as const;
 
-/** Key names compare case-insensitively, with or without the trailing dot. */
-export function tsigKeyId(name: string): string {
-  return (name.endsWith(".") ? name : `${name}.`).toLowerCase();
-}
-
 const nonEmpty = z.string().min(1, { error: "expected a non-empty string" });
-
-/** `ADDR` or `ADDR/LEN`, IPv4 or IPv6. */
-export function parseAclAddress(text: string): { address: string; prefix: number; family: 4 | 6 } | null {
-  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text);
-  if (!m) return null;
-  const family = isIP(m[1]!);
-  if (family !== 4 && family !== 6) return null;
-  const max = family === 4 ? 32 : 128;
-  const prefix = m[2] === undefined ? max : Number(m[2]);
-  if (prefix > max) return null;
-  return { address: m[1]!, prefix, family };
-}
 
 const aclAddress = z.string().refine((v) => parseAclAddress(v) !== null, {
   error: (iss) =>

@@ -2,7 +2,7 @@
 // its prefix and, when it names a key, the request carried a valid TSIG signature with that key. An entry
 // without a key admits signed and unsigned requests alike. No matching entry → REFUSED.
 import { BlockList } from "node:net";
-import { parseAclAddress, tsigKeyId } from "../config/provide-schema.js";
+import { parseAclAddress, tsigKeyId } from "../config/provide-refs.js";
 import { normalizeAddress } from "../secondary/notify-handler.js";
 import type { TsigKey } from "../transfer/tsig.js";
 import { nameToText } from "../wire/name.js";

@@ -5,7 +5,7 @@
 
 import type { Registry } from "prom-client";
 import { formatListenAddress, parseListenAddress } from "../config/listen-address.js";
-import { tsigKeyId } from "../config/provide-schema.js";
+import { tsigKeyId } from "../config/provide-refs.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { type NotifyPeer, type NotifyPeerResult, sendNotify } from "../secondary/notify-sender.js";

@@ -24,9 +24,8 @@ import {
   type WireNegative,
 } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
-import { SecondaryHost } from "./secondary-host.js";
 import type { SecondaryChange } from "./secondary-table.js";
-import { secondaryWanted } from "./secondary-worker.js";
+import { secondaryWanted } from "./secondary-wanted.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import type { ReloadSummary } from "./serving-node.js";
 
@@ -77,7 +76,10 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   // Secondary zones and catalogs: the managers live here (one transfer per zone, not one per worker); every
   // state change is broadcast to the workers, which apply an IXFR's delta or load the persisted copy
   // (src/server/secondary-table.ts).
-  const host = secondaryWanted(config) ? new SecondaryHost(config, log) : null;
+  // Their code (transfers, persistence, catalogs) is loaded only when some are configured: start-up time.
+  const host = secondaryWanted(config)
+    ? new (await import("./secondary-host.js")).SecondaryHost(config, log)
+    : null;
   let fastResync: NodeJS.Timeout | null = null;
   const broadcast = (changes: SecondaryChange[], full: boolean, only?: Slot) => {
     const msg: PrimaryMessage = {

@@ -7,7 +7,7 @@ import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
 import { encodeNegativeTable, encodeWireEntries } from "./fast-path-sync.js";
-import { joinSecondaryZones } from "./secondary-worker.js";
+import { secondaryWanted } from "./secondary-wanted.js";
 import { type ReloadSummary, ServingNode } from "./serving-node.js";
 
 function send(m: WorkerMessage): void {
@@ -27,7 +27,10 @@ export async function runClusterWorker(): Promise<void> {
   new AggregatorRegistry();
 
   // Secondary zones: their states come from the primary's SecondaryHost before we serve.
-  const secondary = await joinSecondaryZones(config, log, metrics, send);
+  // Its code (and the zod schemas it pulls in) is loaded only when secondary zones are configured.
+  const secondary = secondaryWanted(config)
+    ? await (await import("./secondary-worker.js")).joinSecondaryZones(config, log, metrics, send)
+    : null;
   let node: ServingNode;
   try {
     // One worker sends NOTIFY for provided zones; every worker serves transfers.

@@ -10,9 +10,9 @@ import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
 import { FastPathSync } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
-import { SecondaryHost } from "./secondary-host.js";
-import { SecondaryTable } from "./secondary-table.js";
-import { secondaryWanted } from "./secondary-worker.js";
+import type { SecondaryHost } from "./secondary-host.js";
+import type { SecondaryTable } from "./secondary-table.js";
+import { secondaryWanted } from "./secondary-wanted.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import { ServingNode } from "./serving-node.js";
 
@@ -31,8 +31,12 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   const metrics = new ServerMetrics();
   const control = new ControlMetrics();
   const fastPath = new FastPathSync(log);
-  // Secondary zones and catalogs: the managers live here, next to the node they feed.
-  const host = secondaryWanted(config) ? new SecondaryHost(config, log) : null;
+  // Secondary zones and catalogs: the managers live here, next to the node they feed. Their code (transfers,
+  // persistence, zod schemas) is loaded only when some are configured: start-up time.
+  const secondary = secondaryWanted(config)
+    ? await Promise.all([import("./secondary-host.js"), import("./secondary-table.js")])
+    : null;
+  const host: SecondaryHost | null = secondary ? new secondary[0].SecondaryHost(config, log) : null;
   // The metrics listener comes up first: /healthz answers while zones load, /readyz says not yet.
   let node: ServingNode | null = null;
   let metricsServer: Server | null = null;
@@ -52,8 +56,8 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   }
   let table: SecondaryTable | null = null;
   try {
-    if (host) {
-      const t = new SecondaryTable(config, log, metrics);
+    if (host && secondary) {
+      const t = new secondary[1].SecondaryTable(config, log, metrics);
       t.onNotify = (zone, serial) => host.notify(zone, serial);
       table = t;
       // The node gets the built data directly: serve it before the persisted copy is written.
@@ -85,8 +89,10 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   }
   control.workersReady.set(1);
   const running = node;
-  // This process owns the fast path; it is up (or known to be off) before the ready line.
-  fastPath.start(config, running.snapshot.exactAnswers.values(), 0, compileNegativeTable(running.snapshot));
+  // This process owns the fast path; it is up (or known to be off) before the ready line. The NXDOMAIN tables
+  // are compiled only for a fast path that may start: they walk every name, while the socket path waits.
+  const negative = config.fastpath.mode === "off" ? undefined : compileNegativeTable(running.snapshot);
+  fastPath.start(config, running.snapshot.exactAnswers.values(), 0, negative);
   log.info(readyLine(config, running.zoneCount, 1));
 
   return {
@@ -112,7 +118,12 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       host?.reconfigure(next);
       const summary = running.reload(next);
       // The sockets answer from the new snapshot now; then the fast path flips to the same answers.
-      fastPath.sync(next, running.snapshot.exactAnswers.values(), 0, compileNegativeTable(running.snapshot));
+      fastPath.sync(
+        next,
+        running.snapshot.exactAnswers.values(),
+        0,
+        fastPath.on ? compileNegativeTable(running.snapshot) : undefined,
+      );
       config = next;
       const ok = summary.failures.length === 0;
       control.reloaded(ok);

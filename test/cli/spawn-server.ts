@@ -10,8 +10,13 @@ export interface Spawned {
   children(): number[];
 }
 
-export async function spawnServer(main: string, args: string[], timeoutMs = 30_000): Promise<Spawned> {
-  const proc = spawn(process.execPath, [main, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnServer(
+  main: string,
+  args: string[],
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Spawned> {
+  const proc = spawn(process.execPath, [main, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   const output: string[] = [];
   let ready: () => void;
   let failed: (e: Error) => void;
