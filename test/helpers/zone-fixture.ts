@@ -10,6 +10,7 @@ import { nameToText, parseNameText, readName } from "../../src/wire/name.js";
 import { rdataToText } from "../../src/wire/rdata-text.js";
 import { classToText, RRClass, RRType, typeFromText, typeToText } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
+import type { ResourceRecord } from "../../src/zone/record.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/zones/lookup/", import.meta.url));
@@ -21,6 +22,23 @@ export function loadFixtureZone(file: string, origin: string): ZoneData {
   const errors = parsed.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(`fixture ${file}: ${JSON.stringify(errors)}`);
   return buildZone(originWire, parsed.records);
+}
+
+/**
+ * Records of a master-file text under `origin` ($TTL 300) as a transfer hands them over (no source positions).
+ * Throws on any diagnostic; with `allowWarnings` only on errors.
+ */
+export function zoneRecords(text: string, origin: string, allowWarnings = false): ResourceRecord[] {
+  const parsed = parseMasterFile(`$ORIGIN ${origin}\n$TTL 300\n${text}`, { file: "test" });
+  const bad = parsed.diagnostics.filter((d) => !allowWarnings || d.severity === "error");
+  if (bad.length > 0) throw new Error(`zone text: ${JSON.stringify(bad)}`);
+  return parsed.records.map(({ owner, type, class: cls, ttl, rdata }) => ({
+    owner,
+    type,
+    class: cls,
+    ttl,
+    rdata,
+  }));
 }
 
 /** example. and its nested child.example., as the responder tests serve them. */

@@ -18,24 +18,12 @@ import {
 } from "../../src/responder/snapshot.js";
 import { patchNegativeSoa } from "../../src/responder/zone-change.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
-import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { prng, type Rand } from "../helpers/prng.js";
+import { zoneRecords } from "../helpers/zone-fixture.js";
 
-type Rand = () => number;
-
-/** A small deterministic PRNG (mulberry32): fast-check shrinks the seed. */
-function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 const PARENT = "ex.test.";
@@ -111,19 +99,7 @@ function apexLines(origin: string, p: ApexParams): string[] {
 }
 
 function parse(lines: string[], origin: string): ResourceRecord[] {
-  const parsed = parseMasterFile(`$TTL 300\n${lines.join("\n")}\n`, {
-    file: "gen",
-    origin: parseNameText(origin, null),
-  });
-  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(JSON.stringify(errors));
-  return parsed.records.map((r) => ({
-    owner: r.owner,
-    type: r.type,
-    class: r.class,
-    ttl: r.ttl,
-    rdata: r.rdata,
-  }));
+  return zoneRecords(lines.join("\n"), origin, true);
 }
 
 function randomApex(r: Rand, origin: string, serial: number): ApexParams {

@@ -7,22 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConfig, overlayLayer } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log.js";
 import { type SingleProcessServer, startSingleProcess } from "../../src/server/single-process.js";
+import { prng } from "../helpers/prng.js";
 import { decode, freePort, query, TcpClient, udpExchange } from "./dns-client.js";
 
 const SEED = Number(process.env.EDGENS_FUZZ_SEED ?? 0x5eed);
 const DURATION_MS = 3000;
-
-/** mulberry32: a tiny seeded PRNG so a failing run can be replayed with EDGENS_FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS: Buffer[] = [
   query("www.example.edgens.test.", "A"),

@@ -13,10 +13,10 @@ import { compileSnapshot, type Snapshot } from "../../src/responder/snapshot.js"
 import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
 import { ServingNode } from "../../src/server/serving-node.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
-import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { zoneRecords } from "../helpers/zone-fixture.js";
 import { decode, freePort, query, udpExchange } from "./dns-client.js";
 
 const ORIGIN = "inc.test.";
@@ -24,15 +24,7 @@ const tmp = mkdtempSync(join(tmpdir(), "edgens-h3-inc-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function records(text: string): ResourceRecord[] {
-  const parsed = parseMasterFile(`$ORIGIN ${ORIGIN}\n$TTL 300\n${text}`, { file: "t" });
-  expect(parsed.diagnostics).toEqual([]);
-  return parsed.records.map((r) => ({
-    owner: r.owner,
-    type: r.type,
-    class: r.class,
-    ttl: r.ttl,
-    rdata: r.rdata,
-  }));
+  return zoneRecords(text, ORIGIN);
 }
 
 const apex = (serial: number) => `@ SOA ns1 hostmaster ${serial} 7200 3600 1209600 300\n@ NS ns1\n`;
