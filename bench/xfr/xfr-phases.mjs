@@ -5,8 +5,16 @@
 // not transient): AXFR into records → check + build the tree → snapshot → precompiled answers (the default
 // memory budget) → persisted text (chunks, not written). Peak RSS of the whole run at the end. With a build
 // that has zone/zone-records.js the records are dropped after the build and the text comes from the tree.
+// With a build that has `axfrTo` (the AXFR streamed into a CheckingZoneBuilder, as a secondary does since then),
+// the default `--path stream` times AXFR + check + build as one phase; `--path list` the two phases above (AXFR
+// into records, then checkAndBuildZone); `--path both` the streamed phase, then (its tree dropped) the list ones.
 //
-//   node --expose-gc bench/xfr/xfr-phases.mjs [--records 200000] [--build DIR] [--cpu-prof]
+// The streamed phase runs as a secondary does (`receiveFirst`: messages kept, parsed into the builder once the
+// transfer is complete); `--per-message`: each message into the builder as it arrives.
+// `--transfer-only`: stop after the transfer phases (a `--cpu-prof` profile then covers only them).
+//
+//   node --expose-gc [--cpu-prof] bench/xfr/xfr-phases.mjs [--records 200000] [--build DIR] [--path stream|list|both]
+//                                                           [--per-message] [--transfer-only]
 // (--build DIR: a build made with `tsc -p tsconfig.build.json --outDir DIR/dist`; default: ./dist.)
 // Needs knotd. Loopback only, a random port; Knot runs in its own process group, killed on exit.
 import { spawn } from "node:child_process";
@@ -17,7 +25,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
-  options: { records: { type: "string", default: "200000" }, build: { type: "string" } },
+  options: {
+    records: { type: "string", default: "200000" },
+    build: { type: "string" },
+    path: { type: "string", default: "stream" },
+    "transfer-only": { type: "boolean", default: false },
+    "per-message": { type: "boolean", default: false },
+  },
 });
 const RECORDS = Number(args.records);
 const dist = args.build ? join(resolve(args.build), "dist") : resolve(import.meta.dirname, "../../dist");
@@ -65,9 +79,11 @@ process.on("exit", () => {
 });
 for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => process.exit(130));
 
-const { axfr, fetchSoa } = await import(join(dist, "transfer/xfr-client.js"));
+const { axfr, axfrTo, fetchSoa } = await import(join(dist, "transfer/xfr-client.js"));
 const { parseNameText } = await import(join(dist, "wire/name.js"));
-const { checkAndBuildZone } = await import(join(dist, "zone/zone-check.js"));
+const { checkAndBuildZone, CheckingZoneBuilder } = await import(join(dist, "zone/zone-check.js"));
+const path = axfrTo ? args.path : "list";
+if (!["stream", "list", "both"].includes(path)) throw new Error(`--path: stream, list or both, not ${path}`);
 const { compileSnapshot, compileSnapshotAsync } = await import(join(dist, "responder/snapshot.js"));
 const { zoneToMasterChunks } = await import(join(dist, "secondary/zone-store.js"));
 const origin = parseNameText("xfr.test.", null);
@@ -100,17 +116,47 @@ function phase(name) {
 console.log(
   `records ${RECORDS}; load ${loadavg()
     .map((x) => x.toFixed(2))
-    .join(" / ")}; build ${dist}`,
+    .join(" / ")}; build ${dist}; path ${path}`,
 );
 phase("ready");
-let r = await axfr(primary, origin, {});
-phase(`axfr (${r.records.length} records)`);
-let checked = checkAndBuildZone(origin, r.records, "xfr");
-phase(`check + build (${checked.diagnostics.length} findings)`);
+let r = null;
+let checked = null;
+if (path !== "list") {
+  // Module-level `let`s (not block consts): a suspended top-level await keeps block locals alive.
+  let builder = new CheckingZoneBuilder(origin, "xfr");
+  // The last message's arrival: how long the primary's connection stayed open.
+  const t0 = performance.now();
+  let lastMessage = t0;
+  const s = await axfrTo(primary, origin, builder, {
+    receiveFirst: !args["per-message"],
+    onProgress: () => {
+      lastMessage = performance.now();
+    },
+  });
+  checked = builder.finish();
+  builder = null;
+  const how = args["per-message"] ? "per message" : "received first";
+  const open = (lastMessage - t0).toFixed(0);
+  phase(
+    `axfr + check + build, ${how} (${s.records} records, ${checked.diagnostics.length} findings, connection open ${open} ms)`,
+  );
+}
+if (path !== "stream") {
+  checked = null;
+  if (path === "both") phase("streamed tree dropped");
+  r = await axfr(primary, origin, {});
+  phase(`axfr (${r.records.length} records)`);
+  checked = checkAndBuildZone(origin, r.records, "xfr");
+  phase(`check + build (${checked.diagnostics.length} findings)`);
+}
+if (args["transfer-only"]) {
+  console.log(`peak RSS ${MiB(process.resourceUsage().maxRSS * 1024)} MiB`);
+  process.exit(0);
+}
 // Builds with zone/zone-records.js keep only the tree, as a secondary does since then: the records go.
 const data = checked.data;
 const zoneRecords = await import(join(dist, "zone/zone-records.js")).catch(() => null);
-if (zoneRecords) {
+if (zoneRecords && r) {
   r = null;
   checked = null;
   phase("records dropped, tree kept");

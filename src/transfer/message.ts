@@ -4,6 +4,7 @@
 import { MAX_NAME_LENGTH, NameError, readName } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
+import { ownerKey } from "../zone/zone.js";
 import { XfrError } from "./errors.js";
 import { decodeRdata, RdataDecodeError } from "./wire-rdata.js";
 
@@ -39,6 +40,38 @@ export interface Message {
   additional: ResourceRecord[];
   /** The TSIG record when it is the last additional record. */
   tsig?: MessageRecord;
+}
+
+/**
+ * The answer records of one message as parallel arrays, reused from message to message: a transfer hands each
+ * record to the zone builder without making a record object for it. Entries past `length` are stale.
+ */
+export class RecordBatch {
+  length = 0;
+  /**
+   * A shallow batch checks the records' framing and fills only `types`, plus every field of SOA records: a
+   * transfer that keeps its messages to parse later learns where it ends without decoding every record.
+   */
+  constructor(readonly shallow = false) {}
+
+  /** `ownerKey(owner)`, made once per owner (records of one owner share the key and the owner Buffer). */
+  readonly keys: string[] = [];
+  readonly owners: Buffer[] = [];
+  readonly types: number[] = [];
+  readonly classes: number[] = [];
+  readonly ttls: number[] = [];
+  readonly rdatas: Buffer[] = [];
+
+  /** Entry `i` as a record object (for the callers that keep records: IXFR deltas, record lists). */
+  record(i: number): ResourceRecord {
+    return {
+      owner: this.owners[i]!,
+      type: this.types[i]!,
+      class: this.classes[i]!,
+      ttl: this.ttls[i]!,
+      rdata: this.rdatas[i]!,
+    };
+  }
 }
 
 function malformed(why: string): XfrError {
@@ -80,6 +113,20 @@ export function encodeRecord(rr: ResourceRecord): Buffer {
 let nameEnd = 0;
 const scratch = Buffer.allocUnsafe(MAX_NAME_LENGTH);
 function readOwner(msg: Buffer, offset: number, prev: Buffer | null): Buffer {
+  const n = scanName(msg, offset);
+  if (prev !== null && prev.length === n) {
+    // Byte by byte: Buffer#compare is a native call per record.
+    let i = 0;
+    while (i < n && scratch[i] === prev[i]) i++;
+    if (i === n) return prev;
+  }
+  const name = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) name[i] = scratch[i]!;
+  return name;
+}
+
+/** Check the name at `offset` and decode it into `scratch`; returns its length, the offset after it in `nameEnd`. */
+function scanName(msg: Buffer, offset: number): number {
   let pos = offset;
   let next = -1;
   let jumps = 0;
@@ -110,10 +157,41 @@ function readOwner(msg: Buffer, offset: number, prev: Buffer | null): Buffer {
     pos += len + 1;
   }
   nameEnd = next;
-  if (prev !== null && prev.length === n && scratch.compare(prev, 0, n, 0, n) === 0) return prev;
-  const name = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) name[i] = scratch[i]!;
-  return name;
+  return n;
+}
+
+/** Fields of the record last read by `readFields` (module state: no object per record). */
+let fType = 0;
+let fClass = 0;
+let fTtl = 0;
+let fRdataOffset = 0;
+let fRdataLength = 0;
+
+/** Read one record's owner and fixed fields at `pos`; returns the owner, the rest is left in the f* fields. */
+function readFields(msg: Buffer, pos: number, prevOwner: Buffer | null): Buffer {
+  const owner = readOwner(msg, pos, prevOwner);
+  readFixed(msg, nameEnd);
+  return owner;
+}
+
+/** The fixed fields after an owner name ending at `pos`, into the f* fields. */
+function readFixed(msg: Buffer, pos: number): void {
+  if (pos + 10 > msg.length) throw malformed("record header runs past the end");
+  fType = (msg[pos]! << 8) | msg[pos + 1]!;
+  fClass = (msg[pos + 2]! << 8) | msg[pos + 3]!;
+  fTtl = msg.readUInt32BE(pos + 4);
+  fRdataLength = (msg[pos + 8]! << 8) | msg[pos + 9]!;
+  fRdataOffset = pos + 10;
+  if (fRdataOffset + fRdataLength > msg.length) throw malformed("RDATA runs past the end");
+}
+
+function readRdata(msg: Buffer): Buffer {
+  try {
+    return decodeRdata(msg, fRdataOffset, fRdataLength, fType);
+  } catch (e) {
+    if (e instanceof RdataDecodeError) throw malformed(e.message);
+    throw e;
+  }
 }
 
 function readRecord(
@@ -122,33 +200,72 @@ function readRecord(
   prevOwner: Buffer | null,
 ): { rr: ResourceRecord | MessageRecord; next: number } {
   const offset = pos;
-  const owner = readOwner(msg, pos, prevOwner);
-  pos = nameEnd;
-  if (pos + 10 > msg.length) throw malformed("record header runs past the end");
-  const type = msg.readUInt16BE(pos);
-  const cls = msg.readUInt16BE(pos + 2);
-  const ttl = msg.readUInt32BE(pos + 4);
-  const rdlength = msg.readUInt16BE(pos + 8);
-  const rdataOffset = pos + 10;
-  if (rdataOffset + rdlength > msg.length) throw malformed("RDATA runs past the end");
+  const owner = readFields(msg, pos, prevOwner);
+  const type = fType;
+  const rdataOffset = fRdataOffset;
+  const rdlength = fRdataLength;
   const next = rdataOffset + rdlength;
   // TSIG and OPT RDATA are read by their own codecs; keep them raw, and the TSIG record's offsets.
   if (type === RRType.TSIG || type === RRType.OPT) {
     const rdata = Buffer.from(msg.subarray(rdataOffset, next));
-    return { rr: { owner, type, class: cls, ttl, rdata, offset, rdataOffset, rdataLength: rdlength }, next };
+    return {
+      rr: { owner, type, class: fClass, ttl: fTtl, rdata, offset, rdataOffset, rdataLength: rdlength },
+      next,
+    };
   }
-  let rdata: Buffer;
-  try {
-    rdata = decodeRdata(msg, rdataOffset, rdlength, type);
-  } catch (e) {
-    if (e instanceof RdataDecodeError) throw malformed(e.message);
-    throw e;
-  }
-  return { rr: { owner, type, class: cls, ttl, rdata }, next };
+  return { rr: { owner, type, class: fClass, ttl: fTtl, rdata: readRdata(msg) }, next };
 }
 
-/** Parse a whole response message. Throws XfrError EDGENS_ERR_XFR_MALFORMED on any structural problem. */
-export function parseMessage(msg: Buffer): Message {
+/** Read `count` answer records at `pos` into `batch` (cleared first); returns the offset after them. */
+function readAnswerInto(msg: Buffer, pos: number, count: number, batch: RecordBatch): number {
+  let prev: Buffer | null = null;
+  let key = "";
+  if (batch.shallow) {
+    for (let i = 0; i < count; i++) {
+      scanName(msg, pos);
+      readFixed(msg, nameEnd);
+      if (fType === RRType.TSIG) throw malformed("TSIG outside additional");
+      batch.types[i] = fType;
+      if (fType === RRType.SOA) {
+        const owner = readOwner(msg, pos, null);
+        batch.owners[i] = owner;
+        batch.keys[i] = ownerKey(owner);
+        batch.classes[i] = fClass;
+        batch.ttls[i] = fTtl;
+        batch.rdatas[i] = readRdata(msg);
+      }
+      pos = fRdataOffset + fRdataLength;
+    }
+    batch.length = count;
+    return pos;
+  }
+  for (let i = 0; i < count; i++) {
+    const owner = readFields(msg, pos, prev);
+    if (owner !== prev) {
+      key = ownerKey(owner);
+      prev = owner;
+    }
+    if (fType === RRType.TSIG) throw malformed("TSIG outside additional");
+    batch.keys[i] = key;
+    batch.owners[i] = owner;
+    batch.types[i] = fType;
+    batch.classes[i] = fClass;
+    batch.ttls[i] = fTtl;
+    batch.rdatas[i] =
+      fType === RRType.OPT
+        ? Buffer.from(msg.subarray(fRdataOffset, fRdataOffset + fRdataLength))
+        : readRdata(msg);
+    pos = fRdataOffset + fRdataLength;
+  }
+  batch.length = count;
+  return pos;
+}
+
+/**
+ * Parse a whole response message. Throws XfrError EDGENS_ERR_XFR_MALFORMED on any structural problem. With
+ * `batch`, the answer records go there (reused; `answer` is then empty) instead of into record objects.
+ */
+export function parseMessage(msg: Buffer, batch?: RecordBatch): Message {
   if (msg.length < HEADER_LENGTH) throw malformed("shorter than a header");
   const id = msg.readUInt16BE(0);
   const flags = msg.readUInt16BE(2);
@@ -174,7 +291,11 @@ export function parseMessage(msg: Buffer): Message {
   }
   const sections: ResourceRecord[][] = [[], [], []];
   let prevOwner: Buffer | null = null;
-  for (let s = 0; s < 3; s++) {
+  if (batch) {
+    pos = readAnswerInto(msg, pos, counts[1], batch);
+    prevOwner = counts[1] > 0 && !batch.shallow ? batch.owners[counts[1] - 1]! : null;
+  }
+  for (let s = batch ? 1 : 0; s < 3; s++) {
     for (let i = 0; i < counts[s + 1]!; i++) {
       const r = readRecord(msg, pos, prevOwner);
       sections[s]!.push(r.rr);

@@ -4,9 +4,18 @@
 import { isSubdomainKey, nameKey, nameToText, parentName } from "../wire/name.js";
 import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
-import { DiagCode, type Diagnostic } from "./diagnostic.js";
+import { DiagCode, type Diagnostic, hasErrors } from "./diagnostic.js";
 import type { ResourceRecord } from "./record.js";
-import { type BuildAudit, buildZone, ownerKey, type ZoneData } from "./zone.js";
+import {
+  type BuildAudit,
+  type BuildFinding,
+  buildZone,
+  ownerKey,
+  ZoneBuildError,
+  ZoneBuilder,
+  type ZoneData,
+  type ZoneNode,
+} from "./zone.js";
 
 type Node = Map<number, ResourceRecord[]>;
 
@@ -36,6 +45,14 @@ function rdataName(rdata: Buffer): Buffer {
   return rdata.subarray(0, i + 1);
 }
 
+// Messages shared by checkZone and the streaming check (CheckingZoneBuilder), which must say the same.
+const notInClass = (cls: number) => `class ${cls === 3 ? "CH" : `CLASS${cls}`} record; only IN is served`;
+const outOfZone = (owner: Buffer, zoneText: string) =>
+  `owner ${nameToText(owner)} is outside the zone ${zoneText}`;
+const ttlMismatch = (ttl: number, first: number, owner: string, type: number) =>
+  `TTL ${ttl} differs from ${first} in the ${owner} ${typeToText(type)} RRset; using ${first}`;
+const duplicate = (owner: string, type: number) => `duplicate ${owner} ${typeToText(type)} record dropped`;
+
 export function checkZone(origin: Buffer, records: ResourceRecord[], file: string): Diagnostic[] {
   const diags: Diagnostic[] = [];
   const at = (r: ResourceRecord | undefined) => ({
@@ -52,17 +69,10 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
   const zoneText = nameToText(origin);
   const names = new Map<string, Node>();
   for (const r of records) {
-    if (r.class !== RRClass.IN) {
-      error(
-        DiagCode.NOT_IN_CLASS,
-        `class ${r.class === 3 ? "CH" : `CLASS${r.class}`} record; only IN is served`,
-        r,
-      );
-    }
+    if (r.class !== RRClass.IN) error(DiagCode.NOT_IN_CLASS, notInClass(r.class), r);
     const k = ownerKey(r.owner);
-    if (!isSubdomainKey(k, originKey)) {
-      error(DiagCode.OUT_OF_ZONE, `owner ${nameToText(r.owner)} is outside the zone ${zoneText}`, r);
-    } else addByName(names, k, r);
+    if (!isSubdomainKey(k, originKey)) error(DiagCode.OUT_OF_ZONE, outOfZone(r.owner, zoneText), r);
+    else addByName(names, k, r);
   }
   const apex = names.get(originKey);
 
@@ -165,18 +175,13 @@ export function checkZone(origin: Buffer, records: ResourceRecord[], file: strin
       const ttl = rs[0]!.ttl;
       const mismatch = rs.find((r) => r.ttl !== ttl);
       if (mismatch) {
-        warn(
-          DiagCode.TTL_MISMATCH,
-          `TTL ${mismatch.ttl} differs from ${ttl} in the ${ownerOf()} ${typeToText(mismatch.type)} RRset; using ${ttl}`,
-          mismatch,
-        );
+        warn(DiagCode.TTL_MISMATCH, ttlMismatch(mismatch.ttl, ttl, ownerOf(), mismatch.type), mismatch);
       }
       if (rs.length < 2) continue;
       const seen = new Set<string>();
       for (const r of rs) {
         const key = `${r.class}/${canonicalRdata(r.type, r.rdata).toString("latin1")}`;
-        if (seen.has(key))
-          warn(DiagCode.DUPLICATE, `duplicate ${ownerOf()} ${typeToText(r.type)} record dropped`, r);
+        if (seen.has(key)) warn(DiagCode.DUPLICATE, duplicate(ownerOf(), r.type), r);
         seen.add(key);
       }
     }
@@ -240,6 +245,96 @@ export function checkAndBuildZone(
   return { diagnostics, records: normalized, data: fix || !data ? buildZone(origin, normalized) : data };
 }
 
+/** A zone checked and built from records fed one at a time (see CheckingZoneBuilder). */
+export interface BuiltZone {
+  diagnostics: Diagnostic[];
+  /** The zone tree; null when a diagnostic is an error. */
+  data: ZoneData | null;
+  /** How many records the tree holds (duplicates dropped). */
+  recordCount: number;
+}
+
+/**
+ * `checkAndBuildZone` for records that arrive one at a time (a transfer as it streams in): each record goes
+ * into the tree at once and no record list is kept. A clean tree (build audit + `treeIsClean`) is served as
+ * built. Otherwise `checkZone` runs on the tree's records, together with what only this builder saw and the
+ * tree no longer shows (other class, out of zone, exact duplicates, TTL mismatches): the same zones are
+ * rejected with the same diagnostic codes. Positions are `file:1:1` (a transfer has no lines).
+ */
+export class CheckingZoneBuilder {
+  private readonly audit: BuildAudit = { clean: true, findings: [] };
+  private readonly builder: ZoneBuilder;
+  /** Class and out-of-zone errors, in arrival order (checkZone reports them first too). */
+  private readonly early: Diagnostic[] = [];
+  private readonly zoneText: string;
+  private lastKey: string;
+  private lastInZone = true;
+
+  constructor(
+    readonly origin: Buffer,
+    private readonly file: string,
+  ) {
+    this.builder = new ZoneBuilder(origin, this.audit);
+    this.lastKey = this.builder.originKey;
+    this.zoneText = nameToText(origin);
+  }
+
+  add(rr: ResourceRecord): void {
+    this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
+  }
+
+  /** `add` without a record object; `key` is `ownerKey(owner)`. */
+  addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
+    if (cls !== RRClass.IN) this.early.push(this.diag("error", DiagCode.NOT_IN_CLASS, notInClass(cls)));
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastInZone = isSubdomainKey(key, this.builder.originKey);
+    }
+    if (!this.lastInZone) {
+      this.audit.clean = false;
+      this.early.push(this.diag("error", DiagCode.OUT_OF_ZONE, outOfZone(owner, this.zoneText)));
+      return;
+    }
+    this.builder.addRecord(key, owner, type, cls, ttl, rdata);
+  }
+
+  /** Check and return the tree (once). */
+  finish(): BuiltZone {
+    let data: ZoneData | null = null;
+    try {
+      data = this.builder.finish();
+    } catch (e) {
+      if (!(e instanceof ZoneBuildError)) throw e; // no SOA: checkZone says so below
+    }
+    const recordCount = this.builder.recordCount;
+    if (data && this.audit.clean && treeIsClean(data, this.builder.watched))
+      return { diagnostics: [], data, recordCount };
+    const held = [...this.builder.heldRecords()];
+    // The tree gives an RRset one class: class errors come from `early`, record by record.
+    const found = checkZone(this.origin, held, this.file).filter((d) => d.code !== DiagCode.NOT_IN_CLASS);
+    const diagnostics = [...this.early, ...found, ...this.audit.findings!.map((f) => this.findingDiag(f))];
+    if (hasErrors(diagnostics)) return { diagnostics, data: null, recordCount };
+    // Exact duplicates and TTLs are normalized by the tree already; duplicates that differ only in the case
+    // of a name inside the RDATA are still there.
+    if (!data || found.some((d) => d.code === DiagCode.DUPLICATE)) {
+      const normalized = normalizeRecords(held);
+      return { diagnostics, data: buildZone(this.origin, normalized), recordCount: normalized.length };
+    }
+    return { diagnostics, data, recordCount };
+  }
+
+  private findingDiag(f: BuildFinding): Diagnostic {
+    const owner = nameToText(f.owner);
+    return f.kind === "duplicate"
+      ? this.diag("warning", DiagCode.DUPLICATE, duplicate(owner, f.type))
+      : this.diag("warning", DiagCode.TTL_MISMATCH, ttlMismatch(f.ttl, f.rrsetTtl, owner, f.type));
+  }
+
+  private diag(severity: Diagnostic["severity"], code: string, message: string): Diagnostic {
+    return { severity, file: this.file, line: 1, column: 1, code, message };
+  }
+}
+
 /** RRSIG types allowed beside a CNAME, and the only data allowed at a delegation point besides NS. */
 const CNAME_COMPANIONS = new Set<number>([RRType.CNAME, RRType.RRSIG, RRType.NSEC]);
 const AT_CUT = new Set<number>([RRType.NS, RRType.DS, RRType.NSEC]);
@@ -247,16 +342,18 @@ const AT_CUT = new Set<number>([RRType.NS, RRType.DS, RRType.NSEC]);
 /**
  * True when `checkZone` has nothing to report on the records `data` was built from, given a clean build audit
  * (one class, no TTL mismatch, no exact duplicate). False means "look closer", not "invalid": anything rare
- * (DNAME, NSEC3 chains, names below a cut that are not glue) is left to `checkZone`.
+ * (DNAME, NSEC3 chains, names below a cut that are not glue) is left to `checkZone`. `watched`: the nodes of
+ * `ZoneBuilder.watched` when `data` came from that builder, so a zone without cuts is not walked whole.
  */
-export function treeIsClean(data: ZoneData): boolean {
+export function treeIsClean(data: ZoneData, watched?: readonly ZoneNode[]): boolean {
   if (data.class !== RRClass.IN || data.nsec3 !== null) return false;
   const apexSoa = data.apex.rrsets.get(RRType.SOA);
   if (apexSoa?.rdatas.length !== 1 || !data.apex.rrsets.has(RRType.NS)) return false;
   const nsTargets = new Set<string>();
   let occluded = false;
-  for (const node of data.nodes.values()) {
-    occluded ||= node.occluded;
+  // With `watched` (ZoneBuilder.watched) only those nodes can fail the checks of this loop; below a cut, all.
+  for (const node of watched ?? data.nodes.values()) {
+    occluded ||= node.occluded || (watched !== undefined && node.cut);
     for (const [t, rrset] of node.rrsets) {
       if (t === RRType.DNAME || (t === RRType.SOA && node !== data.apex)) return false;
       // Duplicates that differ only in the case of a name inside the RDATA.

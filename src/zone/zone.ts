@@ -132,6 +132,234 @@ export function soaMinimum(rdata: Buffer): number {
 export interface BuildAudit {
   /** No record of another class, no TTL mismatch and no duplicate inside an RRset. */
   clean: boolean;
+  /**
+   * When present, each such record is also listed here: the tree drops duplicates and keeps one TTL per RRset,
+   * so a check run on the tree alone (a streamed transfer has no record list) learns of them from this.
+   */
+  findings?: BuildFinding[];
+}
+
+/** A record the tree does not show as it came: an exact duplicate, or a TTL other than its RRset's first. */
+export interface BuildFinding {
+  kind: "duplicate" | "ttl";
+  owner: Buffer;
+  type: number;
+  ttl: number;
+  /** The TTL the RRset keeps (its first record's). */
+  rrsetTtl: number;
+}
+
+type Nsec3Draft = Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
+
+/**
+ * Builds a zone tree record by record, so a transfer can be built while it streams in (nothing but the tree is
+ * kept). `add`/`addRecord` take records in any order; `finish` returns the tree. Records are taken as checked
+ * (TTLs per RRset already normalized: the first record's TTL is used). Throws `ZoneBuildError` when a record
+ * lies outside the zone (at `add`) or the apex has no SOA (at `finish`).
+ */
+export class ZoneBuilder {
+  readonly originKey: string;
+  private readonly nodes = new Map<string, ZoneNode>();
+  private readonly apex: ZoneNode;
+  private readonly nsec3: Nsec3Draft = new Map();
+  private zoneClass: number = RRClass.IN;
+  /** The node of the last owner: a transfer sends each owner's records together (one lookup for them). */
+  private lastKey = "";
+  private lastNode: ZoneNode;
+  /** RRsets whose TTL mismatch is already listed in the audit (checkZone reports one per RRset). */
+  private ttlReported: Set<RRset> | null = null;
+  /** Records held (duplicates not counted). */
+  recordCount = 0;
+  /**
+   * Nodes `treeIsClean` must look at (src/zone/zone-check.ts): those given an SOA, NS, CNAME or DNAME RRset, or
+   * an RRset of more than one record of a type other than A/AAAA (names in RDATA may differ only in case).
+   * Every other node of a tree built from clean records is clean. A node may be listed more than once.
+   */
+  readonly watched: ZoneNode[] = [];
+  private finished = false;
+
+  constructor(
+    readonly origin: Buffer,
+    private readonly audit?: BuildAudit,
+  ) {
+    this.originKey = nameKey(origin);
+    this.apex = newNode(Buffer.from(origin), this.originKey);
+    this.nodes.set(this.originKey, this.apex);
+    this.lastKey = this.originKey;
+    this.lastNode = this.apex;
+  }
+
+  add(rr: ResourceRecord): void {
+    this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
+  }
+
+  /** `add` without a record object; `key` is `ownerKey(owner)`. The tree keeps `owner` and `rdata`. */
+  addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
+    if (key !== this.lastKey && !isSubdomainKey(key, this.originKey)) {
+      throw new ZoneBuildError(`record ${nameToText(owner)} is outside zone ${nameToText(this.origin)}`);
+    }
+    const covered = type === RRType.RRSIG && rdata.length >= 2 ? rdata.readUInt16BE(0) : -1;
+    // Hashed owners get no node (RFC 5155 §7.2.8): checked before the node is made.
+    if (
+      (type === RRType.NSEC3 || covered === RRType.NSEC3) &&
+      this.addNsec3(key, owner, type, cls, ttl, rdata)
+    )
+      return;
+    const node = key === this.lastKey ? this.lastNode : this.nodeFor(key, owner);
+    if (key === this.originKey && type === RRType.SOA) this.zoneClass = cls;
+    if (this.audit && cls !== RRClass.IN) this.audit.clean = false;
+    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new TypeMap();
+    const map = covered >= 0 ? node.sigs : node.rrsets;
+    const mapKey = covered >= 0 ? covered : type;
+    const rrset = map.get(mapKey);
+    // A literal holds one element; `[]` and a push would reserve 17 slots for every RRset.
+    if (!rrset) {
+      map.set(mapKey, { owner: node.owner, type, class: cls, ttl, rdatas: [rdata] });
+      this.recordCount++;
+      if (type === RRType.NS || type === RRType.CNAME || type === RRType.SOA || type === RRType.DNAME)
+        this.watched.push(node);
+    } else {
+      this.addTo(rrset, owner, type, cls, ttl, rdata);
+      if (rrset.rdatas.length === 2 && type !== RRType.A && type !== RRType.AAAA) this.watched.push(node);
+    }
+  }
+
+  /** The node of `key` (created with the empty non-terminals above it), remembered as the last owner's. */
+  private nodeFor(key: string, owner: Buffer): ZoneNode {
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = newNode(owner, key);
+      this.nodes.set(key, node);
+      // Empty non-terminals between the new name and the apex (none for a name right below it: most names).
+      if (key.length - key.charCodeAt(0) - 1 !== this.originKey.length) {
+        for (
+          let p = parentName(key);
+          p !== null && p !== this.originKey && !this.nodes.has(p);
+          p = parentName(p)
+        ) {
+          this.nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+        }
+      }
+    }
+    this.lastKey = key;
+    this.lastNode = node;
+    return node;
+  }
+
+  private addTo(rrset: RRset, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
+    const added = addRdata(rrset, rdata);
+    if (added) this.recordCount++;
+    const audit = this.audit;
+    if (!audit || (added && rrset.ttl === ttl)) return;
+    audit.clean = false;
+    const findings = audit.findings;
+    if (!findings) return;
+    // Records of another class are an error of their own (checkZone keys duplicates by class too).
+    if (!added && cls === rrset.class)
+      findings.push({ kind: "duplicate", owner, type, ttl, rrsetTtl: rrset.ttl });
+    if (rrset.ttl !== ttl) {
+      this.ttlReported ??= new Set();
+      if (!this.ttlReported.has(rrset)) {
+        this.ttlReported.add(rrset);
+        findings.push({ kind: "ttl", owner, type, ttl, rrsetTtl: rrset.ttl });
+      }
+    }
+  }
+
+  /** File NSEC3 records and their RRSIGs under the hash of their owner; false when the owner is no hash. */
+  private addNsec3(
+    key: string,
+    owner: Buffer,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+  ): boolean {
+    const labelLen = key.charCodeAt(0);
+    if (key.length - labelLen - 1 !== this.originKey.length) return false; // not directly below the apex
+    let hash: Buffer;
+    try {
+      hash = parseBase32Hex(key.slice(1, 1 + labelLen));
+    } catch {
+      return false;
+    }
+    let draft = this.nsec3.get(key);
+    if (!draft) {
+      draft = { hash, nsec3: null, sig: null };
+      this.nsec3.set(key, draft);
+    }
+    const field = type === RRType.RRSIG ? "sig" : "nsec3";
+    const rrset = draft[field];
+    if (!rrset) {
+      draft[field] = { owner, type, class: cls, ttl, rdatas: [rdata] };
+      this.recordCount++;
+    } else this.addTo(rrset, owner, type, cls, ttl, rdata);
+    return true;
+  }
+
+  /**
+   * Every record held so far, as the tree holds them (one TTL per RRset, exact duplicates dropped), in node
+   * order, NSEC3 records last; usable before `finish` and when it throws (for `checkZone`).
+   */
+  *heldRecords(): Generator<ResourceRecord> {
+    const all = (rs: RRset) =>
+      rs.rdatas.map((rdata) => ({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
+    for (const node of this.nodes.values()) {
+      for (const rs of node.rrsets.values()) yield* all(rs);
+      for (const rs of node.sigs.values()) yield* all(rs);
+    }
+    for (const d of this.nsec3.values()) {
+      if (d.nsec3) yield* all(d.nsec3);
+      if (d.sig) yield* all(d.sig);
+    }
+  }
+
+  /** The tree. Throws `ZoneBuildError` when the apex has no SOA. Once only: the tree takes the builder's maps. */
+  finish(): ZoneData {
+    if (this.finished) throw new Error("ZoneBuilder.finish called twice");
+    this.finished = true;
+    const { nodes, apex, originKey } = this;
+    const soa = apex.rrsets.get(RRType.SOA);
+    if (!soa || soa.rdatas.length === 0) throw new ZoneBuildError("zone has no SOA at its apex");
+
+    // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
+    let occluders = 0;
+    for (const node of nodes.values()) {
+      if (node !== apex && node.rrsets.has(RRType.NS)) node.cut = true;
+      if (node.cut || node.rrsets.has(RRType.DNAME)) occluders++;
+    }
+    for (const node of occluders > 0 ? nodes.values() : []) {
+      if (node === apex) continue;
+      for (let p = parentName(node.key); p !== null && isSubdomainKey(p, originKey); p = parentName(p)) {
+        const anc = nodes.get(p);
+        if (anc && (anc.cut || anc.rrsets.has(RRType.DNAME))) {
+          node.occluded = true;
+          break;
+        }
+      }
+    }
+
+    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdatas[0]!));
+    const negativeSoa: RRset = { ...soa, ttl: negTtl };
+    const soaSigs = apex.sigs.get(RRType.SOA);
+    const negativeSoaSigs: RRset | null = soaSigs ? { ...soaSigs, ttl: negTtl } : null;
+    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdatas[0];
+    const nsecChain = [...nodes.values()]
+      .filter((n) => n.rrsets.has(RRType.NSEC) && !n.occluded)
+      .sort((a, b) => canonicalCompare(a.key, b.key));
+    return {
+      origin: apex.owner,
+      originKey,
+      class: this.zoneClass,
+      apex,
+      nodes,
+      signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
+      negativeSoa,
+      negativeSoaSigs,
+      nsecChain,
+      nsec3: buildNsec3Chain(this.nsec3, params),
+    };
+  }
 }
 
 /**
@@ -139,117 +367,9 @@ export interface BuildAudit {
  * TTL is used). Throws `ZoneBuildError` when a record lies outside the zone or the apex has no SOA.
  */
 export function buildZone(origin: Buffer, records: readonly ResourceRecord[], audit?: BuildAudit): ZoneData {
-  const originKey = nameKey(origin);
-  const nodes = new Map<string, ZoneNode>();
-  const apex = newNode(Buffer.from(origin), originKey);
-  nodes.set(originKey, apex);
-  let zoneClass: number = RRClass.IN;
-
-  const nsec3 = new Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>();
-  // A transfer hands the records of one owner over with one shared owner Buffer: one key and lookup for them.
-  let lastOwner: Buffer | null = null;
-  let key = "";
-  for (const rr of records) {
-    if (rr.owner !== lastOwner) {
-      key = ownerKey(rr.owner);
-      if (!isSubdomainKey(key, originKey)) {
-        throw new ZoneBuildError(`record ${nameToText(rr.owner)} is outside zone ${nameToText(origin)}`);
-      }
-      lastOwner = rr.owner;
-    }
-    if (addNsec3Record(nsec3, rr, key, originKey)) continue;
-    let node = nodes.get(key);
-    if (!node) {
-      node = newNode(rr.owner, key);
-      nodes.set(key, node);
-      // Empty non-terminals between the new name and the apex (none for a name right below it: most names).
-      if (key.length - key.charCodeAt(0) - 1 !== originKey.length) {
-        for (let p = parentName(key); p !== null && p !== originKey && !nodes.has(p); p = parentName(p)) {
-          nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
-        }
-      }
-    }
-    if (key === originKey && rr.type === RRType.SOA) zoneClass = rr.class;
-    if (audit && rr.class !== RRClass.IN) audit.clean = false;
-    const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
-    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new TypeMap();
-    const map = covered >= 0 ? node.sigs : node.rrsets;
-    const mapKey = covered >= 0 ? covered : rr.type;
-    const rrset = map.get(mapKey);
-    // A literal holds one element; `[]` and a push would reserve 17 slots for every RRset.
-    if (!rrset)
-      map.set(mapKey, { owner: node.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [rr.rdata] });
-    else if (!addRdata(rrset, rr.rdata) || rrset.ttl !== rr.ttl) {
-      if (audit) audit.clean = false;
-    }
-  }
-
-  const soa = apex.rrsets.get(RRType.SOA);
-  if (!soa || soa.rdatas.length === 0) throw new ZoneBuildError("zone has no SOA at its apex");
-
-  // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
-  let occluders = 0;
-  for (const node of nodes.values()) {
-    if (node !== apex && node.rrsets.has(RRType.NS)) node.cut = true;
-    if (node.cut || node.rrsets.has(RRType.DNAME)) occluders++;
-  }
-  for (const node of occluders > 0 ? nodes.values() : []) {
-    if (node === apex) continue;
-    for (let p = parentName(node.key); p !== null && isSubdomainKey(p, originKey); p = parentName(p)) {
-      const anc = nodes.get(p);
-      if (anc && (anc.cut || anc.rrsets.has(RRType.DNAME))) {
-        node.occluded = true;
-        break;
-      }
-    }
-  }
-
-  const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdatas[0]!));
-  const negativeSoa: RRset = { ...soa, ttl: negTtl };
-  const soaSigs = apex.sigs.get(RRType.SOA);
-  const negativeSoaSigs: RRset | null = soaSigs ? { ...soaSigs, ttl: negTtl } : null;
-  const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdatas[0];
-  const nsecChain = [...nodes.values()]
-    .filter((n) => n.rrsets.has(RRType.NSEC) && !n.occluded)
-    .sort((a, b) => canonicalCompare(a.key, b.key));
-  return {
-    origin: apex.owner,
-    originKey,
-    class: zoneClass,
-    apex,
-    nodes,
-    signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
-    negativeSoa,
-    negativeSoaSigs,
-    nsecChain,
-    nsec3: buildNsec3Chain(nsec3, params),
-  };
-}
-
-type Nsec3Draft = Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
-
-/** File NSEC3 records and their RRSIGs under the hash of their owner; false for every other record. */
-function addNsec3Record(drafts: Nsec3Draft, rr: ResourceRecord, key: string, originKey: string): boolean {
-  const covered = rr.type === RRType.RRSIG && rr.rdata.length >= 2 ? rr.rdata.readUInt16BE(0) : -1;
-  if (rr.type !== RRType.NSEC3 && covered !== RRType.NSEC3) return false;
-  const labelLen = key.charCodeAt(0);
-  if (key.length - labelLen - 1 !== originKey.length) return false; // not directly below the apex
-  let hash: Buffer;
-  try {
-    hash = parseBase32Hex(key.slice(1, 1 + labelLen));
-  } catch {
-    return false;
-  }
-  let draft = drafts.get(key);
-  if (!draft) {
-    draft = { hash, nsec3: null, sig: null };
-    drafts.set(key, draft);
-  }
-  const field = covered === RRType.NSEC3 ? "sig" : "nsec3";
-  const rrset = draft[field] ?? { owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdatas: [] };
-  draft[field] = rrset;
-  addRdata(rrset, rr.rdata);
-  return true;
+  const b = new ZoneBuilder(origin, audit);
+  for (const rr of records) b.add(rr);
+  return b.finish();
 }
 
 function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3Chain | null {
