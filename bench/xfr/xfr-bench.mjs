@@ -16,6 +16,7 @@
 //
 //   node bench/xfr/xfr-bench.mjs [--records 1000000] [--change 100] [--rounds 1] [--only edgens,knot,nsd]
 //                                [--mode reload|update] [--workers N] [--trace] [--build DIR] [--timeout 600]
+//                                [--text-copy-delay SEC]
 // Needs root (knotd/nsd as root), knotd, knotc, nsd. Loopback only, random high ports. Every daemon runs in its
 // own process group and only those groups are signalled on exit.
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -52,6 +53,8 @@ const { values: args } = parseArgs({
     mode: { type: "string", default: "reload" },
     workers: { type: "string" },
     trace: { type: "boolean", default: false },
+    // edgens' textCopyDelaySec (docs/CONFIG.md); unset: its default. 0 = the text copy after every change.
+    "text-copy-delay": { type: "string" },
   },
 });
 if (!["reload", "update"].includes(args.mode)) throw new Error(`--mode: reload or update, not ${args.mode}`);
@@ -347,6 +350,12 @@ function stopGroup(name) {
   groups.splice(i, 1);
 }
 
+function textCopyConfig(dir) {
+  const file = join(dir, "edgens.yaml");
+  writeFileSync(file, `textCopyDelaySec: ${Number(args["text-copy-delay"])}\n`);
+  return file;
+}
+
 function buildEdgens() {
   if (args.build) return join(resolve(args.build), "dist/cli/main.js");
   const dir = join(tmp, "edgens-build");
@@ -362,6 +371,10 @@ function buildEdgens() {
   } catch {}
   const main = join(dir, "dist/cli/main.js");
   if (!existsSync(main)) throw new Error("edgens build failed");
+  // Bundled as `npm run build` does (start-up time: scripts/bundle.mjs); throws when bundling fails.
+  execFileSync(process.execPath, [join(ROOT, "scripts/bundle.mjs"), "--dist", join(dir, "dist")], {
+    stdio: "pipe",
+  });
   return main;
 }
 
@@ -446,6 +459,7 @@ const spawnSecondary = {
       `${ZONE}=${HOST}:${ports.primary}`,
       ...(args.workers !== undefined ? ["--workers", args.workers] : []),
       ...(args.trace ? ["--log-level", "debug"] : []),
+      ...(args["text-copy-delay"] !== undefined ? ["--config", textCopyConfig(dir)] : []),
       "--state-dir",
       join(dir, "state"),
     ]);
@@ -616,7 +630,8 @@ if (results.edgens && results.nsd) {
 }
 if (args.trace && results.edgens) {
   // edgens' own account of each change: the manager's steps, then each worker's apply and swap.
-  const wanted = /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy/;
+  const wanted =
+    /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy|precompiled answers swapped/;
   console.log("\nedgens trace (log time, message, fields):");
   for (const line of readFileSync(join(tmp, "edgens.log"), "utf8").split("\n")) {
     let j;

@@ -19,6 +19,9 @@ export function defaultConfig() {
     catalogs: [] as unknown[],
     // Persisted copies of transferred zones; flag-only runs (--secondary/--catalog) use ./edgens-state.
     stateDir: "/var/lib/edgens",
+    // Seconds between a secondary zone's change and its text copy (<zone>.zone); its restart copy (wire +
+    // journal) is written at once. 0 = the text copy after every change (seconds of CPU at 1 M records).
+    textCopyDelaySec: 60,
     zonesDir: null as string | null,
     // Serve the embedded example zone (example.edgens.test.).
     example: false,

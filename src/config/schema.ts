@@ -63,6 +63,9 @@ export const configSchema = z
     catalogs: z.array(catalogSchema.extend({ zone: originSchema })),
     // Where transferred zones persist (secondary zones, catalogs and their members).
     stateDir: nonEmpty,
+    // The text copy of a transferred zone (<zone>.zone) is written this long after the first change it lacks
+    // (the wire copy + journal, written at once, are what a restart loads); 0 = after every change.
+    textCopyDelaySec: int(0, 86_400),
     zonesDir: nonEmpty.nullable(),
     example: z.boolean(),
     workers: int(0, 256),

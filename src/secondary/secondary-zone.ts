@@ -14,20 +14,26 @@ import type { Logger } from "../log.js";
 import { compareSerial } from "../transfer/serial.js";
 import type { TsigKey } from "../transfer/tsig.js";
 import { fetchSoa, type Primary, type XfrOptions } from "../transfer/xfr-client.js";
-import { type SyncResult, syncZone } from "../transfer/zone-sync.js";
+import { type StreamedSync, type SyncResult, syncZoneTo } from "../transfer/zone-sync.js";
 import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
 import type { ResourceRecord } from "../zone/record.js";
 import type { ZoneData } from "../zone/zone.js";
-import { type CheckedZone, checkAndBuildZone } from "../zone/zone-check.js";
+import {
+  type BuiltZone,
+  type CheckedZone,
+  CheckingZoneBuilder,
+  checkAndBuildZone,
+} from "../zone/zone-check.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
-import { recordsAtNames, recordsOfZone } from "../zone/zone-records.js";
+import { countRecords, recordsAtNames, recordsOfZone } from "../zone/zone-records.js";
 import { type FailureReason, failureReason, SecondaryError } from "./errors.js";
 import { SecondaryMetrics } from "./metrics.js";
 import { type NotifyTarget, normalizeAddress } from "./notify-handler.js";
 import { clampTimers, resolveClamps, type SoaTimers, soaTimers, type TimerClamps } from "./soa-timers.js";
-import { ZoneStore } from "./zone-store.js";
+import { JOURNAL_HEADER, type JournalEntry } from "./zone-journal.js";
+import { type StoredState, ZoneStore } from "./zone-store.js";
 
 export interface SecondaryPrimary {
   address: string;
@@ -40,8 +46,21 @@ export interface SecondaryZoneOptions {
   origin: Buffer;
   /** Tried in order on every check. */
   primaries: SecondaryPrimary[];
-  /** Directory of the persisted copy (`<zone>.zone`, `<zone>.state.json`). */
+  /**
+   * Directory of the persisted copy: `<zone>.wire` + `<zone>.journal` (the restart source, written after
+   * every change), `<zone>.zone` (the text copy, see textCopyDelayMs) and `<zone>.state.json`.
+   */
   stateDir: string;
+  /**
+   * The text copy `<zone>.zone` (for operators, and the fallback when the wire copy is damaged) is written this
+   * long after the first change it lacks, with the newest data then (so at most once per this interval), and
+   * on stop() when behind. 0 (default): after every change, as the restart copy.
+   */
+  textCopyDelayMs?: number;
+  /** How long stop() waits for a text copy that is behind (default 1000 ms; see stop()). */
+  textCopyStopBudgetMs?: number;
+  /** Overrides of JOURNAL_LIMITS (when the journal is folded into a new wire copy). */
+  journalLimits?: Partial<typeof JOURNAL_LIMITS>;
   /** Further addresses NOTIFY is accepted from (primaries always are). */
   allowNotify?: string[];
   /** Bounds for the SOA timers, seconds (defaults: DEFAULT_CLAMPS). */
@@ -57,9 +76,10 @@ export interface SecondaryZoneOptions {
   /**
    * Emit 'update' as soon as new data is checked and built, and write the persisted copy after it, in the
    * background: the check ends without waiting for the write, so a NOTIFY during a big zone's write starts the
-   * next transfer at once. Writes stay in order (zone copy, then state file, so the state never names data the
-   * zone file lacks); a queued zone write takes the newest data, so superseded versions are never written.
-   * 'persisted' follows each write. Default (false): the write comes first and the check waits for it.
+   * next transfer at once. Writes stay in order (restart copy, then state file, so the state never names
+   * data the files lack); a queued wire copy takes the newest data, so superseded versions are never written
+   * (journal entries are each written: each is the base of the next). 'persisted' follows each write of the
+   * restart copy. Default (false): the write comes first and the check waits for it.
    */
   serveBeforePersist?: boolean;
   registry?: Registry;
@@ -104,9 +124,12 @@ export interface UpdateTrace {
   notifyWaitMs: number | null;
   /** The SOA query; null when skipped (a NOTIFY carried a newer serial: straight to IXFR). */
   soaMs: number | null;
-  /** IXFR/AXFR on the wire, IXFR deltas applied to the records at the names they touch included. */
+  /**
+   * IXFR/AXFR on the wire, IXFR deltas applied to the records at the names they touch included; a whole zone
+   * (AXFR) is built into its tree while it streams in, so that build is counted here too.
+   */
   transferMs: number;
-  /** Checks and the zone tree (local for an IXFR when possible). */
+  /** Checks and the zone tree (local for an IXFR when possible); after an AXFR, the checks of the built tree. */
   buildMs: number;
 }
 
@@ -125,6 +148,10 @@ export interface SecondaryStatus {
   lastError: { reason: FailureReason; message: string; primary: string | null } | null;
   /** The SOA timers in use, after clamping. */
   timers: SoaTimers | null;
+  /** Serial the restart copy on disk (wire copy + journal) reaches, null when there is none. */
+  persistedSerial: number | null;
+  /** Serial of the text copy `<zone>.zone` on disk, null when there is none (or it is unknown). */
+  textCopySerial: number | null;
 }
 
 export interface SecondaryZoneEvents {
@@ -132,11 +159,23 @@ export interface SecondaryZoneEvents {
   expired: [{ zone: string; serial: number | null }];
   /** Only emitted when someone listens (an unhandled 'error' would throw): persistence failures. */
   error: [Error];
-  /** The persisted copy of transferred data was written (ok) or could not be (logged, 'error'). */
-  persisted: [{ serial: number; ok: boolean }];
+  /**
+   * The restart copy of transferred data was written (ok) or could not be (logged, 'error'): `copy` "wire" (a
+   * whole wire copy, the journal emptied) or "journal" (the IXFR appended to the journal).
+   */
+  persisted: [{ serial: number; ok: boolean; copy: "wire" | "journal" }];
+  /** The text copy `<zone>.zone` was written (ok) or could not be. */
+  "text-written": [{ serial: number; ok: boolean }];
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * When the journal is folded into a new wire copy (docs/TRANSFER.md "Persistence"): after this many entries,
+ * or once it outgrows this share of the wire copy (and this many bytes: small zones are not rewritten for a
+ * few KiB). Replaying an entry costs about as much as applying the IXFR did; a wire copy of 1 M records ~1 s.
+ */
+export const JOURNAL_LIMITS = { entries: 64, share: 0.25, minBytes: 64 * 1024 };
 
 export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements NotifyTarget {
   readonly origin: Buffer;
@@ -169,12 +208,31 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private hint: number | null = null;
   /** performance.now() of the NOTIFY that asked for the next check. */
   private notifiedAt: number | null = null;
-  /** Background disk writes, in order (serveBeforePersist). */
+  /** Background writes of the restart copy and the state file, in order. */
   private disk: Promise<void> = Promise.resolve();
-  /** The newest transferred data whose write is queued and not started. */
-  private unsaved: { data: ZoneData; serial: number } | null = null;
-  /** Serial of the zone copy on disk (loaded or last written), for the state file. */
+  /**
+   * The newest transferred data whose restart copy is queued and not started, with the IXFRs that lead to it
+   * from the copy on disk (null: a whole wire copy is needed).
+   */
+  private unsaved: { data: ZoneData; serial: number; deltas: JournalEntry[] | null } | null = null;
+  /** Serial the restart copy on disk reaches (wire copy + journal), for the state file. */
   private written: number | null = null;
+  /** The wire copy on disk: its serial (null: none usable, the next write is a wire copy) and size. */
+  private wireSerial: number | null = null;
+  private wireBytes = 0;
+  /** Where the journal's next entry goes, and how many entries it holds. */
+  private journalEnd = JOURNAL_HEADER;
+  private journalEntries = 0;
+  /** Serial of the text copy on disk; its writes (slow: seconds at 1 M records) run apart from the rest. */
+  private textSerial: number | null = null;
+  private textTimer: NodeJS.Timeout | null = null;
+  private text: Promise<void> = Promise.resolve();
+  private textQueued = false;
+  /** Stops the text write in progress, and any queued after it (stop() past its budget). */
+  private textAbort: AbortController | null = null;
+  private textGiveUp = false;
+  /** State file writes, one at a time (the restart copy and the text copy both update it). */
+  private stateWrites: Promise<void> = Promise.resolve();
 
   constructor(opts: SecondaryZoneOptions) {
     super();
@@ -195,17 +253,115 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.started = true;
     this.untrack = this.metrics?.track(this.zone, () => this.expiresAt()) ?? null;
     try {
-      const stored = await this.store.load();
-      if (stored) this.written = stored.serial;
-      if (stored && !this.stopped) this.adoptStored(stored.serial, stored.records, stored.lastSuccess);
+      await this.loadPersisted();
     } catch (e) {
       this.log?.warn({ err: (e as Error).message }, "persisted copy unusable; waiting for a transfer");
     }
     if (!this.stopped) this.kick();
   }
 
-  /** Stop timers; resolves when a check in flight has ended (its result is dropped) and queued writes are done. */
-  stop(): Promise<void> {
+  /**
+   * The restart copy: the wire copy with its journal replayed, else the text copy (with the journal from its
+   * serial on, when it covers it). A state file of an older version (1) means its text copy first: the wire
+   * copy was then only a hand-off to cluster workers and may be behind it. Whatever loads is served; a text
+   * copy loaded is written again as a wire copy in the background, so the next IXFR can go to the journal.
+   */
+  private async loadPersisted(): Promise<void> {
+    const removed = await this.store.removeStaleTemps();
+    if (removed > 0) this.log?.info({ files: removed }, "removed temp files of an interrupted write");
+    const state = await this.store.loadState();
+    this.textSerial = state?.version === 2 ? (state.textSerial ?? null) : null;
+    const order = state?.version === 1 ? (["text", "wire"] as const) : (["wire", "text"] as const);
+    for (const from of order) {
+      const got = from === "wire" ? await this.loadWireCopy(state) : await this.loadTextCopy();
+      if (!got || this.stopped) continue;
+      this.adoptStored(got.update, got.lastSuccess);
+      if (this.wireSerial === null) this.compact();
+      if (this.textSerial !== got.update.serial) this.scheduleText();
+      return;
+    }
+    if (!this.stopped) this.log?.info({ dir: this.store.dir }, "no persisted copy; waiting for a transfer");
+  }
+
+  private async loadWireCopy(
+    state: StoredState | null,
+  ): Promise<{ update: ZoneUpdate; lastSuccess: number } | null> {
+    let w: Awaited<ReturnType<ZoneStore["loadWire"]>>;
+    try {
+      w = await this.store.loadWire();
+    } catch (e) {
+      this.log?.warn(
+        { file: this.store.wirePath, err: (e as Error).message },
+        "wire copy unusable; trying the text copy",
+      );
+      return null;
+    }
+    if (!w) return null;
+    if (w.journalProblem) {
+      this.log?.warn(
+        {
+          file: this.store.journalPath,
+          wireSerial: w.wireSerial,
+          serial: w.serial,
+          entries: w.journalEntries,
+          stateSerial: state?.serial ?? null,
+          problem: w.journalProblem,
+        },
+        "journal replay stopped at the last good entry; the next refresh fetches the rest",
+      );
+    }
+    this.wireSerial = w.wireSerial;
+    this.wireBytes = w.wireBytes;
+    this.journalEnd = w.journalEnd;
+    this.journalEntries = w.journalEntries;
+    this.written = w.serial;
+    const recordCount = w.journalEntries > 0 ? countRecords(w.data) : w.records;
+    const update: ZoneUpdate = { ...this.base(w.serial, w.data, recordCount), source: "disk" };
+    // The state file is written after the copy: when it names another serial, the process stopped in between
+    // and the files' time (written at that success) is the better one.
+    const lastSuccess = state?.serial === w.serial ? state.lastSuccess : w.mtime;
+    return { update, lastSuccess };
+  }
+
+  private async loadTextCopy(): Promise<{ update: ZoneUpdate; lastSuccess: number } | null> {
+    let stored: Awaited<ReturnType<ZoneStore["load"]>>;
+    try {
+      stored = await this.store.load();
+    } catch (e) {
+      this.log?.warn({ err: (e as Error).message }, "text copy unusable");
+      return null;
+    }
+    if (!stored) return null;
+    let update: ZoneUpdate;
+    try {
+      update = this.prepare(stored.records, stored.serial, "disk", this.store.zonePath);
+    } catch (e) {
+      this.log?.warn({ err: (e as Error).message }, "text copy fails the checks");
+      return null;
+    }
+    this.textSerial = stored.serial;
+    const r = await this.store.replayOnto(update.data, stored.serial);
+    if (r.applied > 0) {
+      this.log?.info(
+        { from: stored.serial, serial: r.serial, entries: r.applied, problem: r.problem },
+        "journal replayed onto the text copy",
+      );
+      update = { ...this.base(r.serial, r.data, countRecords(r.data)), source: "disk" };
+    }
+    return { update, lastSuccess: stored.lastSuccess };
+  }
+
+  private base(serial: number, data: ZoneData, recordCount: number) {
+    return { origin: this.origin, zone: this.zone, serial, data, recordCount };
+  }
+
+  /**
+   * Stop timers; resolves when a check in flight has ended (its result is dropped) and queued writes are done,
+   * the text copy included when it is behind (`writeText` false: not, for a zone whose files go away) — for
+   * at most `textCopyStopBudgetMs`, then abandoned: a big zone's text copy takes seconds, and the process exits
+   * 5 s after SIGTERM (src/server/server-handle.ts); the restart copy is complete by then either way.
+   */
+  stop(writeText = true): Promise<void> {
     this.stopped = true;
     this.clearRefreshTimer();
     if (this.expireTimer) clearTimeout(this.expireTimer);
@@ -213,8 +369,32 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.untrack?.();
     this.untrack = null;
     // The check in flight ends first (it may queue writes), then the queued writes (a restart then serves the
-    // newest data we had).
-    return (this.running ?? Promise.resolve()).then(() => this.disk);
+    // newest data we had), then the text copy when it is behind.
+    if (this.textTimer) clearTimeout(this.textTimer);
+    this.textTimer = null;
+    return (this.running ?? Promise.resolve()).then(() => this.disk).then(() => this.flushText(writeText));
+  }
+
+  private async flushText(write: boolean): Promise<void> {
+    const behind = write && this.held !== null && this.held.serial !== this.textSerial;
+    const text = behind ? this.queueText() : this.text;
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<"late">((r) => {
+      timer = setTimeout(() => r("late"), this.opts.textCopyStopBudgetMs ?? 1000);
+    });
+    const late = (await Promise.race([text, budget])) === "late";
+    clearTimeout(timer);
+    if (late) {
+      this.log?.warn(
+        { serial: this.held?.serial, textSerial: this.textSerial },
+        "text copy not finished at stop; abandoned (the restart copy, wire + journal, is complete)",
+      );
+      this.textGiveUp = true;
+      this.textAbort?.abort();
+      await text;
+      return;
+    }
+    await this.stateWrites;
   }
 
   /** A NOTIFY arrived: check the SOA now (coalesced with a check in flight). */
@@ -265,6 +445,8 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       nextRefreshAt: this.nextRefreshAt,
       lastError: this.lastError,
       timers: this.timers(),
+      persistedSerial: this.written,
+      textCopySerial: this.textSerial,
     };
   }
 
@@ -284,17 +466,8 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     return t && this.lastSuccess !== null ? this.lastSuccess + t.expire * 1000 : null;
   }
 
-  private adoptStored(serial: number, records: ResourceRecord[], lastSuccess: number): void {
-    let update: ZoneUpdate;
-    try {
-      update = this.prepare(records, serial, "disk", this.store.zonePath);
-    } catch (e) {
-      this.log?.warn(
-        { err: (e as Error).message },
-        "persisted copy fails the checks; waiting for a transfer",
-      );
-      return;
-    }
+  private adoptStored(update: ZoneUpdate, lastSuccess: number): void {
+    const serial = update.serial;
     this.hold(serial, update.data);
     this.current = update;
     this.lastSuccess = lastSuccess;
@@ -307,7 +480,10 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       return;
     }
     this.state = "ok";
-    this.log?.info({ serial, records: update.recordCount }, "serving the persisted copy");
+    this.log?.info(
+      { serial, records: update.recordCount, wire: this.wireSerial !== null, journal: this.journalEntries },
+      "serving the persisted copy",
+    );
     this.armExpire();
     this.emitSafe("update", update);
   }
@@ -329,16 +505,42 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
         `serial ${serial}: ${(e as Error).message}`,
       );
     }
-    if (hasErrors(checked.diagnostics) || !checked.data) {
-      const errors = checked.diagnostics.filter((d) => d.severity === "error");
+    return this.checked(
+      { diagnostics: checked.diagnostics, data: checked.data, recordCount: checked.records.length },
+      serial,
+      source,
+    );
+  }
+
+  /** `prepare` for a transfer built while it streamed in: the builder's tree, checked now. */
+  private prepareBuilt(
+    builder: CheckingZoneBuilder,
+    serial: number,
+    source: ZoneUpdate["source"],
+  ): ZoneUpdate {
+    let built: BuiltZone;
+    try {
+      built = builder.finish();
+    } catch (e) {
+      throw new SecondaryError(
+        "EDGENS_ERR_SECONDARY_INVALID_ZONE",
+        `serial ${serial}: ${(e as Error).message}`,
+      );
+    }
+    return this.checked(built, serial, source);
+  }
+
+  /** The update for a checked zone; throws EDGENS_ERR_SECONDARY_INVALID_ZONE with the first errors. */
+  private checked(built: BuiltZone, serial: number, source: ZoneUpdate["source"]): ZoneUpdate {
+    const { data, recordCount } = built;
+    if (hasErrors(built.diagnostics) || !data) {
+      const errors = built.diagnostics.filter((d) => d.severity === "error");
       const shown = errors.slice(0, 3).map(formatDiagnostic).join("; ");
       throw new SecondaryError(
         "EDGENS_ERR_SECONDARY_INVALID_ZONE",
         `serial ${serial} fails the zone checks (${errors.length} error(s)): ${shown}`,
       );
     }
-    const { data } = checked;
-    const recordCount = checked.records.length;
     return { origin: this.origin, zone: this.zone, serial, data, recordCount, source };
   }
 
@@ -418,14 +620,22 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     }
     let seen = 0;
     const t0 = performance.now();
-    let r: SyncResult | null = await syncZone(primary, this.origin, held ?? undefined, {
-      ...base,
-      onProgress: (_records, bytes) => {
-        // syncZone may run IXFR then AXFR: a smaller count starts a new transfer.
-        this.metrics?.bytes.labels(this.zone).inc(bytes >= seen ? bytes - seen : bytes);
-        seen = bytes;
+    const where = `${this.zone} from ${p.address}#${p.port}`;
+    // A whole zone is built while it streams in (one builder per attempt; a failed one is dropped).
+    let r: SyncResult | StreamedSync<CheckingZoneBuilder> | null = await syncZoneTo(
+      primary,
+      this.origin,
+      held ?? undefined,
+      {
+        ...base,
+        onProgress: (_records, bytes) => {
+          // syncZone may run IXFR then AXFR: a smaller count starts a new transfer.
+          this.metrics?.bytes.labels(this.zone).inc(bytes >= seen ? bytes - seen : bytes);
+          seen = bytes;
+        },
       },
-    });
+      () => new CheckingZoneBuilder(this.origin, where),
+    );
     if (this.stopped) return false;
     if (r.kind === "up-to-date") {
       if (held && compareSerial(r.serial, held.serial) === "lt")
@@ -438,7 +648,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     if (r.ixfrError) this.log?.info({ err: r.ixfrError.message }, "IXFR unusable, fell back to AXFR");
     if (held && compareSerial(r.serial, held.serial) !== "gt") throw this.backwards(r.serial, held.serial, p);
     const { serial, kind } = r;
-    const update = this.build(r, held, `${this.zone} from ${p.address}#${p.port}`);
+    const update = this.build(r, held, where);
     // The transferred records are not kept: the tree is the only copy from here on (let GC take them).
     r = null;
     const round = (x: number) => Math.round(x * 10) / 10;
@@ -463,18 +673,14 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     );
     if (this.opts.serveBeforePersist) {
       this.emitSafe("update", update);
-      this.queueZoneWrite(update.data, serial);
+      this.queueZoneWrite(update);
       return true;
     }
-    let persisted = true;
-    try {
-      await this.store.saveZone(recordsOfZone(update.data), serial);
-    } catch (e) {
-      // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
-      persisted = false;
-      this.persistFailed(e as Error);
-    }
-    this.emitSafe("persisted", { serial, ok: persisted });
+    // The restart copy first (and the text copy when it follows every change); valid data is served even
+    // when they cannot be written (a restart then serves older data).
+    this.queueZoneWrite(update);
+    await this.disk;
+    if ((this.opts.textCopyDelayMs ?? 0) <= 0) await this.text;
     if (this.stopped) return false;
     this.emitSafe("update", update);
     return true;
@@ -486,10 +692,11 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
    * tree's records at the untouched names plus the new ones at the touched names, made for this build only.
    */
   private build(
-    r: Exclude<SyncResult, { kind: "up-to-date" }>,
+    r: Exclude<SyncResult | StreamedSync<CheckingZoneBuilder>, { kind: "up-to-date" }>,
     held: { serial: number; data: ZoneData } | null,
     where: string,
   ): ZoneUpdate {
+    if ("sink" in r) return this.prepareBuilt(r.sink, r.serial, r.kind);
     if (!r.partial) return this.prepare(r.records, r.serial, r.kind, where);
     const touched = r.touched!;
     const base = held!;
@@ -540,38 +747,170 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       this.log?.info({ primary, serial: this.current.serial }, "zone refreshed after expiry; serving again");
       this.emitSafe("update", { ...this.current, source: "refresh" });
     }
-    const serial = this.held!.serial;
     if (this.opts.serveBeforePersist) {
-      // The serial of the copy on disk: a queued write may have taken newer data than this check's.
-      this.queueDisk(() => this.store.saveState(this.written ?? serial, now));
+      // After the queued writes: the state then names what they wrote.
+      this.queueDisk(() => this.saveState());
       return;
     }
     try {
-      await this.store.saveState(serial, now);
+      await this.saveState();
     } catch (e) {
       this.persistFailed(e as Error);
     }
   }
 
-  /** Write the zone copy after the writes queued before (the newest data when several are queued). */
-  private queueZoneWrite(data: ZoneData, serial: number): void {
-    this.unsaved = { data, serial };
-    this.queueDisk(async () => {
-      const z = this.unsaved;
-      if (!z) return; // a write queued earlier took this data (it was the newest then)
-      this.unsaved = null;
-      let ok = true;
-      try {
-        await this.store.saveZone(recordsOfZone(z.data), z.serial);
-        this.written = z.serial;
-      } catch (e) {
-        // Valid data is served even when the disk copy cannot be written; a restart then serves older data.
-        ok = false;
-        throw e;
-      } finally {
-        this.emitSafe("persisted", { serial: z.serial, ok });
-      }
+  /** The state file as things are when it is written (one write at a time). */
+  private saveState(): Promise<void> {
+    const run = this.stateWrites.then(() => {
+      const serial = this.written ?? this.textSerial ?? this.held?.serial;
+      if (serial === undefined) return;
+      return this.store.saveState(serial, this.lastSuccess ?? Date.now(), {
+        wireSerial: this.wireSerial,
+        journalEnd: this.journalEnd,
+        journalEntries: this.journalEntries,
+        textSerial: this.textSerial,
+      });
     });
+    this.stateWrites = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Queue the restart copy of new data: the IXFR appended to the journal when it applies to what is on disk,
+   * else a whole wire copy. A write queued and not started takes the newer data too.
+   */
+  private queueZoneWrite(update: ZoneUpdate): void {
+    const entry: JournalEntry | null = update.delta
+      ? { fromSerial: update.delta.fromSerial, toSerial: update.serial, records: update.delta.records }
+      : null;
+    const u = this.unsaved;
+    if (u) {
+      u.deltas = u.deltas && entry?.fromSerial === u.serial ? [...u.deltas, entry] : null;
+      u.data = update.data;
+      u.serial = update.serial;
+      return;
+    }
+    this.unsaved = { data: update.data, serial: update.serial, deltas: entry ? [entry] : null };
+    this.queueDisk(() => this.writeRestartCopy());
+  }
+
+  private async writeRestartCopy(): Promise<void> {
+    const z = this.unsaved;
+    if (!z) return;
+    this.unsaved = null;
+    const copy =
+      z.deltas !== null && this.wireSerial !== null && z.deltas[0]!.fromSerial === this.written
+        ? "journal"
+        : "wire";
+    const t0 = performance.now();
+    try {
+      if (copy === "journal") {
+        for (const e of z.deltas!) {
+          this.journalEnd = await this.store.appendJournal(this.journalEnd, e);
+          this.journalEntries++;
+          this.written = e.toSerial;
+        }
+      } else {
+        // A failure half-way leaves the old wire copy, or the new one with a journal it ignores.
+        this.wireSerial = null;
+        this.wireBytes = await this.store.saveWire(z.data, z.serial);
+        this.wireSerial = z.serial;
+        this.written = z.serial;
+        this.journalEnd = JOURNAL_HEADER;
+        this.journalEntries = 0;
+      }
+    } catch (e) {
+      this.emitSafe("persisted", { serial: z.serial, ok: false, copy });
+      // The text copy is then the newest a restart (or a cluster worker) can read: written at once.
+      void this.queueText();
+      throw e;
+    }
+    this.emitSafe("persisted", { serial: z.serial, ok: true, copy });
+    this.log?.debug(
+      {
+        serial: z.serial,
+        copy,
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+        journalEntries: this.journalEntries,
+        journalBytes: this.journalEnd - JOURNAL_HEADER,
+      },
+      "restart copy written",
+    );
+    await this.saveState();
+    this.scheduleText();
+    if (copy === "journal" && this.journalFull()) this.compact();
+  }
+
+  private journalFull(): boolean {
+    const limits = { ...JOURNAL_LIMITS, ...this.opts.journalLimits };
+    const bytes = this.journalEnd - JOURNAL_HEADER;
+    return (
+      this.journalEntries >= limits.entries ||
+      bytes > Math.max(limits.minBytes, limits.share * this.wireBytes)
+    );
+  }
+
+  /** A new wire copy of the data held (the journal emptied), after the writes queued before. */
+  private compact(): void {
+    if (this.unsaved) {
+      this.unsaved.deltas = null;
+      return;
+    }
+    const h = this.held;
+    if (!h) return;
+    this.log?.debug(
+      { serial: h.serial, journalEntries: this.journalEntries, wire: this.wireSerial },
+      "writing a new wire copy",
+    );
+    this.unsaved = { data: h.data, serial: h.serial, deltas: null };
+    this.queueDisk(() => this.writeRestartCopy());
+  }
+
+  /** The text copy lags the data held: write it after the delay (at once without one). */
+  private scheduleText(): void {
+    if (this.stopped || this.textTimer) return;
+    const delay = this.opts.textCopyDelayMs ?? 0;
+    if (delay <= 0) {
+      void this.queueText();
+      return;
+    }
+    this.textTimer = setTimeout(
+      () => {
+        this.textTimer = null;
+        void this.queueText();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    this.textTimer.unref();
+  }
+
+  /** Write the text copy of the newest data held, after a text write in progress (requests coalesce). */
+  private queueText(): Promise<void> {
+    if (this.textQueued) return this.text;
+    this.textQueued = true;
+    this.text = this.text.then(async () => {
+      this.textQueued = false;
+      const h = this.held;
+      if (!h || h.serial === this.textSerial || this.textGiveUp) return;
+      const t0 = performance.now();
+      let ok = true;
+      const abort = new AbortController();
+      this.textAbort = abort;
+      try {
+        await this.store.saveZone(recordsOfZone(h.data), h.serial, abort.signal);
+        this.textSerial = h.serial;
+        this.log?.debug({ serial: h.serial, ms: Math.round(performance.now() - t0) }, "text copy written");
+      } catch (e) {
+        ok = false;
+        if (abort.signal.aborted) this.log?.info({ serial: h.serial }, "text copy abandoned at stop");
+        else this.persistFailed(e as Error);
+      } finally {
+        this.textAbort = null;
+      }
+      this.emitSafe("text-written", { serial: h.serial, ok });
+      if (ok) await this.saveState().catch((e) => this.persistFailed(e as Error));
+    });
+    return this.text;
   }
 
   private queueDisk(write: () => Promise<void>): void {
@@ -621,7 +960,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   }
 
   /** A throwing listener (the server's swap) must not count as a failed refresh or kill a timer callback. */
-  private emitSafe<K extends "update" | "expired" | "persisted">(
+  private emitSafe<K extends "update" | "expired" | "persisted" | "text-written">(
     event: K,
     ...args: SecondaryZoneEvents[K]
   ): void {

@@ -1,12 +1,14 @@
-// A whole checked zone as one private binary file: how a cluster host hands a transferred zone to its workers
-// without the text copy (formatting 1 M records as text takes seconds, parsing it again in every worker longer).
+// A whole checked zone as one private binary file: a secondary's restart copy (with the IXFR journal after it,
+// src/secondary/zone-journal.ts) and what cluster workers load, without the text copy (formatting 1 M records
+// as text takes seconds, parsing it again longer).
 // Layout: "EDGWIRE1", serial (u32), record count (u32), then each record in the RFC 1035 RR layout, uncompressed
 // (owner, type, class, TTL, rdlength, rdata), the apex SOA first; then the SHA-256 of everything before it, so
-// a truncated or damaged file is refused instead of served. Written by the host after its checks, read by
-// workers that build their tree without checking again (the host's checks passed on exactly these records).
+// a truncated or damaged file is refused instead of served. Written after the zone checks, read back (at a
+// restart, by workers) without checking again (the checks passed on exactly these records).
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
@@ -20,22 +22,26 @@ const CHUNK = 4 << 20;
 
 /** The file's chunks (header, records, hash): one pass over the tree, no text. */
 export function encodeZoneWire(data: ZoneData, serial: number): Buffer[] {
-  const chunks: Buffer[] = [];
+  return [...zoneWireChunks(data, serial)];
+}
+
+/**
+ * The same chunks, made as they are consumed (about 4 MiB each, the SHA-256 last): a caller that awaits a
+ * write between chunks lets the event loop run while a big zone is encoded.
+ */
+export function* zoneWireChunks(data: ZoneData, serial: number): Generator<Buffer> {
   const hash = createHash("sha256");
   let buf = Buffer.allocUnsafe(CHUNK);
   MAGIC.copy(buf, 0);
   buf.writeUInt32BE(serial >>> 0, MAGIC.length);
   buf.writeUInt32BE(countRecords(data), MAGIC.length + 4);
   let at = HEADER;
-  const flush = () => {
-    const c = buf.subarray(0, at);
-    hash.update(c);
-    chunks.push(c);
-  };
   for (const r of recordsOfZone(data)) {
     const need = r.owner.length + 10 + r.rdata.length;
     if (at + need > buf.length) {
-      flush();
+      const c = buf.subarray(0, at);
+      hash.update(c);
+      yield c;
       buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
       at = 0;
     }
@@ -47,15 +53,31 @@ export function encodeZoneWire(data: ZoneData, serial: number): Buffer[] {
     at += 10;
     at += r.rdata.copy(buf, at);
   }
-  flush();
-  chunks.push(hash.digest());
-  return chunks;
+  const last = buf.subarray(0, at);
+  hash.update(last);
+  yield last;
+  yield hash.digest();
 }
 
 /**
- * Write it at once (synchronous, before the text copy's writes start: they would interleave with it), beside
- * `path` then renamed over it, so a reader sees the old or the new file. No fsync: the copy is a hand-off, not
- * a restart source (the text copy is); one torn by a crash fails the checksum.
+ * The restart copy of a secondary zone (src/secondary/zone-store.ts): written chunk by chunk (the event loop
+ * runs in between), fsynced, renamed over `path` (src/util/atomic-file.ts). Resolves to the file's size.
+ */
+export async function saveZoneWire(path: string, data: ZoneData, serial: number): Promise<number> {
+  let bytes = 0;
+  const counted = function* () {
+    for (const c of zoneWireChunks(data, serial)) {
+      bytes += c.length;
+      yield c;
+    }
+  };
+  await writeFileAtomic(path, counted(), 0o600);
+  return bytes;
+}
+
+/**
+ * Write it at once (synchronous), beside `path` then renamed over it, so a reader sees the old or the new file.
+ * No fsync (tests, bench/xfr/wire-handoff.mjs); the secondary's restart copy uses saveZoneWire.
  */
 export function writeZoneWire(path: string, data: ZoneData, serial: number): void {
   const chunks = encodeZoneWire(data, serial);
@@ -124,7 +146,8 @@ export function decodeZoneWire(buf: Buffer, origin: Buffer): { serial: number; r
 export function loadZoneWire(
   path: string,
   origin: Buffer,
-): { serial: number; data: ZoneData; records: number } {
-  const { serial, records } = decodeZoneWire(readFileSync(path), origin);
-  return { serial, data: buildZone(origin, records), records: records.length };
+): { serial: number; data: ZoneData; records: number; bytes: number } {
+  const buf = readFileSync(path);
+  const { serial, records } = decodeZoneWire(buf, origin);
+  return { serial, data: buildZone(origin, records), records: records.length, bytes: buf.length };
 }

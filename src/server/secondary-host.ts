@@ -6,9 +6,7 @@
 //   withdraws); a catalog member added later does not gate readiness while its first transfer is pending.
 // Catalog members pull from the catalog's primaries (or their group's, `catalogs[].groups`); a removed member
 // stops being served (REFUSED) and its persisted copy is deleted; a new unique id for a member is a reset.
-import { mkdirSync } from "node:fs";
 import { unlink } from "node:fs/promises";
-import { performance } from "node:perf_hooks";
 import { Gauge, Registry } from "prom-client";
 import { type CatalogMember, diffMembers, parseCatalog } from "../catalog/catalog-zone.js";
 import type { EdgensConfig } from "../config/schema.js";
@@ -17,7 +15,6 @@ import type { Logger } from "../log.js";
 import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
 import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
-import { writeZoneWire } from "../secondary/zone-wire-file.js";
 import { nameToText, parseNameText } from "../wire/name.js";
 import { recordsOfZone } from "../zone/zone-records.js";
 import {
@@ -71,9 +68,11 @@ export class SecondaryHost {
   /**
    * True: the sink uses the built data in-process (single process). False (cluster): the sink sends changes
    * over IPC, so an IXFR applied locally goes out as its delta at once (workers apply it to their own tree,
-   * before anything is written); anything else (AXFR, a fully rebuilt IXFR) goes out as the path of its wire
-   * copy (`<zone>.wire`, written at once: no text) and again once the text copy is written (workers that
-   * could not read the wire copy load that). Either way new data is served before or as soon as it is persisted.
+   * before anything is written), and again once the manager appended it to the journal; anything else (AXFR,
+   * a fully rebuilt IXFR) goes out once the manager wrote its wire copy (`<zone>.wire`, no text). Workers
+   * that need to read load the wire copy with its journal (`<zone>.journal`), or the text copy when the
+   * restart copy could not be written (the manager then writes the text copy at once). Either way new data is
+   * served before or as soon as it is persisted.
    */
   serveBeforePersist = false;
 
@@ -238,6 +237,7 @@ export class SecondaryHost {
         ...(p.tsigKey !== undefined ? { tsig: resolveTsigKey(this.config.tsigKeys, p.tsigKey) } : {}),
       })),
       stateDir: this.config.stateDir,
+      textCopyDelayMs: this.config.textCopyDelaySec * 1000,
       allowNotify: settings.allowNotify,
       clamps: clampsFrom(settings.clamps),
       // 'update' before the write, 'persisted' after it: the host picks what its sink can use (above).
@@ -259,32 +259,41 @@ export class SecondaryHost {
     this.hosted.set(id, h);
     const store = new ZoneStore(this.config.stateDir, origin);
     const file = store.zonePath;
+    /** What a worker reads when it needs the data: the restart copy once one is on disk. */
+    const onDisk = () =>
+      manager.status().persistedSerial !== null
+        ? { wire: store.wirePath, journal: store.journalPath }
+        : { wire: null, journal: null };
+    const ok = () => (h.state.state === "expired" ? "expired" : "ok");
     let newest: number | null = null;
-    /** The serial whose wire copy was sent. */
-    let wireFor: number | null = null;
     manager.on("update", (u) => {
       if (this.hosted.get(id) !== h) return;
       newest = u.serial;
       if (role === "catalog") this.catalogUpdated(id, u);
-      const transferred = u.source === "axfr" || u.source === "ixfr";
-      // Over IPC, a transfer without a delta goes out as its wire copy (or its text file once written);
-      // workers never load a catalog's data, so a catalog waits for its text file as before.
-      if (!this.serveBeforePersist && transferred && !u.delta) {
-        wireFor = role === "zone" && this.sendWire(h, store, u) ? u.serial : null;
+      if (this.serveBeforePersist) {
+        h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
+        this.emit([{ op: "set", state: h.state, data: u.data }]);
         return;
       }
-      h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
-      const delta =
-        !this.serveBeforePersist && u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
-      this.emit([{ op: "set", state: h.state, data: u.data, ...(delta ? { delta } : {}) }]);
+      // Over IPC, a transfer without a delta goes out once its wire copy is written ('persisted' below).
+      if ((u.source === "axfr" || u.source === "ixfr") && !u.delta) return;
+      h.state = { ...h.state, state: "ok", serial: u.serial, file, ...onDisk() };
+      const delta = u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
+      this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }]);
     });
-    manager.on("persisted", ({ serial, ok }) => {
-      // A write that finished after newer data was announced: that data's own 'persisted' follows.
-      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest) return;
-      // A failed text write: the wire copy already sent is what the workers can read.
-      if (!ok && wireFor === serial) return;
-      // The file now holds `serial`: workers that served it (delta, wire copy) ignore this, the others load it.
-      h.state = { ...h.state, state: "ok", serial, file, wire: null };
+    manager.on("persisted", ({ serial, ok: written }) => {
+      // A write that finished after newer data was announced: that data's own 'persisted' follows. A failed
+      // one: the manager writes the text copy at once ('text-written').
+      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
+      // Workers that hold `serial` (from the delta) ignore this; the others load wire copy + journal.
+      h.state = { ...h.state, state: ok(), serial, file, wire: store.wirePath, journal: store.journalPath };
+      this.emit([{ op: "set", state: h.state }]);
+    });
+    manager.on("text-written", ({ serial, ok: written }) => {
+      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
+      // Only news when the restart copy lacks this serial (its write failed): then the text copy is the file.
+      if (manager.status().persistedSerial === serial) return;
+      h.state = { ...h.state, state: ok(), serial, file, wire: null, journal: null };
       this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("expired", () => {
@@ -303,31 +312,6 @@ export class SecondaryHost {
       )
       .finally(() => this.starting.delete(p));
     this.starting.add(p);
-  }
-
-  /**
-   * Write `u` in wire form and send its path, at once (~1 s for 1 M records): the manager's text copy is
-   * queued after this handler returns. A failed write is logged: the text copy's path follows as before.
-   */
-  private sendWire(h: Hosted, store: ZoneStore, u: ZoneUpdate): boolean {
-    const t0 = performance.now();
-    try {
-      mkdirSync(store.dir, { recursive: true });
-      writeZoneWire(store.wirePath, u.data, u.serial);
-    } catch (e) {
-      this.log.error(
-        { zone: u.zone, serial: u.serial, err: (e as Error).message },
-        "cannot write the wire copy; workers wait for the text copy",
-      );
-      return false;
-    }
-    this.log.info(
-      { zone: u.zone, serial: u.serial, ms: Math.round(performance.now() - t0) },
-      "wire copy written; workers load it",
-    );
-    h.state = { ...h.state, state: "ok", serial: u.serial, file: store.zonePath, wire: store.wirePath };
-    this.emit([{ op: "set", state: h.state }]);
-    return true;
   }
 
   private emit(changes: SecondaryChange[]): void {
@@ -403,11 +387,11 @@ export class SecondaryHost {
     this.hosted.delete(zone);
     this.log.info({ zone, catalog: h.state.catalog }, `catalog member ${why}: no longer served`);
     this.emit([{ op: "remove", zone: h.state.zone }]);
-    await h.manager.stop();
+    await h.manager.stop(false);
     const store = new ZoneStore(this.config.stateDir, h.manager.origin);
-    for (const f of [store.zonePath, store.statePath, store.wirePath]) {
+    for (const f of [store.zonePath, store.statePath, store.wirePath, store.journalPath]) {
       await unlink(f).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== "ENOENT" && f !== store.wirePath)
+        if (e.code !== "ENOENT")
           this.log.warn({ zone, file: f, err: e.message }, "cannot delete the persisted copy");
       });
     }

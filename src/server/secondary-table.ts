@@ -6,18 +6,21 @@
 // Data travels three ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
 // (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
 // a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
-// written anything to disk. Anything else (AXFR, an IXFR that needed the full build) comes first as the path
-// of the host's wire copy (`wire`: the checked records in RR wire form, src/secondary/zone-wire-file.ts),
-// built here without re-running the checks, then as the path of the persisted text copy the host's manager
-// wrote atomically (src/secondary/zone-store.ts), loaded with the normal zone loader, exactly like a zone file.
-// A worker that could not use a delta or the wire copy keeps its data and catches up with the text copy.
+// written anything to disk. Anything else (AXFR, an IXFR that needed the full build, a worker that started
+// later or could not use a delta) reads the host's restart copy: the wire copy (`wire`: the checked records
+// in RR wire form, src/secondary/zone-wire-file.ts), built here without re-running the checks, with its IXFR
+// journal (`journal`, src/secondary/zone-journal.ts) replayed onto it. Both are checksummed and replaced
+// atomically, so a read never takes a half-written file. When the restart copy could not be written, the
+// path of the text copy (`file`, src/secondary/zone-store.ts) comes instead, loaded like a zone file.
 import { performance } from "node:perf_hooks";
 import { tsigKeyId } from "../config/provide-schema.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import { type NotifyLookup, type NotifyTarget, normalizeAddress } from "../secondary/notify-handler.js";
+import { readJournalSync, replayJournal } from "../secondary/zone-journal.js";
 import { loadZoneWire } from "../secondary/zone-wire-file.js";
+import { compareSerial } from "../transfer/serial.js";
 import { parseTsigKey, type TsigKey } from "../transfer/tsig.js";
 import { nameKey, parseNameText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
@@ -25,6 +28,7 @@ import { loadZoneFile } from "../zone/load-zone-file.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
+import { countRecords } from "../zone/zone-records.js";
 import { soaSerial } from "./zone-set.js";
 
 export interface SecondaryPrimaryRef {
@@ -44,8 +48,10 @@ export interface SecondaryZoneState {
   serial: number | null;
   /** The persisted copy holding `serial` (state ok). */
   file: string | null;
-  /** Cluster: the host's wire copy of `serial`, to read before `file` (null/absent: none). */
+  /** Cluster: the host's wire copy, to read before `file` (null/absent: none). */
   wire?: string | null;
+  /** Cluster: the journal of IXFRs after the wire copy, replayed onto it to reach `serial`. */
+  journal?: string | null;
   primaries: SecondaryPrimaryRef[];
   allowNotify: string[];
   /** The catalog this zone is a member of, and its group property (informational). */
@@ -206,8 +212,10 @@ export class SecondaryTable {
       else if (delta) this.applyDelta(entry, delta);
       else if (entry.data && entry.serial === state.serial) {
         // Already held (from the delta or the wire copy): the text copy's path needs no read.
-      } else if (state.wire) this.loadWire(entry, state.wire, origin);
-      else this.load(entry, origin);
+      } else if (state.wire) {
+        if (!this.loadWire(entry, state.wire, state.journal ?? null, origin) && !entry.data)
+          this.load(entry, origin);
+      } else this.load(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
   }
@@ -253,33 +261,56 @@ export class SecondaryTable {
     );
   }
 
-  /** Read the host's wire copy; on failure the zone keeps what it had until the text copy's path comes. */
-  private loadWire(entry: Entry, file: string, origin: Buffer): void {
+  /**
+   * Read the host's wire copy and replay its journal up to the announced serial (true when done). The host may
+   * write a new wire copy between the two reads (the journal then names it, not ours): read again. On failure
+   * the zone keeps what it had, or anything newer than that which was read.
+   */
+  private loadWire(entry: Entry, file: string, journal: string | null, origin: Buffer): boolean {
+    const want = entry.state.serial!;
     const t0 = performance.now();
-    try {
-      const w = loadZoneWire(file, origin);
-      if (w.serial !== entry.state.serial) {
-        throw new Error(`it holds serial ${w.serial}, expected ${entry.state.serial}`);
+    let best: { data: ZoneData; serial: number; records: number; entries: number } | null = null;
+    let why = "";
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const w = loadZoneWire(file, origin);
+        let got = { data: w.data, serial: w.serial, records: w.records, entries: 0 };
+        const j = journal ? readJournalSync(journal) : null;
+        if (j && j.base === w.serial) {
+          const r = replayJournal(w.data, w.serial, j);
+          const records = r.applied > 0 ? countRecords(r.data) : w.records;
+          got = { data: r.data, serial: r.serial, records, entries: r.applied };
+          if (r.problem && r.serial !== want) why = `journal: ${r.problem}`;
+        }
+        if (!best || compareSerial(got.serial, best.serial) === "gt") best = got;
+        if (got.serial === want || compareSerial(got.serial, want) === "gt") break;
+        why ||= `it reaches serial ${got.serial}, expected ${want}`;
+      } catch (e) {
+        why = (e as Error).message;
       }
+    }
+    const newer = best && (entry.serial === null || compareSerial(best.serial, entry.serial) === "gt");
+    if (best && newer) {
       const ms = performance.now() - t0;
-      this.adopt(entry, w.data, w.serial, ms / 1000, w.records);
+      this.adopt(entry, best.data, best.serial, ms / 1000, best.records);
       this.log.info(
-        { zone: entry.state.zone, serial: w.serial, records: w.records, ms: Math.round(ms) },
-        "wire copy loaded",
-      );
-    } catch (e) {
-      this.metrics?.zoneLoadFailed(entry.state.zone);
-      this.log.error(
         {
           zone: entry.state.zone,
-          file,
-          serial: entry.state.serial,
-          held: entry.serial,
-          err: (e as Error).message,
+          serial: best.serial,
+          records: best.records,
+          journalEntries: best.entries,
+          ms: Math.round(ms),
         },
-        "cannot load the wire copy; keeping old data until the text copy is written",
+        "wire copy loaded",
       );
     }
+    if (best?.serial === want || (best && compareSerial(best.serial, want) === "gt")) return true;
+    this.metrics?.zoneLoadFailed(entry.state.zone);
+    this.log.error(
+      { zone: entry.state.zone, file, serial: want, held: entry.serial, err: why },
+      "cannot load the wire copy at the announced serial; keeping the newest data read",
+    );
+    return false;
   }
 
   /** Read the persisted copy; on failure the zone keeps what it had (or stays unavailable). */

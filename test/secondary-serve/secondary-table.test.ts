@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log.js";
 import { processNotify } from "../../src/secondary/notify-handler.js";
+import { JOURNAL_HEADER } from "../../src/secondary/zone-journal.js";
+import { ZoneStore } from "../../src/secondary/zone-store.js";
 import { decodeZoneWire, encodeZoneWire, writeZoneWire } from "../../src/secondary/zone-wire-file.js";
 import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
 import { parseTsigKey, signMessage } from "../../src/transfer/tsig.js";
@@ -15,7 +17,8 @@ import { nameKey, parseNameText } from "../../src/wire/name.js";
 import { Rcode } from "../../src/wire/rrtype.js";
 import { loadZoneFile } from "../../src/zone/load-zone-file.js";
 import { buildZone } from "../../src/zone/zone.js";
-import { recordsOfZone } from "../../src/zone/zone-records.js";
+import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { recordsAtNames, recordsOfZone } from "../../src/zone/zone-records.js";
 
 const SECRET = Buffer.alloc(32, 9).toString("base64");
 const tmp = mkdtempSync(join(tmpdir(), "edgens-sectable-"));
@@ -117,7 +120,7 @@ describe("SecondaryTable", () => {
     const refused = (serial: number) =>
       lines.filter(
         (l) =>
-          l.msg === "cannot load the wire copy; keeping old data until the text copy is written" &&
+          l.msg === "cannot load the wire copy at the announced serial; keeping the newest data read" &&
           l.serial === serial,
       );
     // Truncated (a write cut short), then one byte flipped: refused with the reason; serial 7 still served.
@@ -134,22 +137,80 @@ describe("SecondaryTable", () => {
     writeFileSync(wire, good.subarray(0, 10));
     t.apply([{ op: "set", state: { ...state, serial: 8 } }]);
     expect(served()).toBe(held);
-    // A whole file of another serial is refused too.
+    // A whole file of an older serial than announced: not what was asked for, but newer than what we hold.
     writeFileSync(wire, good);
     t.apply([{ op: "set", state: { ...state, serial: 9 } }]);
-    expect(served()).toBe(held);
+    expect(served()).not.toBe(held);
+    expect(served().nodes.size).toBe(2);
     expect(refused(8).map((l) => l.err)).toEqual([
       "checksum mismatch (truncated or damaged)",
       "checksum mismatch (truncated or damaged)",
       "not a zone wire file (10 bytes, bad header)",
     ]);
-    expect(refused(9).map((l) => [l.err, l.held])).toEqual([["it holds serial 8, expected 9", 7]]);
+    expect(refused(9).map((l) => [l.err, l.held])).toEqual([["it reaches serial 8, expected 9", 8]]);
+    expect(lines.filter((l) => l.msg === "wire copy loaded").map((l) => l.serial)).toEqual([7, 8]);
     // The text copy's path (no wire) then brings the new serial.
+    const at8 = served();
     const file = join(tmp, "w9.zone");
-    text(9);
+    text(9, "www 60 A 192.0.2.9\n");
     t.apply([{ op: "set", state: { ...state, serial: 9, file, wire: null } }]);
-    expect(served()).not.toBe(held);
-    expect(served().nodes.size).toBe(2);
+    expect(served()).not.toBe(at8);
+    expect(served().nodes.size).toBe(3);
+  });
+
+  it("wire copy + journal: replayed up to the announced serial; a journal of another wire copy is not used", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const wlog = pino({ level: "info" }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const t = new SecondaryTable(config, wlog, null);
+    const origin = parseNameText("a.test.", null);
+    const version = (serial: number, extra: string) => {
+      const f = join(tmp, `j${serial}.zone`);
+      writeFileSync(
+        f,
+        `$ORIGIN a.test.\n@ 60 SOA ns hm ${serial} 2 3 4 5\n@ 60 NS ns\nns 60 A 192.0.2.1\n${extra}`,
+      );
+      const z = loadZoneFile(f, origin);
+      return buildZone(z.origin, z.records);
+    };
+    const v1 = version(1, "");
+    const store = new ZoneStore(join(tmp, "jstate"), origin);
+    await store.saveWire(v1, 1);
+    // Two IXFRs as the host journals them: the records at the touched names (the apex and one more).
+    let base = v1;
+    let end = JOURNAL_HEADER;
+    for (const [serial, owner, extra] of [
+      [2, "www", "www 60 A 192.0.2.2\n"],
+      [3, "new", "www 60 A 192.0.2.2\nnew 60 TXT x\n"],
+    ] as const) {
+      const keys = new Set([nameKey(origin), nameKey(parseNameText(owner, origin))]);
+      const records = recordsAtNames(version(serial, extra), keys);
+      base = applyDeltaToZone(base, records, keys)!;
+      end = await store.appendJournal(end, { fromSerial: serial - 1, toSerial: serial, records });
+    }
+    const state: SecondaryZoneState = {
+      zone: "a.test.",
+      role: "zone",
+      state: "ok",
+      serial: 3,
+      file: join(tmp, "no-such-text-copy.zone"),
+      wire: store.wirePath,
+      journal: store.journalPath,
+      primaries: config.zones[0]!.secondary!.primaries,
+      allowNotify: [],
+    };
+    t.apply([{ op: "set", state }]);
+    const served = () => t.served()[0]!;
+    expect([...recordsOfZone(served())].map((r) => r.type)).toEqual([6, 2, 1, 1, 16]);
+    expect(lines.filter((l) => l.msg === "wire copy loaded")).toMatchObject([
+      { serial: 3, records: 5, journalEntries: 2 },
+    ]);
+    // A new wire copy (serial 4) whose journal reset was lost: the old journal is not replayed onto it.
+    const journal = readFileSync(store.journalPath);
+    await store.saveWire(version(4, "www 60 A 192.0.2.4\n"), 4);
+    writeFileSync(store.journalPath, journal);
+    t.apply([{ op: "set", state: { ...state, serial: 4 } }]);
+    expect([...recordsOfZone(served())].map((r) => r.type)).toEqual([6, 2, 1, 1]);
+    expect(lines.filter((l) => l.msg === "wire copy loaded").map((l) => l.serial)).toEqual([3, 4]);
   });
 
   it("answers NOTIFY: signed from the primary → forwarded; unsigned → REFUSED; other zone → NOTAUTH", () => {

@@ -89,7 +89,8 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
       () => readyz(metrics),
       (r) => r.status === 200,
     );
-    expect(existsSync(join(stateDir, "m1.test.zone"))).toBe(true);
+    // The restart copy (the text copy follows textCopyDelaySec later).
+    expect(existsSync(join(stateDir, "m1.test.wire"))).toBe(true);
 
     // Add m2.
     const t0 = performance.now();
@@ -123,11 +124,12 @@ describe.skipIf(!ok)("edgens serve: catalog zones from Knot", () => {
     );
     await until(
       "m1 files deleted",
-      async () => ["m1.test.zone", "m1.test.state.json"].some((f) => existsSync(join(stateDir, f))),
+      async () =>
+        ["zone", "state.json", "wire", "journal"].some((f) => existsSync(join(stateDir, `m1.test.${f}`))),
       (e) => !e,
       5000,
     );
-    expect(existsSync(join(stateDir, "m2.test.zone"))).toBe(true);
+    expect(existsSync(join(stateDir, "m2.test.wire"))).toBe(true);
     expect((await soa(port, "m2.test.")).serial).toBe(21);
 
     // Reset m2 (new unique id) while the primary has a newer serial: the fresh transfer brings it.

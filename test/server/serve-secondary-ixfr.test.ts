@@ -1,10 +1,12 @@
 // `edgens serve --secondary --workers 2` (the built CLI) with Knot as hidden primary: how an IXFR reaches the
 // cluster workers.
 //   - An IXFR the host applies locally goes to the workers as its delta over IPC: served while the persisted
-//     copy cannot even be written (its path is a directory), so no worker read a file. Knot's NOTIFY carries
+//     copy cannot even be written (the journal's path is a directory), so no worker read a file. Knot's NOTIFY carries
 //     the new SOA: the host goes straight to IXFR (no SOA query), as its "zone transferred" line shows.
-//   - A change the local path refuses (a delegation added) is served from the persisted copy once written.
+//   - A change the local path refuses (a delegation added) is served from the wire copy once written.
+//   - A worker started later (killed, restarted by the primary) loads the wire copy and replays the journal.
 import { mkdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnServer } from "../cli/spawn-server.js";
@@ -75,11 +77,14 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     );
     await new Promise((r) => setTimeout(r, 300));
 
-    // The persisted copy's path becomes a directory: writing the next version fails (rename onto a directory),
-    // and a worker that tried to read it would fail too. Only the delta can bring the change.
-    const copy = join(stateDir, "ixfr.test.zone");
-    rmSync(copy);
-    mkdirSync(copy);
+    // The journal's and the text copy's paths become directories: appending the next version fails, and so
+    // does the text copy written at once instead; a worker that tried to read them would fail too. Only the
+    // delta can bring the change.
+    const copies = [join(stateDir, "ixfr.test.journal"), join(stateDir, "ixfr.test.zone")];
+    for (const copy of copies) {
+      rmSync(copy, { force: true });
+      mkdirSync(copy);
+    }
     await knot.reload(ZONE, fx.file("v2.zone", zoneText(1002)), 1002);
     await until(
       "serial 1002",
@@ -103,7 +108,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
 
     // A delegation is beyond the local path (full checks and build): no delta, the workers load the copy
     // once it is written, and serve it (the sub-zone's NS as a referral).
-    rmSync(copy, { recursive: true });
+    for (const copy of copies) rmSync(copy, { recursive: true });
     await knot.reload(
       ZONE,
       fx.file("v3.zone", zoneText(1003, ["sub NS ns.sub", "ns.sub A 192.0.2.99"])),
@@ -119,5 +124,39 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     await everyWorkerServes(port, ZONE, 1003);
     expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 1003, local: false });
     expect(logged(server, /IXFR delta applied/).filter((j) => j.serial === 1003)).toEqual([]);
+
+    // A plain change again: the delta, and the host appends it to the journal. A worker started after that
+    // (this one killed, then restarted by the primary) loads the wire copy (1003) and replays the journal.
+    await knot.reload(
+      ZONE,
+      fx.file("v4.zone", zoneText(1004, ["sub NS ns.sub", "ns.sub A 192.0.2.99"])),
+      1004,
+    );
+    await until(
+      "serial 1004 journaled",
+      async () => await readFile(join(stateDir, "ixfr.test.state.json"), "utf8").catch(() => "{}"),
+      (t) => JSON.parse(t).serial === 1004 && JSON.parse(t).journalEntries === 1,
+      10_000,
+      5,
+    );
+    await everyWorkerServes(port, ZONE, 1004);
+    const before = server.children();
+    process.kill(before[0]!, "SIGKILL");
+    await until(
+      "a restarted worker",
+      async () => logged(server!, /wire copy loaded/).filter((j) => j.serial === 1004),
+      (l) => l.length === 1,
+      15_000,
+    );
+    expect(logged(server, /wire copy loaded/).filter((j) => j.serial === 1004)).toMatchObject([
+      { journalEntries: 1, records: 25 },
+    ]);
+    await until(
+      "two workers again",
+      async () => server!.children(),
+      (c) => c.length === 2 && !c.includes(before[0]!),
+      15_000,
+    );
+    await everyWorkerServes(port, ZONE, 1004);
   }, 90_000);
 });
