@@ -13,7 +13,7 @@
 // atomically, so a read never takes a half-written file. When the restart copy could not be written, the
 // path of the text copy (`file`, src/secondary/zone-store.ts) comes instead, loaded like a zone file.
 import { performance } from "node:perf_hooks";
-import { tsigKeyId } from "../config/provide-schema.js";
+import { tsigKeyId } from "../config/provide-refs.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";

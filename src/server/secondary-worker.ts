@@ -6,15 +6,12 @@ import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
 import type { PrimaryMessage, WorkerMessage } from "./cluster-messages.js";
 import { SecondaryTable } from "./secondary-table.js";
+import { secondaryWanted } from "./secondary-wanted.js";
 import type { ServingNode } from "./serving-node.js";
 
 // The primary answers from memory; this only bounds a primary that never does (the worker then starts with
 // the configured zones pending: SERVFAIL until the next change arrives).
 const SYNC_TIMEOUT_MS = 10_000;
-
-export function secondaryWanted(config: EdgensConfig): boolean {
-  return config.catalogs.length > 0 || config.zones.some((z) => z.secondary);
-}
 
 export interface WorkerSecondary {
   table: SecondaryTable;
