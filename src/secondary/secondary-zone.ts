@@ -9,6 +9,7 @@
 // what we hold: it counts as a failure of that primary and the next one is tried.
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.js";
 import { compareSerial } from "../transfer/serial.js";
@@ -169,6 +170,11 @@ export interface SecondaryZoneEvents {
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
+/**
+ * How long stop() waits for a check in flight: a SOA query to a dead primary waits for its timeout, a big AXFR
+ * for seconds, and either result is dropped once stopped (the restart copy on disk is complete without it).
+ */
+const STOP_CHECK_GRACE_MS = 250;
 
 /**
  * When the journal is folded into a new wire copy (docs/TRANSFER.md "Persistence"): after this many entries,
@@ -368,11 +374,14 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     this.expireTimer = null;
     this.untrack?.();
     this.untrack = null;
-    // The check in flight ends first (it may queue writes), then the queued writes (a restart then serves the
-    // newest data we had), then the text copy when it is behind.
+    // The check in flight ends first when it is about to (it may queue writes), then the queued writes (a restart
+    // then serves the newest data we had), then the text copy when it is behind.
     if (this.textTimer) clearTimeout(this.textTimer);
     this.textTimer = null;
-    return (this.running ?? Promise.resolve()).then(() => this.disk).then(() => this.flushText(writeText));
+    const check = this.running
+      ? Promise.race([this.running, delay(STOP_CHECK_GRACE_MS, undefined, { ref: false })])
+      : Promise.resolve();
+    return check.then(() => this.disk).then(() => this.flushText(writeText));
   }
 
   private async flushText(write: boolean): Promise<void> {
