@@ -22,6 +22,7 @@ import { nameKey } from "../wire/name.js";
 import type { ResourceRecord } from "../zone/record.js";
 import type { ZoneData } from "../zone/zone.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
+import { readRecordsWire, recordWireLength, writeRecordWire } from "./record-wire.js";
 
 const MAGIC = Buffer.from("EDGJRNL1", "latin1");
 export const JOURNAL_HEADER = MAGIC.length + 4;
@@ -59,22 +60,14 @@ export async function resetJournal(path: string, baseSerial: number): Promise<vo
 
 export function encodeJournalEntry(e: JournalEntry): Buffer {
   let size = 16;
-  for (const r of e.records) size += r.owner.length + 10 + r.rdata.length;
+  for (const r of e.records) size += recordWireLength(r);
   const buf = Buffer.allocUnsafe(size + HASH);
   buf.writeUInt32BE(size - 4, 0);
   buf.writeUInt32BE(e.fromSerial >>> 0, 4);
   buf.writeUInt32BE(e.toSerial >>> 0, 8);
   buf.writeUInt32BE(e.records.length, 12);
   let at = 16;
-  for (const r of e.records) {
-    at += r.owner.copy(buf, at);
-    buf.writeUInt16BE(r.type, at);
-    buf.writeUInt16BE(r.class, at + 2);
-    buf.writeUInt32BE(r.ttl >>> 0, at + 4);
-    buf.writeUInt16BE(r.rdata.length, at + 8);
-    at += 10;
-    at += r.rdata.copy(buf, at);
-  }
+  for (const r of e.records) at = writeRecordWire(buf, at, r);
   createHash("sha256").update(buf.subarray(0, size)).digest().copy(buf, size);
   return buf;
 }
@@ -125,7 +118,7 @@ export function decodeJournal(buf: Buffer): JournalRead {
       out.problem = `entry ${n} at byte ${at}: checksum mismatch`;
       break;
     }
-    const records = decodeRecords(buf, at + 16, stop, buf.readUInt32BE(at + 12));
+    const records = readRecordsWire(buf, at + 16, stop, buf.readUInt32BE(at + 12));
     if (typeof records === "string") {
       out.problem = `entry ${n} at byte ${at}: ${records}`;
       break;
@@ -155,33 +148,6 @@ export function readJournalSync(path: string): JournalRead {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     return { base: null, entries: [], end: 0, size: 0, problem: null };
   }
-}
-
-function decodeRecords(buf: Buffer, at: number, end: number, count: number): ResourceRecord[] | string {
-  const records: ResourceRecord[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = at;
-    for (;;) {
-      if (at >= end) return `record ${i}: owner runs past the entry`;
-      const len = buf[at]!;
-      if (len > 63) return `record ${i}: bad label length ${len}`;
-      at += len + 1;
-      if (len === 0) break;
-    }
-    if (at + 10 > end) return `record ${i}: header runs past the entry`;
-    const rdlen = buf.readUInt16BE(at + 8);
-    if (at + 10 + rdlen > end) return `record ${i}: rdata runs past the entry`;
-    records.push({
-      owner: buf.subarray(start, at),
-      type: buf.readUInt16BE(at),
-      class: buf.readUInt16BE(at + 2),
-      ttl: buf.readUInt32BE(at + 4),
-      rdata: buf.subarray(at + 10, at + 10 + rdlen),
-    });
-    at += 10 + rdlen;
-  }
-  if (at !== end) return `${end - at} bytes after the ${count} records`;
-  return records;
 }
 
 export interface Replayed {
@@ -236,6 +202,6 @@ export function replayJournal(data: ZoneData, serial: number, j: JournalRead): R
 
 function encodedSize(e: JournalEntry): number {
   let size = 16 + HASH;
-  for (const r of e.records) size += r.owner.length + 10 + r.rdata.length;
+  for (const r of e.records) size += recordWireLength(r);
   return size;
 }

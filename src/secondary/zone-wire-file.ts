@@ -14,6 +14,7 @@ import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { countRecords, recordsOfZone } from "../zone/zone-records.js";
+import { readRecordsWire, recordWireLength, writeRecordWire } from "./record-wire.js";
 
 const MAGIC = Buffer.from("EDGWIRE1", "latin1");
 const HEADER = MAGIC.length + 8;
@@ -37,7 +38,7 @@ export function* zoneWireChunks(data: ZoneData, serial: number): Generator<Buffe
   buf.writeUInt32BE(countRecords(data), MAGIC.length + 4);
   let at = HEADER;
   for (const r of recordsOfZone(data)) {
-    const need = r.owner.length + 10 + r.rdata.length;
+    const need = recordWireLength(r);
     if (at + need > buf.length) {
       const c = buf.subarray(0, at);
       hash.update(c);
@@ -45,13 +46,7 @@ export function* zoneWireChunks(data: ZoneData, serial: number): Generator<Buffe
       buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
       at = 0;
     }
-    at += r.owner.copy(buf, at);
-    buf.writeUInt16BE(r.type, at);
-    buf.writeUInt16BE(r.class, at + 2);
-    buf.writeUInt32BE(r.ttl >>> 0, at + 4);
-    buf.writeUInt16BE(r.rdata.length, at + 8);
-    at += 10;
-    at += r.rdata.copy(buf, at);
+    at = writeRecordWire(buf, at, r);
   }
   const last = buf.subarray(0, at);
   hash.update(last);
@@ -108,33 +103,8 @@ export function decodeZoneWire(buf: Buffer, origin: Buffer): { serial: number; r
   if (!sum.equals(buf.subarray(end))) throw new ZoneWireError("checksum mismatch (truncated or damaged)");
   const serial = buf.readUInt32BE(MAGIC.length);
   const count = buf.readUInt32BE(MAGIC.length + 4);
-  const records: ResourceRecord[] = new Array(count);
-  let at = HEADER;
-  for (let i = 0; i < count; i++) {
-    const start = at;
-    for (;;) {
-      if (at >= end) throw new ZoneWireError(`record ${i}: owner runs past the end`);
-      const len = buf[at]!;
-      if (len > 63) throw new ZoneWireError(`record ${i}: bad label length ${len}`);
-      at += len + 1;
-      if (len === 0) break;
-    }
-    if (at - start > 255) throw new ZoneWireError(`record ${i}: owner longer than 255 octets`);
-    if (at + 10 > end) throw new ZoneWireError(`record ${i}: header runs past the end`);
-    const owner = buf.subarray(start, at);
-    const rdlen = buf.readUInt16BE(at + 8);
-    const rdata = buf.subarray(at + 10, at + 10 + rdlen);
-    if (at + 10 + rdlen > end) throw new ZoneWireError(`record ${i}: rdata runs past the end`);
-    records[i] = {
-      owner,
-      type: buf.readUInt16BE(at),
-      class: buf.readUInt16BE(at + 2),
-      ttl: buf.readUInt32BE(at + 4),
-      rdata,
-    };
-    at += 10 + rdlen;
-  }
-  if (at !== end) throw new ZoneWireError(`${end - at} bytes after the ${count} records`);
+  const records = readRecordsWire(buf, HEADER, end, count);
+  if (typeof records === "string") throw new ZoneWireError(records);
   const soa = records[0];
   if (!soa || soa.type !== RRType.SOA || nameKey(soa.owner) !== nameKey(origin)) {
     throw new ZoneWireError("the first record is not the zone's SOA");
