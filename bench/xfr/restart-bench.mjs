@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { xfrZoneText } from "./zone-shape.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -48,23 +49,7 @@ const { parseMessage } = await import(`${D}/transfer/message.js`);
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ORIGIN = "xfr.test.";
 const origin = parseNameText(ORIGIN, null);
-const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-function zoneText(serial) {
-  const out = [
-    `$ORIGIN ${ORIGIN}`,
-    "$TTL 3600",
-    `@ SOA ns1 hostmaster ${serial} 3600 600 1209600 300`,
-    "@ NS ns1",
-    "@ NS ns2",
-    "ns1 A 192.0.2.1",
-    "ns2 A 192.0.2.2",
-  ];
-  for (let i = 0; i < Math.floor(N / 1.25); i++) {
-    out.push(`h${i} A ${ip4(i + 256)}`);
-    if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
-  }
-  return `${out.join("\n")}\n`;
-}
+const zoneText = (serial) => xfrZoneText({ origin: ORIGIN, records: N, serial }).text;
 
 const tmp = mkdtempSync(join(tmpdir(), "edgens-h2-restart-"));
 // Prepared once; each run starts from a fresh copy (a run may rewrite it: a migration, the text copy at stop).

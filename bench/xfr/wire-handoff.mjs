@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { xfrZoneText } from "./zone-shape.mjs";
 
 const D = resolve(process.argv[2] ?? resolve(import.meta.dirname, "../../dist"));
 const { buildZone } = await import(`${D}/zone/zone.js`);
@@ -17,21 +18,7 @@ const { zoneToMasterChunks } = await import(`${D}/secondary/zone-store.js`);
 const { recordsOfZone } = await import(`${D}/zone/zone-records.js`);
 const tmp = mkdtempSync(join(tmpdir(), "edgens-wirehandoff-"));
 const N = Number(process.argv[3] ?? 1000000);
-const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-const out = [
-  "$ORIGIN xfr.test.",
-  "$TTL 3600",
-  "@ SOA ns1 hostmaster 1 3600 600 1209600 300",
-  "@ NS ns1",
-  "@ NS ns2",
-  "ns1 A 192.0.2.1",
-  "ns2 A 192.0.2.2",
-];
-for (let i = 0; i < Math.floor(N / 1.25); i++) {
-  out.push(`h${i} A ${ip4(i + 256)}`);
-  if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
-}
-writeFileSync(`${tmp}/zone`, `${out.join("\n")}\n`);
+writeFileSync(`${tmp}/zone`, xfrZoneText({ records: N }).text);
 const origin = parseNameText("xfr.test.", null);
 const t = () => performance.now();
 let a = t();

@@ -38,6 +38,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { changedHosts as changedHostsOf, xfrZoneText } from "./zone-shape.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const { values: args } = parseArgs({
@@ -89,37 +90,8 @@ const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 23)}]
 
 // ---- zone ----------------------------------------------------------------------------------------------
 // RECORDS records: hosts with A, every 4th host also AAAA, so hosts = RECORDS / 1.25 (+ apex records).
-const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-function zoneText(serial, changed) {
-  const hosts = Math.floor(RECORDS / 1.25);
-  const out = [
-    `$ORIGIN ${ZONE}`,
-    "$TTL 3600",
-    `@ SOA ns1 hostmaster ${serial} 3600 600 1209600 300`,
-    "@ NS ns1",
-    "@ NS ns2",
-    "ns1 A 192.0.2.1",
-    "ns2 A 192.0.2.2",
-  ];
-  // The change: the first `changed` hosts' A records get another address (an IXFR of `changed` deletions and
-  // `changed` additions), spread over the zone (every (hosts/changed)-th host).
-  const step = changed > 0 ? Math.max(1, Math.floor(hosts / changed)) : 0;
-  for (let i = 0; i < hosts; i++) {
-    const moved = step > 0 && i % step === 0 && i / step < changed;
-    out.push(`h${i} A ${moved ? ip4(i + 0x800000) : ip4(i + 256)}`);
-    if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
-  }
-  return { text: `${out.join("\n")}\n`, records: out.length - 2 };
-}
-
-// The hosts whose A record a change moves, and their two addresses (as zoneText writes them).
-function changedHosts(changed) {
-  const hosts = Math.floor(RECORDS / 1.25);
-  const step = Math.max(1, Math.floor(hosts / changed));
-  const out = [];
-  for (let i = 0; i < hosts && out.length < changed; i += step) out.push(i);
-  return out.map((i) => ({ name: `h${i}.${ZONE}`, base: ip4(i + 256), moved: ip4(i + 0x800000) }));
-}
+const zoneText = (serial, changed) => xfrZoneText({ origin: ZONE, records: RECORDS, serial, changed });
+const changedHosts = (changed) => changedHostsOf({ origin: ZONE, records: RECORDS, changed });
 
 // ---- dynamic update (RFC 2136) ----------------------------------------------------------------------------
 function wireName(name) {

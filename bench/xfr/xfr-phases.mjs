@@ -23,6 +23,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { xfrZoneText } from "./zone-shape.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -39,17 +40,7 @@ if (!globalThis.gc) throw new Error("run with node --expose-gc (retained memory 
 
 const tmp = mkdtempSync(join(tmpdir(), "edgens-xfrphases-"));
 const port = 20000 + Math.floor(Math.random() * 40000);
-const ip4 = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-{
-  const hosts = Math.floor(RECORDS / 1.25);
-  const out = ["$ORIGIN xfr.test.", "$TTL 3600", "@ SOA ns1 hostmaster 1 3600 600 1209600 300", "@ NS ns1"];
-  out.push("@ NS ns2", "ns1 A 192.0.2.1", "ns2 A 192.0.2.2");
-  for (let i = 0; i < hosts; i++) {
-    out.push(`h${i} A ${ip4(i + 256)}`);
-    if (i % 4 === 0) out.push(`h${i} AAAA 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
-  }
-  writeFileSync(join(tmp, "zone"), `${out.join("\n")}\n`);
-}
+writeFileSync(join(tmp, "zone"), xfrZoneText({ records: RECORDS }).text);
 writeFileSync(
   join(tmp, "knot.conf"),
   `server:
