@@ -18,17 +18,27 @@ export function writeRecordWire(buf: Buffer, at: number, r: ResourceRecord): num
   return at + r.rdata.copy(buf, at);
 }
 
+/** What `forEachRecordWire` hands over per record: owner and rdata are views into the buffer read. */
+export type RecordWireVisitor = (
+  owner: Buffer,
+  type: number,
+  cls: number,
+  ttl: number,
+  rdata: Buffer,
+) => void;
+
 /**
- * `count` records from `buf[at..end)`, exactly filling it (owners and rdata are views into `buf`), or why not:
- * "record N: …" for the first record that runs past `end` or has a bad owner.
+ * Visit `count` records of `buf[at..end)`, which they must exactly fill; returns why not ("record N: …" for the
+ * first record that runs past `end` or has a bad owner), else null. No object per record: a big zone is built
+ * straight from the file.
  */
-export function readRecordsWire(
+export function forEachRecordWire(
   buf: Buffer,
   at: number,
   end: number,
   count: number,
-): ResourceRecord[] | string {
-  const records: ResourceRecord[] = new Array(count);
+  visit: RecordWireVisitor,
+): string | null {
   for (let i = 0; i < count; i++) {
     const start = at;
     for (;;) {
@@ -42,15 +52,28 @@ export function readRecordsWire(
     if (at + 10 > end) return `record ${i}: header runs past the end`;
     const rdlen = buf.readUInt16BE(at + 8);
     if (at + 10 + rdlen > end) return `record ${i}: rdata runs past the end`;
-    records[i] = {
-      owner: buf.subarray(start, at),
-      type: buf.readUInt16BE(at),
-      class: buf.readUInt16BE(at + 2),
-      ttl: buf.readUInt32BE(at + 4),
-      rdata: buf.subarray(at + 10, at + 10 + rdlen),
-    };
+    visit(
+      buf.subarray(start, at),
+      buf.readUInt16BE(at),
+      buf.readUInt16BE(at + 2),
+      buf.readUInt32BE(at + 4),
+      buf.subarray(at + 10, at + 10 + rdlen),
+    );
     at += 10 + rdlen;
   }
-  if (at !== end) return `${end - at} bytes after the ${count} records`;
-  return records;
+  return at === end ? null : `${end - at} bytes after the ${count} records`;
+}
+
+/** `count` records from `buf[at..end)` as a list (see forEachRecordWire), or why not. */
+export function readRecordsWire(
+  buf: Buffer,
+  at: number,
+  end: number,
+  count: number,
+): ResourceRecord[] | string {
+  const records: ResourceRecord[] = [];
+  const problem = forEachRecordWire(buf, at, end, count, (owner, type, cls, ttl, rdata) => {
+    records.push({ owner, type, class: cls, ttl, rdata });
+  });
+  return problem ?? records;
 }
