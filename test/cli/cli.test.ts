@@ -1,10 +1,10 @@
 // End-to-end tests of the built `edgens` binary: subcommands, cluster mode with 2 workers, metrics summed over
 // workers, worker restart, and reload under load.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
 import {
   decode,
   freePort,
@@ -18,6 +18,8 @@ import { brokenZoneText, writeAtomic, zoneText } from "../server/zone-fixture.js
 import { buildCli } from "./build-cli.js";
 import { runCli, type Spawned, spawnServer } from "./spawn-server.js";
 import { udpLoad } from "./udp-load.js";
+
+afterAll(removeTempDirs);
 
 let main: string;
 beforeAll(() => {
@@ -75,7 +77,7 @@ describe("edgens subcommands", () => {
   });
 
   it("config check prints the effective config, or every problem with its key path", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
+    const dir = tempDir("edgens-cli-");
     writeFileSync(join(dir, "base.yaml"), "listen: ['127.0.0.1:53']\nnode: {identity: base}\n");
     writeFileSync(join(dir, "site.yaml"), "node:\n  site: ams1\n  nsid: ams1-a\n");
     const ok = await runCli(main, [
@@ -96,7 +98,7 @@ describe("edgens subcommands", () => {
   });
 
   it("reload finds the pid through the config's pidFile and reports a stale one", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
+    const dir = tempDir("edgens-cli-");
     writeFileSync(join(dir, "edgens.yaml"), "pidFile: edgens.pid\n");
     writeFileSync(join(dir, "edgens.pid"), "2147483646\n");
     const r = await runCli(main, ["reload", "--config", join(dir, "edgens.yaml")]);
@@ -108,7 +110,7 @@ describe("edgens subcommands", () => {
   });
 
   it("zone check is dispatched", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
+    const dir = tempDir("edgens-cli-");
     writeFileSync(join(dir, "z.zone"), brokenZoneText("z.test.", 1));
     const r = await runCli(main, ["zone", "check", join(dir, "z.zone")]);
     expect(r.code).toBe(1);
@@ -116,7 +118,7 @@ describe("edgens subcommands", () => {
   });
 
   it("serve refuses to start on a broken zone, naming file:line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-cli-"));
+    const dir = tempDir("edgens-cli-");
     writeFileSync(join(dir, "z.zone"), brokenZoneText("z.test.", 1));
     const port = await freePort();
     const r = await runCli(main, [
@@ -134,7 +136,7 @@ describe("edgens subcommands", () => {
 });
 
 describe("cluster mode: 2 workers", () => {
-  const dir = mkdtempSync(join(tmpdir(), "edgens-cluster-"));
+  const dir = tempDir("edgens-cluster-");
   const zoneFile = join(dir, "load.test.zone");
   const pidFile = join(dir, "edgens.pid");
   let port: number;

@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/defaults.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { parseServeFlags } from "../../src/config/flags.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
 import { buildConfig, loadConfig, parseConfigText } from "../../src/config/load-config.js";
+import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
+
+afterAll(removeTempDirs);
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -79,7 +81,7 @@ describe("config: errors name the file, line:column and key path", () => {
 });
 
 describe("config: site overlay", () => {
-  const dir = mkdtempSync(join(tmpdir(), "edgens-config-"));
+  const dir = tempDir("edgens-config-");
   const base = join(dir, "edgens.yaml");
   const site = join(dir, "sites", "ams1.yaml");
   writeFileSync(

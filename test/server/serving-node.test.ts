@@ -1,6 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,8 +7,11 @@ import { buildConfig, overlayLayer } from "../../src/config/load-config.js";
 import type { Plain } from "../../src/config/merge.js";
 import { createLogger } from "../../src/log.js";
 import { type SingleProcessServer, startSingleProcess } from "../../src/server/single-process.js";
+import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
 import { decode, freePort, query, serialOf, TcpClient, udpExchange } from "./dns-client.js";
 import { brokenZoneText, writeAtomic, zoneText } from "./zone-fixture.js";
+
+afterAll(removeTempDirs);
 
 const log = createLogger("silent");
 
@@ -38,7 +40,7 @@ async function soaSerial(host: string, port: number, name: string): Promise<numb
 }
 
 describe("in-process server with real zones and responder", () => {
-  const dir = mkdtempSync(join(tmpdir(), "edgens-node-"));
+  const dir = tempDir("edgens-node-");
   const zoneFile = join(dir, "a.test.zone");
   let port: number;
   let metricsPort: number;
@@ -174,7 +176,7 @@ describe("in-process server with real zones and responder", () => {
 
 describe("startup errors", () => {
   it("a broken zone at startup fails with file:line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "edgens-node-"));
+    const dir = tempDir("edgens-node-");
     const file = join(dir, "b.zone");
     writeFileSync(file, brokenZoneText("b.test.", 1));
     const port = await freePort();
@@ -190,7 +192,7 @@ describe("startup errors", () => {
 describe("zonesDir", () => {
   it("serves every NAME.zone as zone NAME.; a vanished directory keeps the old data", async () => {
     const { mkdirSync, renameSync } = await import("node:fs");
-    const dir = mkdtempSync(join(tmpdir(), "edgens-node-"));
+    const dir = tempDir("edgens-node-");
     const zonesDir = join(dir, "zones");
     mkdirSync(zonesDir);
     // No $ORIGIN in the file: the origin comes from the file name.
