@@ -524,13 +524,36 @@ export async function ixfrTo(
   const ex = new Exchange(origin, RRType.IXFR, [soa], opts.tsig);
   const col = new IxfrCollector(ex, currentSerial, sink);
   const batch = new RecordBatch();
+  // With `receiveFirst`, once the answer shows itself AXFR-style (the first message tells), the rest is kept
+  // raw and only scanned for the closing apex SOA, as `axfrTo` does: a primary that drops slow readers (Knot's
+  // 500 ms tcp-io-timeout) never waits for our build.
+  const held: Buffer[] = [];
+  const scan = new RecordBatch(true);
+  let ended = false;
+  let heldRecords = 0;
   await tcpExchange(primary, ex.bytes, limitsOf(opts), (raw, bytes) => {
+    if (opts.receiveFirst && col.mode === "axfr") {
+      ex.accept(raw, scan);
+      for (let i = 0; i < scan.length && !ended; i++)
+        ended = scan.types[i] === RRType.SOA && scan.keys[i] === ex.originKey;
+      held.push(raw);
+      heldRecords += scan.length;
+      opts.onProgress?.(col.records + heldRecords, bytes);
+      return ended;
+    }
     ex.accept(raw, batch);
     for (let i = 0; i < batch.length; i++) col.add(batch, i);
     opts.onProgress?.(col.records, bytes);
     return col.endOfMessage();
   });
   ex.finish();
+  for (let m = 0; m < held.length; m++) {
+    parseMessage(held[m]!, batch);
+    held[m] = EMPTY;
+    for (let i = 0; i < batch.length; i++) col.add(batch, i);
+  }
+  if (held.length > 0 && !col.endOfMessage())
+    throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", "transfer ended without its closing SOA");
   if (col.mode === "up-to-date") return { kind: "up-to-date", serial: col.newSerial };
   if (col.mode === "axfr") return { kind: "axfr", serial: col.full.serial, records: col.full.count };
   return { kind: "ixfr", serial: col.newSerial, deltas: col.deltas };

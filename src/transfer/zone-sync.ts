@@ -98,6 +98,7 @@ export async function syncZoneTo<S extends RecordSink>(
           : held.records.find((r) => r.type === RRType.SOA);
       const sink = newSink();
       const r = await ixfrTo(primary, origin, held.serial, sink, {
+        receiveFirst: true,
         ...opts,
         ...(currentSoa ? { currentSoa } : {}),
       });

@@ -210,6 +210,57 @@ describe("ixfrTo", () => {
     expect(lines(sink.records)).toEqual(lines([soa(8), ns, ...hosts(0, 20)]));
   });
 
+  it("with receiveFirst, keeps the rest of an AXFR-style answer until it is complete", async () => {
+    const p = await gatedPrimary(
+      [soa(8), ns, ...hosts(0, 10)],
+      [[...hosts(10, 10)], [...hosts(20, 5), soa(8)]],
+      {
+        sign: true,
+      },
+    );
+    const sink = new RecordList();
+    const progress: number[][] = [];
+    let settled = false;
+    const done = ixfrTo(p.endpoint, origin, 3, sink, {
+      tsig: key,
+      receiveFirst: true,
+      // Records received, and records in the sink, as each message arrives.
+      onProgress: (n) => progress.push([n, sink.records.length]),
+    }).finally(() => {
+      settled = true;
+    });
+    await p.ready;
+    await until(() => sink.records.length === 12);
+    await new Promise((r) => setTimeout(r, 100));
+    // Only the first message (which tells the shape) went in; the rest waits for the closing SOA.
+    expect(settled).toBe(false);
+    expect(sink.records.length).toBe(12);
+    p.release();
+    expect(await done).toEqual({ kind: "axfr", serial: 8, records: 27 });
+    expect(lines(sink.records)).toEqual(lines([soa(8), ns, ...hosts(0, 25)]));
+    expect(progress).toEqual([
+      [12, 12],
+      [22, 12],
+      [28, 12],
+    ]);
+  });
+
+  it("with receiveFirst, a held message gives the streaming path's errors", async () => {
+    const run = async (rest: ResourceRecord[][], o: { corruptRest?: boolean } = {}) => {
+      const p = await gatedPrimary([soa(8), ns], rest, { sign: true, ...o });
+      const done = ixfrTo(p.endpoint, origin, 3, new RecordList(), { tsig: key, receiveFirst: true }).catch(
+        (e: unknown) => e,
+      );
+      await p.ready;
+      p.release();
+      return ((await done) as XfrError | TsigError).code;
+    };
+    expect(await run([[...hosts(0, 3), soa(8)]], { corruptRest: true })).toBe("EDGENS_ERR_TSIG_BADSIG");
+    expect(await run([[a("www.example.org.", "192.0.2.1"), soa(8)]])).toBe("EDGENS_ERR_XFR_OUT_OF_ZONE");
+    expect(await run([[...hosts(0, 3), soa(9)]])).toBe("EDGENS_ERR_XFR_BAD_SOA");
+    expect(await run([[soa(8), ...hosts(0, 1)]])).toBe("EDGENS_ERR_XFR_MALFORMED");
+  });
+
   it("returns deltas as records and leaves the sink empty", async () => {
     const p = await gatedPrimary(
       [soa(4), soa(3), a("h1.xfr.test.", "192.0.2.1"), soa(4)],
