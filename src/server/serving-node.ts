@@ -27,6 +27,14 @@ import { type ZoneFailure, ZoneSet, type ZoneSpec, zoneSpecs } from "./zone-set.
  * a query or NOTIFY arriving meanwhile waits at most one slice.
  */
 const PRECOMPILE_CHUNK = 100;
+/**
+ * How long after a secondary change is served its background precompile starts. A change reaches every
+ * serving process at once (one IPC broadcast) and its first queries follow: the precompile (tens of ms of CPU
+ * per worker) should not take the CPU the other workers, the host and those answers need then. A timer is
+ * also after the next poll, which a setImmediate from an I/O callback is not: that runs before the queries
+ * that arrived meanwhile are read (docs/BENCHMARKS.md "NOTIFY → served").
+ */
+const PRECOMPILE_DELAY_MS = 50;
 
 export class ZoneStartupError extends Error {
   readonly code = "EDGENS_ERR_ZONE_LOAD";
@@ -158,8 +166,9 @@ export class ServingNode {
    *
    * The new data is served at once through the lookup path (a snapshot without precompiled answers gives the
    * same bytes, a little slower); the precompiled answers are built in the background in chunks
-   * (`compileSnapshotAsync`) and swapped in when done, unless a newer change came first. `onPrecompiled` runs
-   * after that second swap (the XDP answer map follows it; it never holds answers the sockets do not give).
+   * (`compileSnapshotAsync`), starting PRECOMPILE_DELAY_MS later, and swapped in when done, unless a newer
+   * change came first. `onPrecompiled` runs after that second swap (the XDP answer map follows it; it never
+   * holds answers the sockets do not give).
    * The background precompile takes over the answers of the last complete one that nothing changed can have
    * altered (an IXFR applied locally recomputes only what read its names: src/responder/zone-change.ts).
    */
@@ -187,23 +196,22 @@ export class ServingNode {
     this.precompiling = generation;
     let stats: PrecompileStats | null = null;
     const t0 = performance.now();
-    // Start after the event loop's next poll: the queries already waiting get the new data first (the first
-    // slice would otherwise run synchronously, right here).
-    void new Promise<void>((r) => setImmediate(r))
-      .then(() =>
-        this.precompiling === generation
-          ? compileSnapshotAsync(zones, generation, {
-              unavailable,
-              chunk: PRECOMPILE_CHUNK,
-              precompileBudgetBytes: this.precompileBudgetBytes,
-              cancelled: () => this.precompiling !== generation,
-              ...(this.reuseBase ? { reuse: this.reuseBase } : {}),
-              onStats: (s) => {
-                stats = s;
-              },
-            })
-          : null,
-      )
+    // Not at once: the queries already waiting, and the other serving processes, get the change first.
+    void new Promise<void>((r) => setTimeout(r, PRECOMPILE_DELAY_MS))
+      .then(() => {
+        if (this.precompiling !== generation) return null;
+        this.log.debug({ generation, delayMs: PRECOMPILE_DELAY_MS }, "background precompile started");
+        return compileSnapshotAsync(zones, generation, {
+          unavailable,
+          chunk: PRECOMPILE_CHUNK,
+          precompileBudgetBytes: this.precompileBudgetBytes,
+          cancelled: () => this.precompiling !== generation,
+          ...(this.reuseBase ? { reuse: this.reuseBase } : {}),
+          onStats: (s) => {
+            stats = s;
+          },
+        });
+      })
       .then((snapshot) => {
         // A newer change (or a reload) swapped meanwhile: its own compilation follows.
         if (this.precompiling !== generation || this.generation !== generation || !snapshot) return;

@@ -98,6 +98,25 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     expect(transferred.at(-1)).toMatchObject({ serial: 1002, kind: "ixfr", local: true, soaMs: null });
     const applied = logged(server, /IXFR delta applied/).filter((j) => j.serial === 1002);
     expect(new Set(applied.map((j) => j.worker))).toEqual(new Set([0, 1]));
+    // Each worker swaps the change in before any background work (issue #6: a precompile slice ahead of the
+    // answer delayed it): the delta applied, the change served, and only then the precompile of that snapshot.
+    const steps = /IXFR delta applied|secondary change served|background precompile started/;
+    for (const worker of [0, 1]) {
+      const lines = await until(
+        `worker ${worker} precompiling serial 1002`,
+        async () => logged(server!, steps).filter((j) => j.worker === worker),
+        (l) => {
+          const i = l.findIndex((j) => j.msg === "IXFR delta applied" && j.serial === 1002);
+          return i >= 0 && l.slice(i).some((j) => j.msg === "background precompile started");
+        },
+      );
+      const i = lines.findIndex((j) => j.msg === "IXFR delta applied" && j.serial === 1002);
+      expect(lines[i + 1]).toMatchObject({ msg: "secondary change served" });
+      expect(lines[i + 2]).toMatchObject({
+        msg: "background precompile started",
+        generation: lines[i + 1]!.generation,
+      });
+    }
     // The write runs after the change is served (serveBeforePersist): its failure may be logged a little later.
     await until(
       "the failed write logged",
