@@ -74,7 +74,7 @@ if (args.layout === "text") {
     const keys = new Set([data.originKey]);
     const records = [];
     const soa = data.apex.rrsets.get(6);
-    const soaRdata = Buffer.from(soa.rdatas[0]);
+    const soaRdata = Buffer.from(soa.rdataAt(0));
     soaRdata.writeUInt32BE(serial + 1, soaRdata.length - 20);
     for (const r of recordsAtNames(data, [data.originKey]))
       records.push(r.type === 6 ? { ...r, rdata: soaRdata } : r);

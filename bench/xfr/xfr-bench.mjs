@@ -12,7 +12,9 @@
 // serial arrives, so each secondary's time is also given from the NOTIFY (Knot 3.2 sends it ~1 s after applying
 // an UPDATE, but at once after a reload).
 // `--trace`: edgens logs at debug level; its per-step lines (NOTIFY wait, SOA query, transfer, build, delta
-// applied and served per worker) are printed at the end.
+// applied and served per worker) are printed at the end, on one clock with this script's own events (the
+// change, Knot's NOTIFY at the probe, each secondary's first answer with the new serial). A secondary's time
+// is when the poll's answer arrived here: each poll waits for its answer, then POLL ms (`--poll`, default 3).
 //
 //   node bench/xfr/xfr-bench.mjs [--records 1000000] [--change 100] [--rounds 1] [--only edgens,knot,nsd]
 //                                [--mode reload|update] [--workers N] [--trace] [--build DIR] [--timeout 600]
@@ -334,6 +336,9 @@ function buildEdgens() {
   mkdirSync(dir);
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  // The native addons (batch UDP, XDP) as a checkout or `--build DIR` of one finds them: without them UDP
+  // falls back to node:dgram, another transport than the one compared against.
+  if (existsSync(join(ROOT, "build"))) symlinkSync(join(ROOT, "build"), join(dir, "build"));
   try {
     execFileSync(
       join(ROOT, "node_modules/.bin/tsc"),
@@ -512,6 +517,8 @@ for (const s of secondaries) {
 const live = secondaries.filter((s) => results[s].first !== null);
 
 const primaryChange = [];
+/** Per round: the serial and performance.now() of the change (the trace's clock). */
+const roundStart = [];
 /** Per round: ms from the change to the NOTIFY reaching the probe. */
 const notifyDelay = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -539,6 +546,7 @@ for (let round = 0; round < ROUNDS; round++) {
       ),
     );
   }
+  roundStart.push({ serial, t });
   const waits = live.map(async (s) => {
     const ms = await waitSerial(ports[s], serial, t, 120_000);
     results[s].changes.push(ms);
@@ -601,10 +609,24 @@ if (results.edgens && results.nsd) {
   );
 }
 if (args.trace && results.edgens) {
-  // edgens' own account of each change: the manager's steps, then each worker's apply and swap.
+  // edgens' own account of each change: the manager's steps, then each worker's apply and swap; with this
+  // script's events ("bench:") on the same clock (ms since the epoch; edgens' log has whole ms).
   const wanted =
-    /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy|precompiled answers swapped/;
-  console.log("\nedgens trace (log time, message, fields):");
+    /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy|background precompile started|precompiled answers swapped|wire copy loaded|transfer candidate/;
+  const at = (perf) => performance.timeOrigin + perf;
+  const events = [];
+  for (const [i, { serial: sn, t: t0 }] of roundStart.entries()) {
+    events.push([
+      at(t0),
+      `bench: ${args.mode === "update" ? "UPDATE sent" : "knotc zone-reload"} (serial ${sn})`,
+    ]);
+    if (notifiedAt.has(sn))
+      events.push([at(notifiedAt.get(sn)), `bench: Knot's NOTIFY of serial ${sn} at the probe`]);
+    for (const s of live) {
+      const ms = results[s].changes[i];
+      if (ms !== null && ms !== undefined) events.push([at(t0 + ms), `bench: ${s} answers serial ${sn}`]);
+    }
+  }
   for (const line of readFileSync(join(tmp, "edgens.log"), "utf8").split("\n")) {
     let j;
     try {
@@ -614,7 +636,13 @@ if (args.trace && results.edgens) {
     }
     if (!wanted.test(j.msg ?? "")) continue;
     const { time, msg, level, pid, hostname, ...rest } = j;
-    console.log(`  ${new Date(time).toISOString().slice(11, 23)} ${msg} ${JSON.stringify(rest)}`);
+    events.push([time, `${msg} ${JSON.stringify(rest)}`]);
+  }
+  events.sort((a, b) => a[0] - b[0]);
+  console.log("\nedgens trace (time, message, fields; bench: this script's events):");
+  for (const [time, text] of events) {
+    const tenth = Number.isInteger(time) ? "  " : `.${Math.floor((time % 1) * 10)}`;
+    console.log(`  ${new Date(Math.floor(time)).toISOString().slice(11, 23)}${tenth} ${text}`);
   }
 }
 sock.close();

@@ -318,7 +318,7 @@ export function compileNegativeTable(
     }
     const wild = wildcardParents(zone);
     if (wild.has(originKey)) names.get(k)!.flags |= NAME_F_WILD;
-    const soa = zone.negativeSoa.rdatas[0]!;
+    const soa = zone.negativeSoa.rdataAt(0);
     const mname = readName(soa, 0);
     const rname = readName(soa, mname.next);
     const forbid: Buffer[] = [];

@@ -23,10 +23,10 @@ function targetKeys(rrset: RRset): string[] {
   const off = targetOffset(rrset.type);
   if (off < 0) return [];
   const keys: string[] = [];
-  for (const rdata of rrset.rdatas) {
-    if (rdata.length <= off) continue;
+  for (let pos = rrset.start; pos < rrset.end; pos = rrset.nextRdata(pos)) {
+    if (rrset.rdataLength(pos) <= off) continue;
     try {
-      keys.push(nameKey(readName(rdata, off).name));
+      keys.push(nameKey(readName(rrset.rdataView(pos), off).name));
     } catch {
       // Malformed RDATA cannot come from a checked zone; skip rather than fail the query.
     }

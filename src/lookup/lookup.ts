@@ -12,7 +12,8 @@ import {
   readName,
 } from "../wire/name.js";
 import { Rcode, RRType } from "../wire/rrtype.js";
-import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
+import { RRset } from "../zone/rrset.js";
+import type { ZoneData, ZoneNode } from "../zone/zone.js";
 import { addReferralGlue, addTargetAddresses } from "./additional.js";
 import { type Denial, denialFor, type Expansion } from "./denial.js";
 import { type LookupResult, newResult } from "./result.js";
@@ -39,16 +40,15 @@ interface Step {
   proof: Denial | null;
 }
 
-function withOwner(rrset: RRset, owner: Buffer): RRset {
-  return rrset.owner === owner ? rrset : { ...rrset, owner };
-}
-
-/** Push an RRset and, when DO=1, the RRSIGs at the same node that cover it. */
-function pushSigned(step: Step, section: RRset[], node: ZoneNode, rrset: RRset, owner: Buffer): void {
-  section.push(withOwner(rrset, owner));
+/**
+ * Push an RRset and, when DO=1, the RRSIGs at the same node that cover it; under `owner` (the query name, or
+ * the name a wildcard expands to), or as they are when null.
+ */
+function pushSigned(step: Step, section: RRset[], node: ZoneNode, rrset: RRset, owner: Buffer | null): void {
+  section.push(owner === null ? rrset : rrset.withOwner(owner));
   if (!step.opts.dnssec) return;
   const sig = node.sigs.get(rrset.type);
-  if (sig) section.push(withOwner(sig, owner));
+  if (sig) section.push(owner === null ? sig : sig.withOwner(owner));
 }
 
 function pushNegativeSoa(step: Step): void {
@@ -93,7 +93,7 @@ function answerAt(step: Step, node: ZoneNode, owner: Buffer, expansion: Expansio
   if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY && qtype !== RRType.RRSIG) {
     pushSigned(step, result.answer, node, cname, owner);
     proveExpansion(step, expansion);
-    return rdataName(cname.rdatas[0]!);
+    return rdataName(cname.rdataAt(0));
   }
 
   if (qtype === RRType.ANY) {
@@ -108,7 +108,7 @@ function answerAt(step: Step, node: ZoneNode, owner: Buffer, expansion: Expansio
 
   if (qtype === RRType.RRSIG) {
     if (node.sigs.size === 0) return nodata(step, node, expansion);
-    for (const sig of node.sigs.values()) result.answer.push(withOwner(sig, owner));
+    for (const sig of node.sigs.values()) result.answer.push(sig.withOwner(owner));
     proveExpansion(step, expansion);
     return null;
   }
@@ -127,7 +127,7 @@ function referral(step: Step, cut: ZoneNode): null {
   result.authority.push(cut.rrsets.get(RRType.NS)!);
   if (step.opts.dnssec) {
     const ds = cut.rrsets.get(RRType.DS);
-    if (ds) pushSigned(step, result.authority, cut, ds, cut.owner);
+    if (ds) pushSigned(step, result.authority, cut, ds, null);
     else step.proof?.insecureDelegation(cut); // prove there is no DS (RFC 4035 §3.1.4)
   }
   addReferralGlue(step.zone, cut, result, step.opts.dnssec, step.seenAdditional);
@@ -142,8 +142,8 @@ function referral(step: Step, cut: ZoneNode): null {
 function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: number): Buffer | null {
   const { result } = step;
   const dname = node.rrsets.get(RRType.DNAME)!;
-  pushSigned(step, result.answer, node, dname, node.owner);
-  const target = rdataName(dname.rdatas[0]!);
+  pushSigned(step, result.answer, node, dname, null);
+  const target = rdataName(dname.rdataAt(0));
   if (!target) return null;
   // The kept labels in lower case, as NSD and Knot write them (either case is correct, RFC 4343).
   const prefix = lowerAscii(name.subarray(0, ownerDepth));
@@ -152,7 +152,7 @@ function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: n
     return null;
   }
   const next = Buffer.concat([prefix, target]);
-  result.answer.push({ owner: name, type: RRType.CNAME, class: dname.class, ttl: dname.ttl, rdatas: [next] });
+  result.answer.push(RRset.of(name, RRType.CNAME, dname.class, dname.ttl, [next]));
   return step.qtype === RRType.CNAME ? null : next;
 }
 

@@ -97,10 +97,18 @@ function diffMaps(
   }
 }
 
-function records(rrset: RRset, rdatas: Iterable<Buffer> = rrset.rdatas): ResourceRecord[] {
+/** Records of `rrset` with copies of the RDATA: a view would keep a whole chunk of an old tree alive. */
+function records(rrset: RRset, rdatas: Iterable<Buffer> = rrset.rdataList()): ResourceRecord[] {
   const out: ResourceRecord[] = [];
+  const owner = rrset.owner;
   for (const rdata of rdatas)
-    out.push({ owner: rrset.owner, type: rrset.type, class: rrset.class, ttl: rrset.ttl, rdata });
+    out.push({
+      owner,
+      type: rrset.type,
+      class: rrset.class,
+      ttl: rrset.ttl,
+      rdata: Buffer.from(rdata),
+    });
   return out;
 }
 
@@ -123,10 +131,10 @@ function diffRRset(
     added.push(...records(b));
     return;
   }
-  if (a.rdatas.length === b.rdatas.length && a.rdatas.every((r, i) => r.equals(b.rdatas[i]!))) return;
-  const left = new Map(a.rdatas.map((r) => [r.toString("latin1"), r]));
+  if (a.sameRdatas(b)) return;
+  const left = new Map(a.rdataList().map((r) => [r.toString("latin1"), r]));
   const fresh: Buffer[] = [];
-  for (const r of b.rdatas) if (!left.delete(r.toString("latin1"))) fresh.push(r);
+  for (const r of b.rdataList()) if (!left.delete(r.toString("latin1"))) fresh.push(r);
   deleted.push(...records(a, left.values()));
   added.push(...records(b, fresh));
 }

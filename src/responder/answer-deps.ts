@@ -147,6 +147,7 @@ export class DepRecorder {
     const apex = zone.apex;
     const apexView: ZoneNode = {
       owner: apex.owner,
+      casedOwner: apex.casedOwner,
       key: apex.key,
       cut: apex.cut,
       occluded: apex.occluded,

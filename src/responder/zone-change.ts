@@ -40,9 +40,7 @@ function sameRRset(a: RRset | undefined, b: RRset | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
   if (a.type !== b.type || a.class !== b.class || a.ttl !== b.ttl || !a.owner.equals(b.owner)) return false;
-  if (a.rdatas.length !== b.rdatas.length) return false;
-  for (let i = 0; i < a.rdatas.length; i++) if (!a.rdatas[i]!.equals(b.rdatas[i]!)) return false;
-  return true;
+  return a.sameRdatas(b);
 }
 
 /** The names whose node differs between two versions of a name map, or null when they share no base. */
@@ -82,9 +80,9 @@ function apexChange(old: ZoneNode, next: ZoneNode): Set<number> | null {
 function soaChange(old: RRset, next: RRset): ZoneChange["soa"] {
   if (sameRRset(old, next)) return "same";
   if (old.class !== next.class || !old.owner.equals(next.owner)) return null;
-  if (old.rdatas.length !== 1 || next.rdatas.length !== 1) return null;
-  const a = old.rdatas[0]!;
-  const b = next.rdatas[0]!;
+  if (old.rdataCount !== 1 || next.rdataCount !== 1) return null;
+  const a = old.rdataAt(0);
+  const b = next.rdataAt(0);
   if (a.length !== b.length || a.length < SOA_NUMBERS) return null;
   if (!a.subarray(0, a.length - SOA_NUMBERS).equals(b.subarray(0, b.length - SOA_NUMBERS))) return null;
   return {

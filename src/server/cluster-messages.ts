@@ -1,4 +1,5 @@
-// IPC between the cluster primary and its workers (JSON over the cluster channel).
+// IPC between the cluster primary and its workers: the cluster channel with `serialization: "advanced"`
+// (structured clone; plain data, plus the Buffers of a whole zone's transfer messages, src/server/secondary-table.ts).
 import type { EdgensConfig } from "../config/schema.js";
 import type { WireEntry, WireNegative } from "./fast-path-sync.js";
 import type { SecondaryChange } from "./secondary-table.js";
@@ -11,8 +12,9 @@ export type PrimaryMessage =
   | { type: "edgens:reload"; id: number; config: EdgensConfig }
   // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
   | { type: "edgens:fast-answers"; id: number; limit: number }
-  // Secondary zone states from the SecondaryHost (no ZoneData: workers apply an IXFR's delta or load the
-  // persisted file); `full`: the whole set, sent when a worker asks (edgens:secondary-sync).
+  // Secondary zone states from the SecondaryHost (no ZoneData: workers apply an IXFR's delta, build a whole zone
+  // from its transfer messages, or load the persisted file); `full`: the whole set, sent when a worker asks
+  // (edgens:secondary-sync).
   | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean };
 
 export type WorkerMessage =

@@ -86,14 +86,26 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       type: "edgens:secondary",
       // ZoneData stays here (not serialisable); an IXFR's delta travels, workers apply it to their own tree.
       changes: changes.map((c) =>
-        c.op === "set" ? { op: "set", state: c.state, ...(c.delta ? { delta: c.delta } : {}) } : c,
+        c.op === "set"
+          ? {
+              op: "set",
+              state: c.state,
+              ...(c.delta ? { delta: c.delta } : {}),
+              ...(c.candidate !== undefined ? { candidate: c.candidate } : {}),
+            }
+          : c,
       ),
       full,
     };
-    for (const s of only ? [only] : slots) if (s?.worker.isConnected()) s.worker.send(msg);
+    // Settled once every write is done (or failed): a whole zone's messages take a few hundred ms to write.
+    const sent: Promise<void>[] = [];
+    for (const s of only ? [only] : slots) {
+      if (s?.worker.isConnected()) sent.push(new Promise((r) => s.worker.send(msg, () => r())));
+    }
     // The XDP answers follow the workers' snapshots: ask one worker once the burst of changes is applied
     // (it handles messages in order, so its answer already has them).
     if (!only) scheduleFastResync();
+    return Promise.all(sent).then(() => {});
   };
   // Also after a worker swapped in the precompiled answers it built in the background (serving-node.ts).
   const scheduleFastResync = () => {
@@ -115,7 +127,12 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     }
   };
 
-  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)), args: [] });
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)),
+    args: [],
+    // Structured clone instead of JSON: a whole zone's transfer messages reach the workers as Buffers.
+    serialization: "advanced",
+  });
 
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
@@ -137,6 +154,9 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
         if (isWorkerMessage(m)) onMessage(slot, m);
       });
       worker.on("exit", (code, signal) => onExit(slot, code, signal));
+      // A send to a worker that is dying fails (EPIPE) after isConnected() said yes: an unhandled 'error'
+      // would end the primary. The exit handler restarts the worker, which asks for the states again.
+      worker.on("error", (e) => log.warn({ worker: index, err: e.message }, "IPC to a worker failed"));
     };
     // Not unref()d: with every worker down, this timer is what keeps the primary alive.
     if (delayMs > 0) setTimeout(start, delayMs);

@@ -7,6 +7,7 @@
 // Catalog members pull from the catalog's primaries (or their group's, `catalogs[].groups`); a removed member
 // stops being served (REFUSED) and its persisted copy is deleted; a new unique id for a member is a reset.
 import { unlink } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import { Gauge, Registry } from "prom-client";
 import { type CatalogMember, diffMembers, parseCatalog } from "../catalog/catalog-zone.js";
 import type { EdgensConfig } from "../config/schema.js";
@@ -33,6 +34,11 @@ interface Hosted {
   gatesReady: boolean;
   /** Catalog members: their entry in the catalog. */
   member?: CatalogMember;
+  /**
+   * Cluster, while workers serve a transfer they built themselves and its restart copy is still being written:
+   * the state before it (its files hold its serial), which a worker that starts meanwhile is given instead.
+   */
+  readable?: SecondaryZoneState;
 }
 
 interface CatalogState {
@@ -54,7 +60,8 @@ function clampsFrom(c: Settings["clamps"]): Partial<TimerClamps> {
   return out;
 }
 
-export type SecondarySink = (changes: SecondaryChange[]) => void;
+/** Returns, when it sends them elsewhere, a promise settled once the changes are written out. */
+export type SecondarySink = (changes: SecondaryChange[]) => void | Promise<void>;
 
 export class SecondaryHost {
   readonly registry: Registry;
@@ -172,7 +179,7 @@ export class SecondaryHost {
 
   /** The current state of every zone (a worker that starts or restarts gets this). */
   states(): SecondaryZoneState[] {
-    return [...this.hosted.values()].map((h) => h.state);
+    return [...this.hosted.values()].map((h) => h.readable ?? h.state);
   }
 
   /** A NOTIFY a serving process accepted (ACL and TSIG already checked there). */
@@ -275,8 +282,17 @@ export class SecondaryHost {
         this.emit([{ op: "set", state: h.state, data: u.data }]);
         return;
       }
+      if (u.received !== undefined) {
+        // Each worker built this transfer from its messages ('received' below) meanwhile: serve that now; its
+        // restart copy follows ('persisted'), for workers without the build and those that start later.
+        h.readable ??= h.state;
+        h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null, journal: null };
+        this.emit([{ op: "set", state: h.state, candidate: u.received }]);
+        return;
+      }
       // Over IPC, a transfer without a delta goes out once its wire copy is written ('persisted' below).
       if ((u.source === "axfr" || u.source === "ixfr") && !u.delta) return;
+      delete h.readable;
       h.state = { ...h.state, state: "ok", serial: u.serial, file, ...onDisk() };
       const delta = u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
       this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }]);
@@ -285,7 +301,8 @@ export class SecondaryHost {
       // A write that finished after newer data was announced: that data's own 'persisted' follows. A failed
       // one: the manager writes the text copy at once ('text-written').
       if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
-      // Workers that hold `serial` (from the delta) ignore this; the others load wire copy + journal.
+      // Workers that hold `serial` (from the delta or their build) ignore this; the others load wire copy + journal.
+      delete h.readable;
       h.state = { ...h.state, state: ok(), serial, file, wire: store.wirePath, journal: store.journalPath };
       this.emit([{ op: "set", state: h.state }]);
     });
@@ -293,6 +310,7 @@ export class SecondaryHost {
       if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
       // Only news when the restart copy lacks this serial (its write failed): then the text copy is the file.
       if (manager.status().persistedSerial === serial) return;
+      delete h.readable;
       h.state = { ...h.state, state: ok(), serial, file, wire: null, journal: null };
       this.emit([{ op: "set", state: h.state }]);
     });
@@ -300,10 +318,34 @@ export class SecondaryHost {
       if (this.hosted.get(id) !== h) return;
       // A catalog that expires keeps its members (RFC 9432 §5.x leaves it to the consumer; dropping every
       // zone because the catalog's primary is down would be worse than serving them until they expire).
+      delete h.readable;
       h.state = { ...h.state, state: "expired" };
       this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("error", () => {}); // persistence failures: logged and counted by the manager
+    if (!this.serveBeforePersist && role === "zone") {
+      // Cluster: a whole zone's messages go to the workers as soon as they are in (each builds its own tree
+      // while this process checks and builds); the 'update' naming them, or 'discarded', follows.
+      manager.on("received", ({ id: candidate, messages, waitUntil }) => {
+        if (this.hosted.get(id) !== h) return;
+        const t0 = performance.now();
+        let bytes = 0;
+        for (const m of messages) bytes += m.length;
+        const sent = this.emit([{ op: "candidate", zone: name, id: candidate, messages: [...messages] }]);
+        if (!sent) return;
+        waitUntil(sent);
+        void sent.then(() => {
+          const ms = Math.round(performance.now() - t0);
+          this.log.debug(
+            { zone: name, candidate, messages: messages.length, bytes, ms },
+            "transfer candidate sent",
+          );
+        });
+      });
+      manager.on("discarded", ({ id: candidate }) => {
+        if (this.hosted.get(id) === h) this.emit([{ op: "discard", zone: name, id: candidate }]);
+      });
+    }
     this.emit([{ op: "set", state }]);
     const p = manager
       .start()
@@ -314,12 +356,13 @@ export class SecondaryHost {
     this.starting.add(p);
   }
 
-  private emit(changes: SecondaryChange[]): void {
+  private emit(changes: SecondaryChange[]): Promise<void> | undefined {
     this.checkStartup();
     try {
-      this.sink(changes);
+      return this.sink(changes) ?? undefined;
     } catch (e) {
       this.log.error({ err: (e as Error).message }, "applying a secondary zone change failed");
+      return undefined;
     }
   }
 

@@ -3,11 +3,15 @@
 // NOTIFY targets the transports route opcode 4 to.
 //
 // State → what queries get:   ok → the data;   pending (no data yet) / expired → SERVFAIL;   removed → REFUSED.
-// Data travels three ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
+// Data travels four ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
 // (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
 // a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
-// written anything to disk. Anything else (AXFR, an IXFR that needed the full build, a worker that started
-// later or could not use a delta) reads the host's restart copy: the wire copy (`wire`: the checked records
+// written anything to disk. A whole zone (AXFR) comes as the transfer's raw messages the moment they are all
+// in (`candidate`): the worker builds its tree from them (src/secondary/axfr-replay.ts) while the host checks
+// and builds its own, and holds it aside until the host's verdict: a state naming that candidate swaps it in,
+// `discard` (the zone failed the host's checks) drops it; it is never served before. Anything else (a worker
+// that missed the candidate or started later, an IXFR that needed the full build, a zone with check findings,
+// a worker that could not use a delta) reads the host's restart copy: the wire copy (`wire`: the checked records
 // in RR wire form, src/secondary/zone-wire-file.ts), built here without re-running the checks, with its IXFR
 // journal (`journal`, src/secondary/zone-journal.ts) replayed onto it. Both are checksummed and replaced
 // atomically, so a read never takes a half-written file. When the restart copy could not be written, the
@@ -17,6 +21,7 @@ import { tsigKeyId } from "../config/provide-refs.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
+import { replayAxfr } from "../secondary/axfr-replay.js";
 import { type NotifyLookup, type NotifyTarget, normalizeAddress } from "../secondary/notify-handler.js";
 import { readJournalSync, replayJournal } from "../secondary/zone-journal.js";
 import { loadZoneWire } from "../secondary/zone-wire-file.js";
@@ -38,7 +43,7 @@ export interface SecondaryPrimaryRef {
   tsigKey?: string;
 }
 
-/** One secondary zone as the host reports it (JSON: it crosses the cluster channel). */
+/** One secondary zone as the host reports it (plain data: it crosses the cluster channel). */
 export interface SecondaryZoneState {
   /** Origin, presentation form. */
   zone: string;
@@ -95,8 +100,19 @@ export type SecondaryChange =
    * that built it from `delta.fromSerial` (for processes that hold that serial; `state.file` may still hold
    * the older copy until the host sends the state again without a delta).
    */
-  | { op: "set"; state: SecondaryZoneState; data?: ZoneData; delta?: WireDelta }
-  | { op: "remove"; zone: string };
+  | {
+      op: "set";
+      state: SecondaryZoneState;
+      data?: ZoneData;
+      delta?: WireDelta;
+      /** The host accepted the transfer whose messages came as `candidate` `id`: serve that build. */
+      candidate?: number;
+    }
+  | { op: "remove"; zone: string }
+  /** A whole zone's transfer messages (cluster: Buffers need the "advanced" IPC serialization): build aside. */
+  | { op: "candidate"; zone: string; id: number; messages: Buffer[] }
+  /** The host refused (or superseded) that transfer: drop its build. */
+  | { op: "discard"; zone: string; id: number };
 
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
 export type NotifyForward = (zone: string, serial: number | undefined) => void;
@@ -116,6 +132,8 @@ interface Entry {
   data: ZoneData | null;
   serial: number | null;
   target: NotifyTarget;
+  /** A whole zone built from transfer messages, not served until the host accepts it (by `id`). */
+  candidate: { id: number; serial: number; data: ZoneData; records: number; ms: number } | null;
 }
 
 export class SecondaryTable {
@@ -172,7 +190,10 @@ export class SecondaryTable {
       }
     }
     for (const c of changes) {
-      changed = (c.op === "set" ? this.set(c.state, c.data, c.delta) : this.remove(c.zone)) || changed;
+      if (c.op === "candidate") this.buildCandidate(c.zone, c.id, c.messages);
+      else if (c.op === "discard") this.dropCandidate(c.zone, c.id, "refused by the host");
+      else if (c.op === "set") changed = this.set(c.state, c.data, c.delta, c.candidate) || changed;
+      else changed = this.remove(c.zone) || changed;
     }
     return changed;
   }
@@ -197,17 +218,33 @@ export class SecondaryTable {
 
   readonly notifyLookup: NotifyLookup = (zoneKey) => this.byKey.get(zoneKey)?.target;
 
-  private set(state: SecondaryZoneState, data: ZoneData | undefined, delta?: WireDelta): boolean {
+  private set(
+    state: SecondaryZoneState,
+    data: ZoneData | undefined,
+    delta?: WireDelta,
+    candidate?: number,
+  ): boolean {
     const id = state.zone.toLowerCase();
     const old = this.entries.get(id);
     const origin = parseNameText(state.zone, null);
-    const entry: Entry = old ?? { state, key: nameKey(origin), data: null, serial: null, target: null! };
+    const entry: Entry = old ?? {
+      state,
+      key: nameKey(origin),
+      data: null,
+      serial: null,
+      target: null!,
+      candidate: null,
+    };
     const before = { state: entry.state.state, data: entry.data };
     entry.state = state;
     entry.target = this.target(state);
     this.entries.set(id, entry);
     this.byKey.set(entry.key, entry);
-    if (state.role === "zone" && state.state === "ok") {
+    if (candidate !== undefined) {
+      // The host's verdict: its restart copy is still being written, so nothing else here can be read yet.
+      if (state.role === "zone" && state.state === "ok") this.takeCandidate(entry, candidate);
+      else this.dropCandidate(state.zone, candidate, "superseded");
+    } else if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
       else if (delta) this.applyDelta(entry, delta);
       else if (entry.data && entry.serial === state.serial) {
@@ -218,6 +255,73 @@ export class SecondaryTable {
       } else this.load(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
+  }
+
+  /** Build a whole zone from the transfer's messages, aside (replacing any older candidate of the zone). */
+  private buildCandidate(zone: string, id: number, messages: Buffer[]): void {
+    const entry = this.entries.get(zone.toLowerCase());
+    if (!entry) return;
+    entry.candidate = null;
+    const t0 = performance.now();
+    try {
+      const r = replayAxfr(parseNameText(entry.state.zone, null), messages);
+      const ms = performance.now() - t0;
+      entry.candidate = { id, serial: r.serial, data: r.data, records: r.records, ms };
+      let bytes = 0;
+      for (const m of messages) bytes += m.length;
+      this.log.info(
+        {
+          zone: entry.state.zone,
+          candidate: id,
+          serial: r.serial,
+          records: r.records,
+          messages: messages.length,
+          bytes,
+          ms: Math.round(ms),
+        },
+        "transfer candidate built",
+      );
+    } catch (e) {
+      this.log.warn(
+        { zone: entry.state.zone, candidate: id, err: (e as Error).message },
+        "cannot build the transfer candidate; the host's restart copy will be read",
+      );
+    }
+  }
+
+  private dropCandidate(zone: string, id: number, why: string): void {
+    const entry = this.entries.get(zone.toLowerCase());
+    if (entry?.candidate?.id !== id) return;
+    this.log.info(
+      { zone: entry.state.zone, candidate: id, serial: entry.candidate.serial },
+      `transfer candidate dropped: ${why}`,
+    );
+    entry.candidate = null;
+  }
+
+  /** Serve the candidate the host accepted; without it (missed, failed), wait for the restart copy's state. */
+  private takeCandidate(entry: Entry, id: number): void {
+    const c = entry.candidate;
+    entry.candidate = null;
+    if (entry.data && entry.serial === entry.state.serial) return;
+    if (!c || c.id !== id || c.serial !== entry.state.serial) {
+      this.log.info(
+        { zone: entry.state.zone, serial: entry.state.serial, candidate: id, held: c?.id ?? null },
+        "no transfer candidate for the accepted serial; waiting for the wire copy",
+      );
+      return;
+    }
+    this.adopt(entry, c.data, c.serial, c.ms / 1000, c.records);
+    this.log.info(
+      {
+        zone: entry.state.zone,
+        serial: c.serial,
+        records: c.records,
+        candidate: id,
+        buildMs: Math.round(c.ms),
+      },
+      "transfer candidate served",
+    );
   }
 
   private remove(zone: string): boolean {
@@ -321,7 +425,7 @@ export class SecondaryTable {
     try {
       const loaded = loadZoneFile(file, origin);
       const data = buildZone(loaded.origin, loaded.records);
-      const serial = soaSerial(data.apex.rrsets.get(RRType.SOA)!.rdatas[0]!);
+      const serial = soaSerial(data.apex.rrsets.get(RRType.SOA)!.rdataAt(0));
       if (serial !== entry.state.serial) {
         // The manager rewrote the file meanwhile (a newer change follows) or could not write it: still the
         // best data we can read; the next change brings the rest.

@@ -132,7 +132,7 @@ export class ZoneSet {
           spec,
           name,
           data,
-          serial: soaSerial(soa.rdatas[0]!),
+          serial: soaSerial(soa.rdataAt(0)),
           records: records.length,
           loadSeconds: (performance.now() - start) / 1000,
         };

@@ -35,6 +35,13 @@ export interface XfrOptions {
    * building as it streams in. Default false: each message into the sink as it arrives.
    */
   receiveFirst?: boolean;
+  /**
+   * With `receiveFirst`: called once a whole zone (AXFR, or an IXFR answered AXFR-style) has arrived and every
+   * message passed its checks, before any is parsed into the sink, with the raw messages in order (a cluster
+   * hands them to its workers, which build their own trees meanwhile); parsing waits for a returned promise
+   * (the hand-off's writes need this process's event loop). Not called for IXFR deltas.
+   */
+  onReceived?: (messages: readonly Buffer[]) => void | Promise<void>;
 }
 
 export interface IxfrOptions extends XfrOptions {
@@ -366,6 +373,7 @@ export async function axfrTo(
     return ended;
   });
   ex.finish();
+  await opts.onReceived?.(messages);
   // Every message verified: now the per-record checks of a streamed transfer, and the sink.
   for (let m = 0; m < messages.length; m++) {
     parseMessage(messages[m]!, batch);
@@ -531,7 +539,10 @@ export async function ixfrTo(
   const scan = new RecordBatch(true);
   let ended = false;
   let heldRecords = 0;
+  /** With `onReceived`: every message of the answer (those parsed before the shape was known too). */
+  const all: Buffer[] = [];
   await tcpExchange(primary, ex.bytes, limitsOf(opts), (raw, bytes) => {
+    if (opts.onReceived) all.push(raw);
     if (opts.receiveFirst && col.mode === "axfr") {
       ex.accept(raw, scan);
       for (let i = 0; i < scan.length && !ended; i++)
@@ -547,6 +558,8 @@ export async function ixfrTo(
     return col.endOfMessage();
   });
   ex.finish();
+  if (opts.receiveFirst && col.mode === "axfr") await opts.onReceived?.(all);
+  all.length = 0;
   for (let m = 0; m < held.length; m++) {
     parseMessage(held[m]!, batch);
     held[m] = EMPTY;

@@ -3,7 +3,7 @@
 // owner equal to the query name becomes a pointer to offset 12 and echoes the query's case, 0x20). Names
 // inside other RDATA (DNAME, SRV, ...) are written verbatim and are never pointer targets (RFC 3597 §4).
 // Records are written all-or-nothing per RRset so truncation can drop whole RRsets.
-import type { RRset } from "../zone/zone.js";
+import type { RRset } from "../zone/rrset.js";
 import { nameKey } from "./name.js";
 import { RRType } from "./rrtype.js";
 
@@ -109,7 +109,14 @@ export class MessageWriter {
       this.pos += name.length;
       return true;
     }
-    const key = nameKey(name);
+    return this.writeKeyed(name, nameKey(name));
+  }
+
+  /**
+   * Write and compress the name whose key is `key`, its bytes taken from `name`, or from `key` itself when
+   * `name` is null (a name without upper-case letters is its key's bytes: tree RRsets keep no Buffer for it).
+   */
+  private writeKeyed(name: Uint8Array | null, key: string): boolean {
     const offsets: number[] = [];
     let match = -1;
     let cut = key.length - 1; // the root byte: no pointer, end of labels
@@ -125,7 +132,8 @@ export class MessageWriter {
     const need = match >= 0 ? cut + 2 : key.length;
     if (this.pos + need > this.limit) return false;
     const base = this.pos;
-    this.buf.set(name.subarray(0, cut), base);
+    if (name !== null) this.buf.set(name.subarray(0, cut), base);
+    else this.buf.write(key, base, cut, "latin1");
     if (match >= 0) {
       this.buf[base + cut] = 0xc0 | (match >> 8);
       this.buf[base + cut + 1] = match & 0xff;
@@ -165,51 +173,67 @@ export class MessageWriter {
     return true;
   }
 
-  private writeRdata(type: number, rdata: Buffer): boolean {
+  /** Write the RDATA `src[start, end)` (an RRset's chunk or a whole Buffer), compressing names when allowed. */
+  private writeRdata(type: number, src: Buffer, start: number, end: number): boolean {
     const layout = COMPRESSIBLE.get(type);
     if (layout) {
-      const start = this.pos;
-      let off = 0;
+      const at = this.pos;
+      let off = start;
       let ok = true;
       for (const part of layout) {
         if (part === "n") {
-          const n = nameLength(rdata, off);
-          if (n < 0) {
+          // A name running past `end` is malformed (the chunk goes on with the next record's bytes).
+          const n = nameLength(src, off);
+          if (n < 0 || off + n > end) {
             ok = false;
             break;
           }
-          if (!this.writeName(rdata.subarray(off, off + n), true)) return false;
+          if (!this.writeName(src.subarray(off, off + n), true)) return false;
           off += n;
         } else {
-          if (off + part > rdata.length) {
+          if (off + part > end) {
             ok = false;
             break;
           }
           if (this.pos + part > this.limit) return false;
-          rdata.copy(this.buf, this.pos, off, off + part);
+          src.copy(this.buf, this.pos, off, off + part);
           this.pos += part;
           off += part;
         }
       }
-      if (ok && off === rdata.length) return true;
-      this.pos = start; // unexpected layout: fall back to the verbatim bytes
+      if (ok && off === end) return true;
+      this.pos = at; // unexpected layout: fall back to the verbatim bytes
     }
-    if (this.pos + rdata.length > this.limit) return false;
-    rdata.copy(this.buf, this.pos);
-    this.pos += rdata.length;
+    if (this.pos + (end - start) > this.limit) return false;
+    src.copy(this.buf, this.pos, start, end);
+    this.pos += end - start;
     return true;
   }
 
   /** One resource record. On false the writer may hold a partial record: callers roll back to a mark. */
   writeRecord(owner: Uint8Array, type: number, cls: number, ttl: number, rdata: Buffer): boolean {
-    if (!this.writeName(owner, true) || this.pos + 10 > this.limit) return false;
+    return this.writeRecordFrom(owner, nameKey(owner), type, cls, ttl, rdata, 0, rdata.length);
+  }
+
+  /** `writeRecord` with the RDATA at `src[start, end)`, the owner as for `writeKeyed`. */
+  private writeRecordFrom(
+    owner: Uint8Array | null,
+    ownerKey: string,
+    type: number,
+    cls: number,
+    ttl: number,
+    src: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
+    if (!this.writeKeyed(owner, ownerKey) || this.pos + 10 > this.limit) return false;
     const b = this.buf;
     b.writeUInt16BE(type, this.pos);
     b.writeUInt16BE(cls, this.pos + 2);
     b.writeUInt32BE(ttl >>> 0, this.pos + 4);
     const rdlenAt = this.pos + 8;
     this.pos += 10;
-    if (!this.writeRdata(type, rdata)) return false;
+    if (!this.writeRdata(type, src, start, end)) return false;
     b.writeUInt16BE(this.pos - rdlenAt - 2, rdlenAt);
     return true;
   }
@@ -217,13 +241,29 @@ export class MessageWriter {
   /** Write a whole RRset into `section`, or nothing at all (returns false) when it does not fit. */
   writeRRset(rrset: RRset, section: SectionIndex): boolean {
     const m = this.mark();
-    for (const rdata of rrset.rdatas) {
-      if (!this.writeRecord(rrset.owner, rrset.type, rrset.class, rrset.ttl, rdata)) {
+    // Straight from the RRset's chunk: no array and no view per record; the owner from the tree's key.
+    const chunk = rrset.chunk;
+    const owner = rrset.casedOwner;
+    const ownerKey = rrset.ownerKey ?? nameKey(owner!);
+    for (let pos = rrset.start; pos < rrset.end; pos = rrset.nextRdata(pos)) {
+      const from = pos + 2;
+      if (
+        !this.writeRecordFrom(
+          owner,
+          ownerKey,
+          rrset.type,
+          rrset.class,
+          rrset.ttl,
+          chunk,
+          from,
+          from + rrset.rdataLength(pos),
+        )
+      ) {
         this.rollback(m);
         return false;
       }
     }
-    const n = rrset.rdatas.length;
+    const n = rrset.rdataCount;
     if (section === Section.answer) this.an += n;
     else if (section === Section.authority) this.ns += n;
     else this.ar += n;

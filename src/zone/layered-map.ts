@@ -5,8 +5,11 @@
 //
 // One layer at most: a map built over a LayeredMap copies that map's layer (small: the names changed since
 // the last merge) and shares its base, so a lookup is at most two Map probes. When the layer outgrows 1/8 of
-// the base, the next map is merged into one plain Map (an O(n) copy, once per that many changed names).
+// the base, the next map is merged into one NameTable, the map the tree was built with (an O(n) copy, once
+// per that many changed names).
 // Names are only added or replaced, never deleted (the local IXFR path refuses a name that loses its data).
+
+import { NameTable } from "./name-table.js";
 
 /** Layer size, relative to the base, beyond which the next map is merged into one. */
 const MERGE_RATIO = 8;
@@ -23,7 +26,7 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
   /** A writable map with the entries of `from`, which is left as it is. */
   static over<V>(from: ReadonlyMap<string, V>): LayeredMap<V> {
     if (!(from instanceof LayeredMap)) return new LayeredMap(from, new Map());
-    if (from.top.size * MERGE_RATIO > from.base.size) return new LayeredMap(new Map(from), new Map());
+    if (from.top.size * MERGE_RATIO > from.base.size) return new LayeredMap(NameTable.from(from), new Map());
     const m = new LayeredMap(from.base, new Map(from.top));
     m.added = from.added;
     return m;

@@ -348,7 +348,7 @@ const AT_CUT = new Set<number>([RRType.NS, RRType.DS, RRType.NSEC]);
 export function treeIsClean(data: ZoneData, watched?: readonly ZoneNode[]): boolean {
   if (data.class !== RRClass.IN || data.nsec3 !== null) return false;
   const apexSoa = data.apex.rrsets.get(RRType.SOA);
-  if (apexSoa?.rdatas.length !== 1 || !data.apex.rrsets.has(RRType.NS)) return false;
+  if (apexSoa?.rdataCount !== 1 || !data.apex.rrsets.has(RRType.NS)) return false;
   const nsTargets = new Set<string>();
   let occluded = false;
   // With `watched` (ZoneBuilder.watched) only those nodes can fail the checks of this loop; below a cut, all.
@@ -357,16 +357,19 @@ export function treeIsClean(data: ZoneData, watched?: readonly ZoneNode[]): bool
     for (const [t, rrset] of node.rrsets) {
       if (t === RRType.DNAME || (t === RRType.SOA && node !== data.apex)) return false;
       // Duplicates that differ only in the case of a name inside the RDATA.
-      if (rrset.rdatas.length > 1 && canonicalRdata(t, rrset.rdatas[0]!) !== rrset.rdatas[0]) {
-        const seen = new Set<string>();
-        for (const r of rrset.rdatas) seen.add(canonicalRdata(t, r).toString("latin1"));
-        if (seen.size !== rrset.rdatas.length) return false;
+      if (rrset.rdataCount > 1) {
+        const first = rrset.rdataAt(0);
+        if (canonicalRdata(t, first) !== first) {
+          const seen = new Set<string>();
+          rrset.forEachRdata((r) => seen.add(canonicalRdata(t, r).toString("latin1")));
+          if (seen.size !== rrset.rdataCount) return false;
+        }
       }
-      if (t === RRType.NS) for (const r of rrset.rdatas) nsTargets.add(nameKey(rdataName(r)));
+      if (t === RRType.NS) rrset.forEachRdata((r) => nsTargets.add(nameKey(rdataName(r))));
     }
     const cname = node.rrsets.get(RRType.CNAME);
     if (cname) {
-      if (cname.rdatas.length > 1) return false;
+      if (cname.rdataCount > 1) return false;
       for (const t of node.rrsets.keys()) if (!CNAME_COMPANIONS.has(t)) return false;
     }
     if (node.cut) {

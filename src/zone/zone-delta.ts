@@ -8,7 +8,8 @@ import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import { LayeredMap } from "./layered-map.js";
 import type { ResourceRecord } from "./record.js";
-import { newNode, ownerKey, type RRset, soaMinimum, type ZoneData, type ZoneNode } from "./zone.js";
+import { RRset } from "./rrset.js";
+import { newNode, ownerKey, soaMinimum, type ZoneData, type ZoneNode } from "./zone.js";
 
 /** Types whose change is never applied locally (cuts, redirections, DNSSEC chains). */
 const GLOBAL_TYPES = new Set<number>([
@@ -73,7 +74,7 @@ export function applyDeltaToZone(
       if (anc && (anc.cut || anc.rrsets.has(RRType.DNAME))) return null;
     }
     const first = types.values().next().value![0]!;
-    const node: ZoneNode = newNode(old?.owner ?? first.owner, k);
+    const node: ZoneNode = newNode(old ? old.casedOwner : first.owner, k);
     for (const [t, rs] of types) {
       // One TTL and no duplicates per RRset, as checkZone demands (else it warns and normalizes).
       const ttl = rs[0]!.ttl;
@@ -86,25 +87,27 @@ export function applyDeltaToZone(
           seen.add(key);
         }
       }
-      const rrset: RRset = {
-        owner: node.owner,
-        type: t,
-        class: RRClass.IN,
-        ttl,
-        rdatas: rs.map((r) => r.rdata),
-      };
-      node.rrsets.set(t, rrset);
+      node.rrsets.set(
+        t,
+        RRset.of(
+          node,
+          t,
+          RRClass.IN,
+          ttl,
+          rs.map((r) => r.rdata),
+        ),
+      );
     }
     nodes.set(k, node);
     if (isApex) apex = node;
     // Empty non-terminals between a new name and the apex.
     if (!old) {
       for (let p = parentName(k); p !== null && p !== originKey && !nodes.has(p); p = parentName(p)) {
-        nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+        nodes.set(p, newNode(null, p));
       }
     }
   }
   const soa = apex.rrsets.get(RRType.SOA)!;
-  const negativeSoa: RRset = { ...soa, ttl: Math.min(soa.ttl, soaMinimum(soa.rdatas[0]!)) };
+  const negativeSoa = soa.withTtl(Math.min(soa.ttl, soaMinimum(soa.rdataAt(0))));
   return { ...zone, origin: apex.owner, apex, nodes, negativeSoa };
 }

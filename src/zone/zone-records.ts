@@ -6,10 +6,16 @@ import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "./record.js";
 import { ownerKey, type RRset, type ZoneData, type ZoneNode } from "./zone.js";
 
-/** The apex SOA as one record. */
+/** The apex SOA as one record (a copy of the RDATA: callers keep it beyond the tree, e.g. in journals). */
 export function zoneSoa(data: ZoneData): ResourceRecord {
   const soa = data.apex.rrsets.get(RRType.SOA)!;
-  return { owner: soa.owner, type: soa.type, class: soa.class, ttl: soa.ttl, rdata: soa.rdatas[0]! };
+  return {
+    owner: soa.owner,
+    type: soa.type,
+    class: soa.class,
+    ttl: soa.ttl,
+    rdata: Buffer.from(soa.rdataAt(0)),
+  };
 }
 
 /**
@@ -59,14 +65,17 @@ export function recordsAtNames(data: ZoneData, keys: Iterable<string>): Resource
 export function countRecords(data: ZoneData): number {
   let n = 0;
   for (const node of data.nodes.values()) {
-    for (const rs of node.rrsets.values()) n += rs.rdatas.length;
-    for (const rs of node.sigs.values()) n += rs.rdatas.length;
+    for (const rs of node.rrsets.values()) n += rs.rdataCount;
+    for (const rs of node.sigs.values()) n += rs.rdataCount;
   }
-  for (const e of data.nsec3?.entries ?? []) n += e.nsec3.rdatas.length + (e.sig?.rdatas.length ?? 0);
+  for (const e of data.nsec3?.entries ?? []) n += e.nsec3.rdataCount + (e.sig?.rdataCount ?? 0);
   return n;
 }
 
+/** The records of `rs`; each `rdata` is a view into the RRset's chunk (never write to it). */
 function* rrsetRecords(rs: RRset): Generator<ResourceRecord> {
-  for (const rdata of rs.rdatas)
-    yield { owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata };
+  const owner = rs.owner; // one Buffer for the RRset's records (the tree may keep none)
+  for (let pos = rs.start; pos < rs.end; pos = rs.nextRdata(pos)) {
+    yield { owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata: rs.rdataView(pos) };
+  }
 }

@@ -4,26 +4,22 @@
 import { isSubdomainKey, labelOffsets, nameKey, nameToText, parentName } from "../wire/name.js";
 import { parseBase32Hex } from "../wire/rdata/text-fields.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
+import { NameTable } from "./name-table.js";
 import type { ResourceRecord } from "./record.js";
+import { hasUpperCase, RdataArena, RRset } from "./rrset.js";
 import { TypeMap } from "./type-map.js";
+
+export { RRset };
 
 export class ZoneBuildError extends Error {
   readonly code = "EDGENS_ERR_ZONE_BUILD";
 }
 
-/** All records of one owner, class and type. RRSIGs are kept per covered type (`ZoneNode.sigs`). */
-export interface RRset {
-  /** Wire owner name, original case (synthesized RRsets carry the query name instead). */
-  owner: Buffer;
-  type: number;
-  class: number;
-  ttl: number;
-  /** Uncompressed wire RDATA of each record, duplicates removed, in zone-file order. */
-  rdatas: Buffer[];
-}
-
 export interface ZoneNode {
-  owner: Buffer;
+  /** Wire owner name, original case; a new Buffer per read when `casedOwner` is null (cold paths only). */
+  readonly owner: Buffer;
+  /** The owner when its case differs from `key` (an upper-case letter), else null: most names keep no Buffer. */
+  readonly casedOwner: Buffer | null;
   key: string;
   /** RRsets by type, RRSIG excluded. Empty for an empty non-terminal. */
   rrsets: TypeMap<RRset>;
@@ -112,15 +108,30 @@ export function ownerKey(owner: Buffer): string {
 /** The `sigs` of every node without RRSIGs (most of a big unsigned zone): one shared map, never written. */
 export const NO_SIGS: TypeMap<RRset> = new TypeMap();
 
-export function newNode(owner: Buffer, key: string): ZoneNode {
-  return { owner, key, rrsets: new TypeMap(), sigs: NO_SIGS, cut: false, occluded: false };
+/** A node of a built tree: a class so that `owner` can be a getter (no Buffer per lower-case name). */
+class TreeNode implements ZoneNode {
+  rrsets = new TypeMap<RRset>();
+  sigs = NO_SIGS;
+  cut = false;
+  occluded = false;
+
+  constructor(
+    readonly key: string,
+    readonly casedOwner: Buffer | null,
+  ) {}
+
+  get owner(): Buffer {
+    return this.casedOwner ?? Buffer.from(this.key, "latin1");
+  }
 }
 
-/** Add `rdata` unless the RRset holds the same bytes; false when it did. */
-export function addRdata(rrset: RRset, rdata: Buffer): boolean {
-  for (const r of rrset.rdatas) if (r.equals(rdata)) return false;
-  rrset.rdatas.push(rdata);
-  return true;
+/**
+ * The node of `key`, whose wire name is `owner` (kept only when its case differs from the key's) or, when
+ * null, the key's bytes.
+ */
+export function newNode(owner: Buffer | null, key: string): ZoneNode {
+  // A copy: `owner` may be a view into a whole message or wire-copy file, which the tree must not keep alive.
+  return new TreeNode(key, owner !== null && hasUpperCase(owner) ? Buffer.from(owner) : null);
 }
 
 /** SOA MINIMUM is the last 4 octets of its RDATA. */
@@ -149,7 +160,7 @@ export interface BuildFinding {
   rrsetTtl: number;
 }
 
-type Nsec3Draft = Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
+type Nsec3Draft = NameTable<{ hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
 
 /**
  * Builds a zone tree record by record, so a transfer can be built while it streams in (nothing but the tree is
@@ -159,9 +170,11 @@ type Nsec3Draft = Map<string, { hash: Buffer; nsec3: RRset | null; sig: RRset | 
  */
 export class ZoneBuilder {
   readonly originKey: string;
-  private readonly nodes = new Map<string, ZoneNode>();
+  private readonly nodes = new NameTable<ZoneNode>();
   private readonly apex: ZoneNode;
-  private readonly nsec3: Nsec3Draft = new Map();
+  private readonly nsec3: Nsec3Draft = new NameTable();
+  /** Where the RDATA of every RRset this builder makes is packed (src/zone/rrset.ts). */
+  private readonly arena = new RdataArena();
   private zoneClass: number = RRClass.IN;
   /** The node of the last owner: a transfer sends each owner's records together (one lookup for them). */
   private lastKey = "";
@@ -183,7 +196,7 @@ export class ZoneBuilder {
     private readonly audit?: BuildAudit,
   ) {
     this.originKey = nameKey(origin);
-    this.apex = newNode(Buffer.from(origin), this.originKey);
+    this.apex = newNode(origin, this.originKey);
     this.nodes.set(this.originKey, this.apex);
     this.lastKey = this.originKey;
     this.lastNode = this.apex;
@@ -193,7 +206,7 @@ export class ZoneBuilder {
     this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
   }
 
-  /** `add` without a record object; `key` is `ownerKey(owner)`. The tree keeps `owner` and `rdata`. */
+  /** `add` without a record object; `key` is `ownerKey(owner)`. The tree keeps `owner`; `rdata` is copied. */
   addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
     if (key !== this.lastKey && !isSubdomainKey(key, this.originKey)) {
       throw new ZoneBuildError(`record ${nameToText(owner)} is outside zone ${nameToText(this.origin)}`);
@@ -212,15 +225,14 @@ export class ZoneBuilder {
     const map = covered >= 0 ? node.sigs : node.rrsets;
     const mapKey = covered >= 0 ? covered : type;
     const rrset = map.get(mapKey);
-    // A literal holds one element; `[]` and a push would reserve 17 slots for every RRset.
     if (!rrset) {
-      map.set(mapKey, { owner: node.owner, type, class: cls, ttl, rdatas: [rdata] });
+      map.set(mapKey, this.arena.open(node, type, cls, ttl, rdata));
       this.recordCount++;
       if (type === RRType.NS || type === RRType.CNAME || type === RRType.SOA || type === RRType.DNAME)
         this.watched.push(node);
     } else {
       this.addTo(rrset, owner, type, cls, ttl, rdata);
-      if (rrset.rdatas.length === 2 && type !== RRType.A && type !== RRType.AAAA) this.watched.push(node);
+      if (rrset.rdataCount === 2 && type !== RRType.A && type !== RRType.AAAA) this.watched.push(node);
     }
   }
 
@@ -237,7 +249,7 @@ export class ZoneBuilder {
           p !== null && p !== this.originKey && !this.nodes.has(p);
           p = parentName(p)
         ) {
-          this.nodes.set(p, newNode(Buffer.from(p, "latin1"), p));
+          this.nodes.set(p, newNode(null, p));
         }
       }
     }
@@ -247,7 +259,7 @@ export class ZoneBuilder {
   }
 
   private addTo(rrset: RRset, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
-    const added = addRdata(rrset, rdata);
+    const added = this.arena.add(rrset, rdata);
     if (added) this.recordCount++;
     const audit = this.audit;
     if (!audit || (added && rrset.ttl === ttl)) return;
@@ -291,7 +303,7 @@ export class ZoneBuilder {
     const field = type === RRType.RRSIG ? "sig" : "nsec3";
     const rrset = draft[field];
     if (!rrset) {
-      draft[field] = { owner, type, class: cls, ttl, rdatas: [rdata] };
+      draft[field] = this.arena.open(Buffer.from(owner), type, cls, ttl, rdata); // a copy, as in newNode
       this.recordCount++;
     } else this.addTo(rrset, owner, type, cls, ttl, rdata);
     return true;
@@ -302,8 +314,10 @@ export class ZoneBuilder {
    * order, NSEC3 records last; usable before `finish` and when it throws (for `checkZone`).
    */
   *heldRecords(): Generator<ResourceRecord> {
-    const all = (rs: RRset) =>
-      rs.rdatas.map((rdata) => ({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
+    const all = (rs: RRset) => {
+      const owner = rs.owner;
+      return rs.rdataList().map((rdata) => ({ owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
+    };
     for (const node of this.nodes.values()) {
       for (const rs of node.rrsets.values()) yield* all(rs);
       for (const rs of node.sigs.values()) yield* all(rs);
@@ -320,7 +334,7 @@ export class ZoneBuilder {
     this.finished = true;
     const { nodes, apex, originKey } = this;
     const soa = apex.rrsets.get(RRType.SOA);
-    if (!soa || soa.rdatas.length === 0) throw new ZoneBuildError("zone has no SOA at its apex");
+    if (!soa || soa.rdataCount === 0) throw new ZoneBuildError("zone has no SOA at its apex");
 
     // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
     let occluders = 0;
@@ -339,11 +353,10 @@ export class ZoneBuilder {
       }
     }
 
-    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdatas[0]!));
-    const negativeSoa: RRset = { ...soa, ttl: negTtl };
-    const soaSigs = apex.sigs.get(RRType.SOA);
-    const negativeSoaSigs: RRset | null = soaSigs ? { ...soaSigs, ttl: negTtl } : null;
-    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdatas[0];
+    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdataAt(0)));
+    const negativeSoa = soa.withTtl(negTtl);
+    const negativeSoaSigs = apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null;
+    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
     const nsecChain = [...nodes.values()]
       .filter((n) => n.rrsets.has(RRType.NSEC) && !n.occluded)
       .sort((a, b) => canonicalCompare(a.key, b.key));
@@ -378,7 +391,7 @@ function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3C
   if (entries.length === 0) return null;
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
   // NSEC3PARAM and NSEC3 RDATA both start: algorithm(1) flags(1) iterations(2) salt length(1) salt.
-  const p = params && params.length >= 5 ? params : entries[0]!.nsec3.rdatas[0]!;
+  const p = params && params.length >= 5 ? params : entries[0]!.nsec3.rdataAt(0);
   return {
     algorithm: p[0]!,
     iterations: p.readUInt16BE(2),

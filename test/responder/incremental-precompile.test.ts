@@ -136,7 +136,7 @@ function childZone(r: Rand): ZoneData {
 }
 
 function serialOf(z: ZoneData): number {
-  const rd = z.apex.rrsets.get(6)!.rdatas[0]!;
+  const rd = z.apex.rrsets.get(6)!.rdataAt(0);
   return rd.readUInt32BE(rd.length - 20);
 }
 
@@ -312,7 +312,7 @@ describe("incremental precompile after an IXFR", () => {
     const snap = compileSnapshot([zone], 1);
     const neg = [...snap.exactAnswers.values()].find((e) => e.deps?.negativeSoa)!;
     expect(neg).toBeDefined();
-    const rd = zone.negativeSoa.rdatas[0]!;
+    const rd = zone.negativeSoa.rdataAt(0);
     const numbers = Buffer.from(rd.subarray(rd.length - 20));
     numbers.writeUInt32BE(99, 0);
     const patch = { oldTtl: zone.negativeSoa.ttl, oldNumbers: rd.subarray(rd.length - 20), ttl: 5, numbers };

@@ -80,7 +80,7 @@ const dump = (data: ZoneData) =>
   [...data.nodes.values()]
     .flatMap((n) => [...n.rrsets.values()])
     .flatMap((rs) =>
-      rs.rdatas.map((rdata) => `${nameToText(rs.owner)} ${rs.type} ${rs.ttl} ${rdata.toString("hex")}`),
+      rs.rdataList().map((rdata) => `${nameToText(rs.owner)} ${rs.type} ${rs.ttl} ${rdata.toString("hex")}`),
     )
     .sort();
 

@@ -23,9 +23,11 @@ function dump(data: ZoneData): string[] {
     .flatMap((n) => [...n.rrsets.values(), ...n.sigs.values()])
     .concat((data.nsec3?.entries ?? []).flatMap((e) => (e.sig ? [e.nsec3, e.sig] : [e.nsec3])))
     .flatMap((rs) =>
-      rs.rdatas.map((rdata) =>
-        recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
-      ),
+      rs
+        .rdataList()
+        .map((rdata) =>
+          recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
+        ),
     );
   return [...lines.sort(), `nodes ${[...data.nodes.keys()].sort().join(",")}`];
 }

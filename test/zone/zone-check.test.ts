@@ -122,9 +122,11 @@ describe("checkAndBuildZone", () => {
     [...data.nodes.values()]
       .flatMap((n) => [...n.rrsets.values(), ...n.sigs.values()])
       .flatMap((rs) =>
-        rs.rdatas.map((rdata) =>
-          recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
-        ),
+        rs
+          .rdataList()
+          .map((rdata) =>
+            recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
+          ),
       )
       .sort();
 

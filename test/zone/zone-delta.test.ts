@@ -69,7 +69,7 @@ function shape(z: ZoneData) {
           t,
           ttl: rs.ttl,
           cls: rs.class,
-          rdatas: rs.rdatas.map((r) => r.toString("hex")),
+          rdatas: rs.rdataList().map((r) => r.toString("hex")),
         })),
     }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -77,8 +77,8 @@ function shape(z: ZoneData) {
     nodes,
     apex: z.apex.key,
     origin: z.origin.toString("hex"),
-    negativeSoa: { ttl: z.negativeSoa.ttl, rdatas: z.negativeSoa.rdatas.map((r) => r.toString("hex")) },
-    soa: z.apex.rrsets.get(6)!.rdatas[0]!.toString("hex"),
+    negativeSoa: { ttl: z.negativeSoa.ttl, rdatas: z.negativeSoa.rdataList().map((r) => r.toString("hex")) },
+    soa: z.apex.rrsets.get(6)!.rdataAt(0).toString("hex"),
     signed: z.signed,
     nsec3: z.nsec3,
     chain: z.nsecChain.length,

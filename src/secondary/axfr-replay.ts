@@ -1,0 +1,56 @@
+// A whole-zone transfer's raw messages → the zone tree, in a process that did not run the transfer: a cluster
+// worker builds its candidate from the messages the host received (src/server/secondary-table.ts) while the
+// host checks and builds its own. The host verified every message (ID, question, TSIG, RCODE) and runs the
+// zone checks; this only builds, so the result is served only once the host has accepted the same transfer.
+// The records go into the tree exactly as `axfrTo` hands them to its sink: the opening SOA, every record up to
+// the closing SOA, which is not added.
+import { parseMessage, RecordBatch } from "../transfer/message.js";
+import { soaSerial } from "../transfer/xfr-client.js";
+import { nameKey } from "../wire/name.js";
+import { RRType } from "../wire/rrtype.js";
+import { ZoneBuilder, type ZoneData } from "../zone/zone.js";
+
+export class AxfrReplayError extends Error {
+  readonly code = "EDGENS_ERR_AXFR_REPLAY";
+}
+
+/** Build the tree of an AXFR-shaped answer (SOA, records, the same SOA); throws AxfrReplayError on a bad shape. */
+export function replayAxfr(
+  origin: Buffer,
+  messages: readonly Buffer[],
+): { serial: number; data: ZoneData; records: number } {
+  const originKey = nameKey(origin);
+  const builder = new ZoneBuilder(origin);
+  const batch = new RecordBatch();
+  let serial = -1;
+  let records = 0;
+  let done = false;
+  for (const raw of messages) {
+    parseMessage(raw, batch);
+    for (let i = 0; i < batch.length; i++) {
+      if (done) throw new AxfrReplayError("records after the closing SOA");
+      const key = batch.keys[i]!;
+      const apexSoa = batch.types[i] === RRType.SOA && nameKey(batch.owners[i]!) === originKey;
+      if (serial < 0) {
+        if (!apexSoa) throw new AxfrReplayError("the transfer does not start with the zone's SOA");
+        serial = soaSerial(batch.rdatas[i]!);
+      } else if (apexSoa) {
+        if (soaSerial(batch.rdatas[i]!) !== serial)
+          throw new AxfrReplayError("closing SOA of another serial");
+        done = true;
+        continue;
+      }
+      builder.addRecord(
+        key,
+        batch.owners[i]!,
+        batch.types[i]!,
+        batch.classes[i]!,
+        batch.ttls[i]!,
+        batch.rdatas[i]!,
+      );
+      records++;
+    }
+  }
+  if (!done) throw new AxfrReplayError("the transfer ends without its closing SOA");
+  return { serial, data: builder.finish(), records };
+}

@@ -1,0 +1,134 @@
+// A whole-zone transfer built by a serving process from the host's raw messages (cluster mode), without
+// sockets: the replay gives the tree the records give; the table holds the build aside and serves it only on
+// the host's verdict naming it; a refused, superseded or missing build is never served and nothing is read
+// in its place until the host names the restart copy.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load-config.js";
+import { createLogger } from "../../src/log.js";
+import { xfrMessages } from "../../src/provider/xfr-messages.js";
+import { AxfrReplayError, replayAxfr } from "../../src/secondary/axfr-replay.js";
+import { writeZoneWire } from "../../src/secondary/zone-wire-file.js";
+import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
+import { soaSerial } from "../../src/transfer/xfr-client.js";
+import { parseNameText } from "../../src/wire/name.js";
+import { RRType } from "../../src/wire/rrtype.js";
+import { loadZoneText } from "../../src/zone/load-zone-file.js";
+import type { ResourceRecord } from "../../src/zone/record.js";
+import { buildZone } from "../../src/zone/zone.js";
+import { recordsOfZone } from "../../src/zone/zone-records.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "edgens-seccand-unit-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const ZONE = "c.test.";
+const origin = parseNameText(ZONE, null);
+
+function records(serial: number, hosts = 500): ResourceRecord[] {
+  const text = [
+    `$ORIGIN ${ZONE}`,
+    `@ 60 SOA ns hm ${serial} 2 3 4 5`,
+    "@ 60 NS ns",
+    "ns 60 A 192.0.2.1",
+    "mail 60 MX 10 ns",
+    ...Array.from({ length: hosts }, (_, i) => `h${i} 60 A 198.51.100.${(i % 250) + 1}`),
+    "",
+  ].join("\n");
+  return loadZoneText(text, origin, "test").records;
+}
+
+/** An AXFR answer for `rrs` (SOA first): the SOA again at the end, split into ~16 KiB messages. */
+function axfrAnswer(rrs: ResourceRecord[]): Buffer[] {
+  const question = Buffer.concat([origin, Buffer.from([0, RRType.AXFR, 0, 1])]);
+  return [...xfrMessages(7, question, [...rrs, rrs[0]!], null)];
+}
+
+const sorted = (rrs: Iterable<ResourceRecord>) =>
+  [...rrs].map((r) => `${r.owner.toString("hex")} ${r.type} ${r.ttl} ${r.rdata.toString("hex")}`).sort();
+
+describe("replayAxfr", () => {
+  it("builds the tree the records build, from compressed messages", () => {
+    const rrs = records(11, 3000);
+    const messages = axfrAnswer(rrs);
+    expect(messages.length).toBeGreaterThan(1);
+    const r = replayAxfr(origin, messages);
+    expect([r.serial, r.records]).toEqual([11, rrs.length]);
+    expect(sorted(recordsOfZone(r.data))).toEqual(sorted(recordsOfZone(buildZone(origin, rrs))));
+  });
+
+  it("refuses a stream that is not an AXFR answer", () => {
+    const rrs = records(12, 20);
+    const whole = axfrAnswer(rrs);
+    expect(() => replayAxfr(origin, axfrAnswer(rrs.slice(1)))).toThrow(AxfrReplayError);
+    const open = [...xfrMessages(7, Buffer.concat([origin, Buffer.from([0, 252, 0, 1])]), rrs, null)];
+    expect(() => replayAxfr(origin, open)).toThrow(/without its closing SOA/);
+    expect(() => replayAxfr(origin, [...whole, ...whole])).toThrow(/after the closing SOA/);
+  });
+});
+
+describe("SecondaryTable: transfer candidates", () => {
+  const config = loadConfig({
+    overlay: {
+      zones: [{ origin: ZONE, secondary: { primaries: [{ address: "127.0.0.9", port: 53 }] } }],
+      stateDir: tmp,
+    },
+  });
+  const state = (serial: number, wire: string | null = null): SecondaryZoneState => ({
+    zone: ZONE,
+    role: "zone",
+    state: "ok",
+    serial,
+    file: null,
+    wire,
+    journal: null,
+    primaries: config.zones[0]!.secondary!.primaries,
+    allowNotify: [],
+  });
+  const servedSerial = (t: SecondaryTable) => {
+    const z = t.served()[0];
+    // recordsOfZone gives the apex SOA first.
+    return z ? soaSerial(recordsOfZone(z)[Symbol.iterator]().next().value!.rdata) : null;
+  };
+
+  it("serves the build named by the verdict; not before it", () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    expect(t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(21)) }])).toBe(false);
+    expect(t.served()).toEqual([]);
+    expect(t.apply([{ op: "set", state: state(21), candidate: 1 }])).toBe(true);
+    expect(servedSerial(t)).toBe(21);
+    expect(t.served()[0]!.nodes.size).toBeGreaterThan(500);
+  });
+
+  it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    t.apply([{ op: "candidate", zone: ZONE, id: 2, messages: axfrAnswer(records(31)) }]);
+    t.apply([{ op: "discard", zone: ZONE, id: 2 }]);
+    t.apply([{ op: "set", state: state(31), candidate: 2 }]);
+    expect(t.served()).toEqual([]);
+    // Another id, then the right id with another serial (the build is of 32, the host accepted 33).
+    t.apply([{ op: "candidate", zone: ZONE, id: 3, messages: axfrAnswer(records(32)) }]);
+    t.apply([{ op: "set", state: state(32), candidate: 4 }]);
+    expect(t.served()).toEqual([]);
+    t.apply([{ op: "candidate", zone: ZONE, id: 5, messages: axfrAnswer(records(32)) }]);
+    t.apply([{ op: "set", state: state(33), candidate: 5 }]);
+    expect(t.served()).toEqual([]);
+    // The restart copy's state then brings the data (the fallback path).
+    const wire = join(tmp, "c.test.wire");
+    writeZoneWire(wire, buildZone(origin, records(33)), 33);
+    t.apply([{ op: "set", state: state(33, wire) }]);
+    expect(servedSerial(t)).toBe(33);
+    // A later verdict for a build this process never got keeps what it serves.
+    t.apply([{ op: "set", state: state(34), candidate: 6 }]);
+    expect(servedSerial(t)).toBe(33);
+  });
+
+  it("a build of a damaged stream is not held", () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    const messages = axfrAnswer(records(41));
+    t.apply([{ op: "candidate", zone: ZONE, id: 7, messages: messages.slice(0, -1) }]);
+    t.apply([{ op: "set", state: state(41), candidate: 7 }]);
+    expect(t.served()).toEqual([]);
+  });
+});

@@ -1,0 +1,176 @@
+// `edgens serve --secondary --workers 2` (the built CLI) with NSD 4.6 as hidden primary, which answers every
+// IXFR with the whole zone: each change is a whole-zone transfer. Its messages go to the workers as soon as they
+// are in; each worker builds its own tree from them while the host checks and builds ("transfer candidate
+// built") and serves it on the host's verdict ("transfer candidate served"), without reading the wire copy.
+// A zone the host refuses is never served (each worker drops its build); a worker killed while a change is
+// transferred, and one restarted later, converge through the wire copy.
+
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { spawnServer } from "../cli/spawn-server.js";
+import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
+import { startNsdPrimary } from "../helpers/primary-servers.js";
+import { useServeFixture } from "../helpers/serve-fixture.js";
+import {
+  everyWorkerServes,
+  HOST,
+  logged,
+  metricsText,
+  metricValue,
+  randomPort,
+  soa,
+  until,
+} from "../secondary-serve/helpers.js";
+
+const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x5c).toString("base64") };
+const TSIG = `${KEY.name}:${KEY.algorithm}:${KEY.secret}`;
+const ZONE = "cand.test.";
+
+/** 203 records; `ns` false: no apex NS (NSD serves it, edgens' checks refuse it). */
+function zoneText(serial: number, ns = true): string {
+  return [
+    `$ORIGIN ${ZONE}`,
+    "$TTL 300",
+    `@ SOA ns1 hostmaster ${serial} 3600 600 1209600 300`,
+    ...(ns ? ["@ NS ns1"] : ["@ TXT no-ns"]),
+    "ns1 A 192.0.2.53",
+    ...Array.from({ length: 200 }, (_, i) => `h${i} A 198.51.${serial % 250}.${(i % 250) + 1}`),
+    "",
+  ].join("\n");
+}
+
+const ok = requirePrereq("edgens serve --workers 2 with NSD as primary", isRoot, hasCommand("nsd"));
+
+describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by the workers", () => {
+  const fx = useServeFixture("edgens-seccand-");
+
+  it("workers serve their own build once the host accepts it; a refused zone never; killed workers converge", async () => {
+    const port = randomPort();
+    const metrics = randomPort();
+    const nsd = fx.track(
+      await startNsdPrimary({
+        zones: [{ origin: ZONE, file: fx.file("v1.zone", zoneText(5001)) }],
+        key: KEY,
+        notify: [{ host: HOST, port, signed: true }],
+      }),
+    );
+    const server = fx.track(
+      await spawnServer(fx.main, [
+        "--listen",
+        `${HOST}:${port}`,
+        "--secondary",
+        `${ZONE}=${HOST}:${nsd.port}`,
+        "--tsig",
+        TSIG,
+        "--workers",
+        "2",
+        "--metrics",
+        `${HOST}:${metrics}`,
+        "--state-dir",
+        join(fx.tmp, "state"),
+      ]),
+    );
+    expect(server.children()).toHaveLength(2);
+    const dump = (e: unknown) => {
+      console.log(server.output.join("\n"));
+      throw e;
+    };
+    await until(
+      "serial 5001",
+      () => soa(port, ZONE),
+      (p) => p.serial === 5001,
+      15_000,
+      5,
+    ).catch(dump);
+    await everyWorkerServes(port, ZONE, 5001);
+    const served = (serial: number) =>
+      new Set(
+        logged(server, /transfer candidate served/).flatMap((j) => (j.serial === serial ? [j.worker] : [])),
+      );
+    const loaded = (serial: number) =>
+      new Set(logged(server, /wire copy loaded/).flatMap((j) => (j.serial === serial ? [j.worker] : [])));
+
+    // A change (NSD sends the whole zone): both workers serve the build they made from the messages.
+    await nsd.reload(ZONE, fx.file("v2.zone", zoneText(5002)), 5002);
+    await until(
+      "serial 5002",
+      () => soa(port, ZONE),
+      (p) => p.serial === 5002,
+      15_000,
+      5,
+    ).catch(dump);
+    await until(
+      "both workers on their own build",
+      async () => served(5002),
+      (s) => s.size === 2,
+    ).catch(dump);
+    await everyWorkerServes(port, ZONE, 5002);
+    expect(served(5002)).toEqual(new Set([0, 1]));
+    expect(loaded(5002)).toEqual(new Set());
+    expect(logged(server, /transfer candidate built/).filter((j) => j.serial === 5002)).toMatchObject([
+      { records: 203 },
+      { records: 203 },
+    ]);
+    expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 5002, records: 203 });
+
+    // A zone the host's checks refuse (no apex NS): each worker built it, drops it, and 5002 stays served.
+    await nsd.reload(ZONE, fx.file("v3.zone", zoneText(5003, false)), 5003);
+    const series = `edgens_zone_transfer_failures_total{zone="${ZONE}",reason="invalid-zone"}`;
+    await until(
+      "refused",
+      () => metricsText(metrics),
+      (t) => (metricValue(t, series) ?? 0) >= 1,
+    ).catch(dump);
+    await until(
+      "both builds dropped",
+      async () => logged(server, /transfer candidate dropped: refused/).filter((j) => j.serial === 5003),
+      (l) => new Set(l.map((j) => j.worker)).size === 2,
+    ).catch(dump);
+    await everyWorkerServes(port, ZONE, 5002);
+    expect(served(5003)).toEqual(new Set());
+
+    // Worker 0 killed as the next change is transferred: the primary restarts it, and it converges (on the
+    // wire copy, or on its own build when it is back in time for the messages); worker 1 on its build.
+    const before = server.children();
+    process.kill(before[0]!, "SIGKILL");
+    await nsd.reload(ZONE, fx.file("v4.zone", zoneText(5004)), 5004);
+    await until(
+      "worker 0 restarted",
+      async () => server.children(),
+      (c) => c.length === 2 && !c.includes(before[0]!),
+      15_000,
+    ).catch(dump);
+    await until(
+      "both workers on 5004",
+      async () => new Set([...served(5004), ...loaded(5004)]),
+      (s) => s.size === 2,
+      15_000,
+    ).catch(dump);
+    expect(served(5004)).toContain(1);
+    await everyWorkerServes(port, ZONE, 5004);
+
+    // A worker restarted later reads the wire copy the host wrote meanwhile.
+    const pid1 = logged(server, /./)
+      .filter((j) => j.worker === 1)
+      .at(-1)?.pid as number;
+    const loadedBy1 = () =>
+      logged(server, /wire copy loaded/).filter((j) => j.serial === 5004 && j.worker === 1).length;
+    const w1 = loadedBy1();
+    process.kill(pid1, "SIGKILL");
+    await until(
+      "worker 1 back on the wire copy",
+      async () => loadedBy1(),
+      (n) => n === w1 + 1,
+      15_000,
+    ).catch(dump);
+    await until(
+      "two workers",
+      async () => server.children(),
+      (c) => c.length === 2 && !c.includes(pid1),
+    );
+    await everyWorkerServes(port, ZONE, 5004);
+    expect(
+      logged(server, /cannot load the wire copy|cannot load the transferred zone|cannot build the transfer/),
+    ).toEqual([]);
+  }, 90_000);
+});
