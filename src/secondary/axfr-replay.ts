@@ -30,7 +30,7 @@ export function replayAxfr(
     for (let i = 0; i < batch.length; i++) {
       if (done) throw new AxfrReplayError("records after the closing SOA");
       const key = batch.keys[i]!;
-      const apexSoa = batch.types[i] === RRType.SOA && nameKey(batch.owners[i]!) === originKey;
+      const apexSoa = batch.types[i] === RRType.SOA && key === originKey;
       if (serial < 0) {
         if (!apexSoa) throw new AxfrReplayError("the transfer does not start with the zone's SOA");
         serial = soaSerial(batch.rdatas[i]!);
