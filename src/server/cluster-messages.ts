@@ -12,10 +12,13 @@ export type PrimaryMessage =
   | { type: "edgens:reload"; id: number; config: EdgensConfig }
   // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
   | { type: "edgens:fast-answers"; id: number; limit: number }
-  // Secondary zone states from the SecondaryHost (no ZoneData: workers apply an IXFR's delta, build a whole zone
-  // from its transfer messages, or load the persisted file); `full`: the whole set, sent when a worker asks
-  // (edgens:secondary-sync).
-  | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean };
+  // Secondary zone states from worker 0's SecondaryHost, passed on to the other workers (no ZoneData: they apply
+  // an IXFR's delta, build a whole zone from its transfer messages, or load the persisted file); `full`: the
+  // whole set (worker 0's managers are up, or a starting worker asked: edgens:secondary-sync).
+  | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean }
+  // To worker 0: worker `to` is starting and asks for the whole set; a NOTIFY another worker accepted.
+  | { type: "edgens:secondary-sync"; to: number }
+  | { type: "edgens:notify"; zone: string; serial: number | null };
 
 export type WorkerMessage =
   | { type: "edgens:ready"; zones: number }
@@ -25,6 +28,9 @@ export type WorkerMessage =
   // A starting worker asks for the secondary zone states; a NOTIFY a worker accepted goes to the host.
   | { type: "edgens:secondary-sync" }
   | { type: "edgens:notify"; zone: string; serial: number | null }
+  // Worker 0 (the SecondaryHost): changes for the other workers (`to`: only that one), and its readiness.
+  | { type: "edgens:secondary-changes"; changes: SecondaryChange[]; full: boolean; to?: number }
+  | { type: "edgens:secondary-readiness"; ready: boolean; detail: string }
   /** This worker swapped in precompiled answers built in the background (the XDP map may follow). */
   | { type: "edgens:precompiled" };
 

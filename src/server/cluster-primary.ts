@@ -2,6 +2,7 @@
 // all are up, fans reloads out to them, and serves the summed metrics of all workers.
 import cluster, { type Worker } from "node:cluster";
 import type { Server } from "node:http";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import { ConfigError } from "../config/errors.js";
@@ -73,39 +74,37 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   type FastAnswers = { entries: WireEntry[]; skipped: number; negative: WireNegative };
   const pendingFastAnswers = new Map<number, (r: FastAnswers) => void>();
 
-  // Secondary zones and catalogs: the managers live here (one transfer per zone, not one per worker); every
-  // state change is broadcast to the workers, which apply an IXFR's delta or load the persisted copy
-  // (src/server/secondary-table.ts).
-  // Their code (transfers, persistence, catalogs) is loaded only when some are configured: start-up time.
-  const host = secondaryWanted(config)
-    ? new (await import("./secondary-host.js")).SecondaryHost(config, log)
-    : null;
+  // Secondary zones and catalogs: worker 0 hosts the managers next to its own serving node (one transfer per
+  // zone, src/server/secondary-host-worker.ts); this process passes their changes on to the other workers,
+  // which apply an IXFR's delta, build a whole zone from its transfer messages, or load the persisted copy
+  // (src/server/secondary-table.ts). No zone tree here.
+  const secondary = secondaryWanted(config);
   let fastResync: NodeJS.Timeout | null = null;
-  const broadcast = (changes: SecondaryChange[], full: boolean, only?: Slot) => {
-    const msg: PrimaryMessage = {
-      type: "edgens:secondary",
-      // ZoneData stays here (not serialisable); an IXFR's delta travels, workers apply it to their own tree.
-      changes: changes.map((c) =>
-        c.op === "set"
-          ? {
-              op: "set",
-              state: c.state,
-              ...(c.delta ? { delta: c.delta } : {}),
-              ...(c.candidate !== undefined ? { candidate: c.candidate } : {}),
-            }
-          : c,
-      ),
-      full,
-    };
-    // Settled once every write is done (or failed): a whole zone's messages take a few hundred ms to write.
-    const sent: Promise<void>[] = [];
-    for (const s of only ? [only] : slots) {
-      if (s?.worker.isConnected()) sent.push(new Promise((r) => s.worker.send(msg, () => r())));
+  /** Worker 0's last word on the secondary zones (null: its managers are not up). */
+  let secondaryReadiness: { ready: boolean; detail: string } | null = null;
+  const passOn = (changes: SecondaryChange[], full: boolean, to?: number) => {
+    const msg: PrimaryMessage = { type: "edgens:secondary", changes, full };
+    const t0 = performance.now();
+    const candidates = changes.filter((c) => c.op === "candidate").length;
+    for (const s of to === undefined ? slots.slice(1) : [slots[to]]) {
+      if (!s?.worker.isConnected()) continue;
+      s.worker.send(msg, () => {
+        // A whole zone's messages: where the milliseconds of the hand-off go (with the workers' lines).
+        if (candidates > 0)
+          log.debug(
+            { worker: s.index, ms: Math.round(performance.now() - t0) },
+            "transfer candidate passed on",
+          );
+      });
     }
     // The XDP answers follow the workers' snapshots: ask one worker once the burst of changes is applied
     // (it handles messages in order, so its answer already has them).
-    if (!only) scheduleFastResync();
-    return Promise.all(sent).then(() => {});
+    if (to === undefined) scheduleFastResync();
+  };
+  /** To worker 0, when it is there (a worker 0 that starts sends the whole set to every worker anyway). */
+  const toSecondaryHost = (msg: PrimaryMessage) => {
+    const host = slots[0];
+    if (host?.worker.isConnected()) host.worker.send(msg);
   };
   // Also after a worker swapped in the precompiled answers it built in the background (serving-node.ts).
   const scheduleFastResync = () => {
@@ -176,6 +175,8 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   const onExit = (slot: Slot, code: number | null, signal: string | null) => {
     if (slots[slot.index] !== slot) return;
     slot.ready = false;
+    // Worker 0's managers went with it; the restarted one reports again once they are up.
+    if (slot.index === 0) secondaryReadiness = null;
     refreshReady();
     if (stopping) return;
     const quick = Date.now() - slot.startedAt < CRASH_LOOP_MS;
@@ -191,11 +192,15 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
 
   const onMessage = (slot: Slot, m: WorkerMessage) => {
     if (m.type === "edgens:secondary-sync") {
-      broadcast(host?.states().map((state) => ({ op: "set", state }) as const) ?? [], true, slot);
+      if (slot.index !== 0) toSecondaryHost({ type: "edgens:secondary-sync", to: slot.index });
+    } else if (m.type === "edgens:secondary-changes") {
+      if (slot.index === 0) passOn(m.changes, m.full, m.to);
+    } else if (m.type === "edgens:secondary-readiness") {
+      if (slot.index === 0) secondaryReadiness = { ready: m.ready, detail: m.detail };
     } else if (m.type === "edgens:precompiled") {
       scheduleFastResync();
     } else if (m.type === "edgens:notify") {
-      host?.notify(m.zone, m.serial ?? undefined);
+      toSecondaryHost({ type: "edgens:notify", zone: m.zone, serial: m.serial });
     } else if (m.type === "edgens:ready") {
       slot.ready = true;
       slot.zones = m.zones;
@@ -230,12 +235,13 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   if (config.metrics.listen) {
     metricsServer = await startMetricsEndpoint(parseListenAddress(config.metrics.listen)!, {
       metrics: async () =>
-        `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}\n${await fastPath.registry.metrics()}` +
-        (host ? `\n${await host.registry.metrics()}` : ""),
+        `${await aggregator.clusterMetrics()}\n${await control.registry.metrics()}\n${await fastPath.registry.metrics()}`,
       contentType: aggregator.contentType,
       ready: () => {
         const ready = slots.filter((s) => s?.ready).length;
-        const sec = host?.readiness();
+        const sec = secondary
+          ? (secondaryReadiness ?? { ready: false, detail: "secondary zones: worker 0 is starting them" })
+          : null;
         const detail = `${ready}/${count} workers ready${sec ? `; ${sec.detail}` : ""}`;
         return { ready: ready === count && (sec?.ready ?? true), detail };
       },
@@ -262,8 +268,6 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     }
   };
 
-  // Persisted copies are known before the first worker asks for them.
-  if (host) await host.start((changes) => broadcast(changes, false));
   for (let i = 0; i < count; i++) fork(i);
   try {
     await allReady;
@@ -301,8 +305,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
       }
       config = next;
       configVersion++;
-      // Secondary zones and catalogs added, removed or changed: broadcast to the workers as they happen.
-      host?.reconfigure(next);
+      // Secondary zones and catalogs added, removed or changed: worker 0 applies that with the reload.
       const id = ++reloadId;
       // Workers still starting catch up when they report ready (see onMessage).
       const live = slots.filter((s) => s?.ready && s.worker.isConnected());
@@ -343,7 +346,6 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
     async stop() {
       stopping = true;
       if (fastResync) clearTimeout(fastResync);
-      await host?.stop();
       fastPath.close();
       if (metricsServer) metricsServer.close();
       await Promise.all(

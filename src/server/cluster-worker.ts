@@ -22,19 +22,23 @@ export async function runClusterWorker(): Promise<void> {
   process.on("SIGINT", () => {});
   const log = createLogger(config.log.level, { worker: Number(process.env.EDGENS_WORKER_INDEX ?? 0) });
   const metrics = new ServerMetrics();
-  // Answer the primary's AggregatorRegistry requests with this worker's registry.
-  AggregatorRegistry.setRegistries([metrics.registry]);
-  new AggregatorRegistry();
+  const index = Number(process.env.EDGENS_WORKER_INDEX ?? 0);
 
-  // Secondary zones: their states come from the primary's SecondaryHost before we serve.
-  // Its code (and the zod schemas it pulls in) is loaded only when secondary zones are configured.
-  const secondary = secondaryWanted(config)
-    ? await (await import("./secondary-worker.js")).joinSecondaryZones(config, log, metrics, send)
-    : null;
+  // Secondary zones: worker 0 hosts their managers (and serves what they build before we serve); the other
+  // workers get their states from it, through the primary, before they serve. The code (and the zod schemas
+  // it pulls in) is loaded only when secondary zones are configured.
+  const secondary = !secondaryWanted(config)
+    ? null
+    : index === 0
+      ? await (await import("./secondary-host-worker.js")).hostSecondaryZones(config, log, metrics)
+      : await (await import("./secondary-worker.js")).joinSecondaryZones(config, log, metrics, send);
+  // Answer the primary's AggregatorRegistry requests with this worker's registries (worker 0: with the
+  // secondary zones' metrics, which only it has).
+  AggregatorRegistry.setRegistries([metrics.registry, ...(secondary?.registry ? [secondary.registry] : [])]);
+  new AggregatorRegistry();
   let node: ServingNode;
   try {
     // One worker sends NOTIFY for provided zones; every worker serves transfers.
-    const index = Number(process.env.EDGENS_WORKER_INDEX ?? 0);
     node = await ServingNode.start(config, metrics, log, {
       sendNotify: index === 0,
       ...(secondary ? { secondary: secondary.table } : {}),
@@ -60,6 +64,7 @@ export async function runClusterWorker(): Promise<void> {
     if (m?.type !== "edgens:reload") return;
     let summary: ReloadSummary;
     try {
+      secondary?.reconfigure(m.config);
       summary = node.reload(m.config);
     } catch (e) {
       // reload() keeps the old data on any failure it knows of; never let an unknown one kill the worker.
@@ -74,7 +79,11 @@ export async function runClusterWorker(): Promise<void> {
   });
   // The primary going away (crash or stop) ends this worker too.
   process.on("disconnect", () => {
-    node.close().finally(() => process.exit(0));
+    void (async () => {
+      await secondary?.stop().catch((e) => log.error({ err: e }, "stopping the secondary zones failed"));
+      await node.close().catch(() => {});
+      process.exit(0);
+    })();
   });
   send({ type: "edgens:ready", zones: node.zoneCount });
 }

@@ -1,7 +1,8 @@
-// Hosts the SecondaryZone managers of a node in ONE process (the cluster primary, or the single process):
-// configured secondary zones, catalog zones (RFC 9432) and their members. Every state change goes to a sink as
-// SecondaryChange lists (src/server/secondary-table.ts): in-process straight to the ServingNode, in a cluster
-// over IPC to every worker. Also the source of the secondary metrics and of readiness:
+// Hosts the SecondaryZone managers of a node in ONE process (cluster worker 0, or the single process):
+// configured secondary zones, catalog zones (RFC 9432) and their members. Every state change goes as
+// SecondaryChange lists (src/server/secondary-table.ts) to up to two sinks: `local`, the ServingNode in this
+// process, gets the built tree itself; `remote` (a cluster), the other workers over IPC, gets what they can
+// build their own tree from. Also the source of the secondary metrics and of readiness:
 //   a zone pending its first transfer (at startup) or expired → not ready (/readyz 503, the health agent
 //   withdraws); a catalog member added later does not gate readiness while its first transfer is pending.
 // Catalog members pull from the catalog's primaries (or their group's, `catalogs[].groups`); a removed member
@@ -63,25 +64,31 @@ function clampsFrom(c: Settings["clamps"]): Partial<TimerClamps> {
 /** Returns, when it sends them elsewhere, a promise settled once the changes are written out. */
 export type SecondarySink = (changes: SecondaryChange[]) => void | Promise<void>;
 
+export interface SecondarySinks {
+  /** The serving node in this process: gets the built data (`data`) the moment it is checked. */
+  local?: SecondarySink;
+  /**
+   * The serving processes elsewhere (cluster, over IPC: nothing in-process): an IXFR applied locally goes out
+   * as its delta at once (they apply it to their own tree, before anything is written), and again once the
+   * manager appended it to the journal; a whole zone goes out as its transfer messages the moment they are in
+   * (`candidate`: each builds its own tree from them while this process checks and builds), then the verdict;
+   * anything else (a fully rebuilt IXFR, a zone with check findings) once the manager wrote its wire copy
+   * (`<zone>.wire`, no text). Processes that need to read load the wire copy with its journal
+   * (`<zone>.journal`), or the text copy when the restart copy could not be written (the manager then writes
+   * the text copy at once).
+   */
+  remote?: SecondarySink;
+}
+
 export class SecondaryHost {
   readonly registry: Registry;
   private readonly hosted = new Map<string, Hosted>();
   private readonly catalogs = new Map<string, CatalogState>();
   private readonly starting = new Set<Promise<void>>();
-  private sink: SecondarySink = () => {};
+  private sinks: SecondarySinks = {};
   private startupDone = false;
   private stopped = false;
   private readonly membersGauge: Gauge<"catalog">;
-  /**
-   * True: the sink uses the built data in-process (single process). False (cluster): the sink sends changes
-   * over IPC, so an IXFR applied locally goes out as its delta at once (workers apply it to their own tree,
-   * before anything is written), and again once the manager appended it to the journal; anything else (AXFR,
-   * a fully rebuilt IXFR) goes out once the manager wrote its wire copy (`<zone>.wire`, no text). Workers
-   * that need to read load the wire copy with its journal (`<zone>.journal`), or the text copy when the
-   * restart copy could not be written (the manager then writes the text copy at once). Either way new data is
-   * served before or as soon as it is persisted.
-   */
-  serveBeforePersist = false;
 
   constructor(
     private config: EdgensConfig,
@@ -98,11 +105,11 @@ export class SecondaryHost {
   }
 
   /**
-   * Start every manager: persisted copies are loaded (and reported to `sink`) before this resolves, catalog
+   * Start every manager: persisted copies are loaded (and reported to the sinks) before this resolves, catalog
    * members included, so serving processes start with them; the first checks run in the background.
    */
-  async start(sink: SecondarySink): Promise<void> {
-    this.sink = sink;
+  async start(sinks: SecondarySinks): Promise<void> {
+    this.sinks = sinks;
     for (const z of this.config.zones) {
       if (z.secondary && z.origin) this.add(z.origin, "zone", z.secondary, true);
     }
@@ -247,7 +254,7 @@ export class SecondaryHost {
       textCopyDelayMs: this.config.textCopyDelaySec * 1000,
       allowNotify: settings.allowNotify,
       clamps: clampsFrom(settings.clamps),
-      // 'update' before the write, 'persisted' after it: the host picks what its sink can use (above).
+      // 'update' before the write, 'persisted' after it: the host picks what each sink can use.
       serveBeforePersist: true,
       registry: this.registry,
       log: this.log,
@@ -277,17 +284,18 @@ export class SecondaryHost {
       if (this.hosted.get(id) !== h) return;
       newest = u.serial;
       if (role === "catalog") this.catalogUpdated(id, u);
-      if (this.serveBeforePersist) {
-        h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
-        this.emit([{ op: "set", state: h.state, data: u.data }]);
+      const served: SecondaryZoneState = { ...h.state, state: "ok", serial: u.serial, file, wire: null };
+      this.emit([{ op: "set", state: served, data: u.data }], "local");
+      if (!this.sinks.remote) {
+        h.state = served;
         return;
       }
       if (u.received !== undefined) {
-        // Each worker built this transfer from its messages ('received' below) meanwhile: serve that now; its
-        // restart copy follows ('persisted'), for workers without the build and those that start later.
+        // Each remote process built this transfer from its messages ('received' below) meanwhile: serve that
+        // now; its restart copy follows ('persisted'), for those without the build and those that start later.
         h.readable ??= h.state;
-        h.state = { ...h.state, state: "ok", serial: u.serial, file, wire: null, journal: null };
-        this.emit([{ op: "set", state: h.state, candidate: u.received }]);
+        h.state = { ...served, journal: null };
+        this.emit([{ op: "set", state: h.state, candidate: u.received }], "remote");
         return;
       }
       // Over IPC, a transfer without a delta goes out once its wire copy is written ('persisted' below).
@@ -295,24 +303,24 @@ export class SecondaryHost {
       delete h.readable;
       h.state = { ...h.state, state: "ok", serial: u.serial, file, ...onDisk() };
       const delta = u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;
-      this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }]);
+      this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }], "remote");
     });
     manager.on("persisted", ({ serial, ok: written }) => {
       // A write that finished after newer data was announced: that data's own 'persisted' follows. A failed
       // one: the manager writes the text copy at once ('text-written').
-      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
-      // Workers that hold `serial` (from the delta or their build) ignore this; the others load wire copy + journal.
+      if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
+      // Processes that hold `serial` (from the delta or their build) ignore this; the others load wire copy + journal.
       delete h.readable;
       h.state = { ...h.state, state: ok(), serial, file, wire: store.wirePath, journal: store.journalPath };
-      this.emit([{ op: "set", state: h.state }]);
+      this.emit([{ op: "set", state: h.state }], "remote");
     });
     manager.on("text-written", ({ serial, ok: written }) => {
-      if (this.hosted.get(id) !== h || this.serveBeforePersist || serial !== newest || !written) return;
+      if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
       // Only news when the restart copy lacks this serial (its write failed): then the text copy is the file.
       if (manager.status().persistedSerial === serial) return;
       delete h.readable;
       h.state = { ...h.state, state: ok(), serial, file, wire: null, journal: null };
-      this.emit([{ op: "set", state: h.state }]);
+      this.emit([{ op: "set", state: h.state }], "remote");
     });
     manager.on("expired", () => {
       if (this.hosted.get(id) !== h) return;
@@ -323,15 +331,18 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("error", () => {}); // persistence failures: logged and counted by the manager
-    if (!this.serveBeforePersist && role === "zone") {
-      // Cluster: a whole zone's messages go to the workers as soon as they are in (each builds its own tree
-      // while this process checks and builds); the 'update' naming them, or 'discarded', follows.
+    if (this.sinks.remote && role === "zone") {
+      // Cluster: a whole zone's messages go to the other workers as soon as they are in (each builds its own
+      // tree while this process checks and builds); the 'update' naming them, or 'discarded', follows.
       manager.on("received", ({ id: candidate, messages, waitUntil }) => {
         if (this.hosted.get(id) !== h) return;
         const t0 = performance.now();
         let bytes = 0;
         for (const m of messages) bytes += m.length;
-        const sent = this.emit([{ op: "candidate", zone: name, id: candidate, messages: [...messages] }]);
+        const sent = this.emit(
+          [{ op: "candidate", zone: name, id: candidate, messages: [...messages] }],
+          "remote",
+        );
         if (!sent) return;
         waitUntil(sent);
         void sent.then(() => {
@@ -343,7 +354,7 @@ export class SecondaryHost {
         });
       });
       manager.on("discarded", ({ id: candidate }) => {
-        if (this.hosted.get(id) === h) this.emit([{ op: "discard", zone: name, id: candidate }]);
+        if (this.hosted.get(id) === h) this.emit([{ op: "discard", zone: name, id: candidate }], "remote");
       });
     }
     this.emit([{ op: "set", state }]);
@@ -356,14 +367,20 @@ export class SecondaryHost {
     this.starting.add(p);
   }
 
-  private emit(changes: SecondaryChange[]): Promise<void> | undefined {
+  /** To both sinks unless `only`; the remote sink's promise (settled once the changes are written out). */
+  private emit(changes: SecondaryChange[], only?: keyof SecondarySinks): Promise<void> | undefined {
     this.checkStartup();
-    try {
-      return this.sink(changes) ?? undefined;
-    } catch (e) {
-      this.log.error({ err: (e as Error).message }, "applying a secondary zone change failed");
-      return undefined;
+    let sent: Promise<void> | undefined;
+    for (const to of ["local", "remote"] as const) {
+      const sink = this.sinks[to];
+      if (!sink || (only && only !== to)) continue;
+      try {
+        sent = sink(changes) ?? sent;
+      } catch (e) {
+        this.log.error({ err: (e as Error).message, to }, "applying a secondary zone change failed");
+      }
     }
+    return sent;
   }
 
   private checkStartup(): void {

@@ -114,6 +114,15 @@ export type SecondaryChange =
   /** The host refused (or superseded) that transfer: drop its build. */
   | { op: "discard"; zone: string; id: number };
 
+/** Changes as they cross the cluster channel: the in-process tree (`data`) stays behind. */
+export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[] {
+  return changes.map((c) => {
+    if (c.op !== "set" || !c.data) return c;
+    const { data: _, ...rest } = c;
+    return rest;
+  });
+}
+
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
 export type NotifyForward = (zone: string, serial: number | undefined) => void;
 
@@ -187,6 +196,8 @@ export class SecondaryTable {
       const keep = new Set(changes.flatMap((c) => (c.op === "set" ? [c.state.zone.toLowerCase()] : [])));
       for (const [k, e] of this.entries) {
         if (!keep.has(k)) changed = this.remove(e.state.zone) || changed;
+        // A whole set comes from a host that (re)started: builds announced before are not its to accept.
+        else if (e.candidate) this.dropCandidate(e.state.zone, e.candidate.id, "the host restarted");
       }
     }
     for (const c of changes) {

@@ -1,6 +1,8 @@
-// The worker end of the secondary-zone channel (cluster mode): before serving, ask the primary's SecondaryHost
-// for every zone's state (so a started or restarted worker answers secondary zones at once, from the persisted
-// copies), then apply each change it broadcasts; accepted NOTIFYs go back to the host.
+// The end of the secondary-zone channel in cluster workers other than worker 0 (which hosts the managers,
+// src/server/secondary-host-worker.ts): before serving, ask for every zone's state through the primary (so a
+// started or restarted worker answers secondary zones at once, from the persisted copies), then apply each
+// change the host sends; accepted NOTIFYs go back to the host.
+import type { Registry } from "prom-client";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
@@ -9,14 +11,20 @@ import { SecondaryTable } from "./secondary-table.js";
 import { secondaryWanted } from "./secondary-wanted.js";
 import type { ServingNode } from "./serving-node.js";
 
-// The primary answers from memory; this only bounds a primary that never does (the worker then starts with
-// the configured zones pending: SERVFAIL until the next change arrives).
-const SYNC_TIMEOUT_MS = 10_000;
+// Worker 0 answers once its managers loaded the persisted copies (seconds for a big zone); this only bounds one
+// that never does (the worker then starts with the configured zones pending: SERVFAIL until the next change).
+const SYNC_TIMEOUT_MS = 20_000;
 
 export interface WorkerSecondary {
   table: SecondaryTable;
   /** The node is up: changes go to it from now on (and anything applied meanwhile is compiled in). */
   attach(node: ServingNode): void;
+  /** A reload's config (worker 0: zones and catalogs added, removed, changed). */
+  reconfigure(config: EdgensConfig): void;
+  /** Before the process exits (worker 0: the managers stop, the copies are written). */
+  stop(): Promise<void>;
+  /** Worker 0: the secondary zones' metrics (only it has them). */
+  registry?: Registry;
 }
 
 export async function joinSecondaryZones(
@@ -39,6 +47,9 @@ export async function joinSecondaryZones(
   });
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type !== "edgens:secondary") return;
+    for (const c of m.changes) {
+      if (c.op === "candidate") log.debug({ zone: c.zone, candidate: c.id }, "transfer candidate received");
+    }
     if (node) node.applySecondary(m.changes, m.full);
     else table.apply(m.changes, m.full);
     if (m.full) synced();
@@ -61,5 +72,7 @@ export async function joinSecondaryZones(
       node = n;
       n.applySecondary([]);
     },
+    reconfigure() {},
+    stop: async () => {},
   };
 }

@@ -60,18 +60,24 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       const t = new secondary[1].SecondaryTable(config, log, metrics);
       t.onNotify = (zone, serial) => host.notify(zone, serial);
       table = t;
-      // The node gets the built data directly: serve it before the persisted copy is written.
-      host.serveBeforePersist = true;
-      // Persisted copies are reported before start() resolves, so the node starts with them.
-      await host.start((changes) => {
-        if (!node) {
-          t.apply(changes);
-          return;
-        }
-        node.applySecondary(changes);
-        // The XDP answers follow the sockets' snapshot (never stale data of an expired or removed zone).
-        if (fastPath.on)
-          fastPath.sync(config, node.snapshot.exactAnswers.values(), 0, compileNegativeTable(node.snapshot));
+      // Persisted copies are reported before start() resolves, so the node starts with them. The node gets
+      // the built data directly: served before the persisted copy is written.
+      await host.start({
+        local: (changes) => {
+          if (!node) {
+            t.apply(changes);
+            return;
+          }
+          node.applySecondary(changes);
+          // The XDP answers follow the sockets' snapshot (never stale data of an expired or removed zone).
+          if (fastPath.on)
+            fastPath.sync(
+              config,
+              node.snapshot.exactAnswers.values(),
+              0,
+              compileNegativeTable(node.snapshot),
+            );
+        },
       });
     }
     node = await ServingNode.start(config, metrics, log, table ? { secondary: table } : {});

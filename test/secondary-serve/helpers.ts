@@ -79,3 +79,21 @@ export function logged(s: Spawned, msg: RegExp): Record<string, unknown>[] {
 export async function everyWorkerServes(port: number, zone: string, serial: number): Promise<void> {
   for (let i = 0; i < 20; i++) expect((await soa(port, zone)).serial).toBe(serial);
 }
+
+/** Wait until every worker serves `serial` (20 answers in a row: SO_REUSEPORT spreads them over the workers). */
+export async function untilEveryWorkerServes(
+  port: number,
+  zone: string,
+  serial: number,
+  timeoutMs = 15_000,
+): Promise<void> {
+  await until(
+    `every worker on serial ${serial}`,
+    async () => {
+      for (let i = 0; i < 20; i++) if ((await soa(port, zone)).serial !== serial) return false;
+      return true;
+    },
+    (all) => all,
+    timeoutMs,
+  );
+}

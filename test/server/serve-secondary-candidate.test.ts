@@ -1,9 +1,11 @@
 // `edgens serve --secondary --workers 2` (the built CLI) with NSD 4.6 as hidden primary, which answers every
-// IXFR with the whole zone: each change is a whole-zone transfer. Its messages go to the workers as soon as they
-// are in; each worker builds its own tree from them while the host checks and builds ("transfer candidate
-// built") and serves it on the host's verdict ("transfer candidate served"), without reading the wire copy.
-// A zone the host refuses is never served (each worker drops its build); a worker killed while a change is
-// transferred, and one restarted later, converge through the wire copy.
+// IXFR with the whole zone: each change is a whole-zone transfer. Worker 0 hosts the zone's manager: it
+// transfers, checks and builds the zone and serves that tree. The messages go on to worker 1 as soon as they are
+// in; it builds its own tree from them meanwhile ("transfer candidate built") and serves it on the host's verdict
+// ("transfer candidate served"), without reading the wire copy. A zone the host refuses is never served (worker
+// 1 drops its build). Worker 0 killed as a change is transferred: worker 1 keeps serving throughout, and the
+// restarted worker 0 starts from the persisted copy and fetches the change. Worker 1 restarted later reads the
+// wire copy.
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,6 +22,7 @@ import {
   randomPort,
   soa,
   until,
+  untilEveryWorkerServes,
 } from "../secondary-serve/helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x5c).toString("base64") };
@@ -90,7 +93,8 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
     const loaded = (serial: number) =>
       new Set(logged(server, /wire copy loaded/).flatMap((j) => (j.serial === serial ? [j.worker] : [])));
 
-    // A change (NSD sends the whole zone): both workers serve the build they made from the messages.
+    // A change (NSD sends the whole zone): worker 0 serves the host's tree, worker 1 the build it made from the
+    // messages.
     await nsd.reload(ZONE, fx.file("v2.zone", zoneText(5002)), 5002);
     await until(
       "serial 5002",
@@ -100,20 +104,23 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       5,
     ).catch(dump);
     await until(
-      "both workers on their own build",
+      "worker 1 on its own build",
       async () => served(5002),
-      (s) => s.size === 2,
+      (s) => s.size === 1,
     ).catch(dump);
     await everyWorkerServes(port, ZONE, 5002);
-    expect(served(5002)).toEqual(new Set([0, 1]));
+    expect(served(5002)).toEqual(new Set([1]));
     expect(loaded(5002)).toEqual(new Set());
     expect(logged(server, /transfer candidate built/).filter((j) => j.serial === 5002)).toMatchObject([
-      { records: 203 },
-      { records: 203 },
+      { worker: 1, records: 203 },
     ]);
-    expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 5002, records: 203 });
+    expect(logged(server, /zone transferred/).at(-1)).toMatchObject({
+      worker: 0,
+      serial: 5002,
+      records: 203,
+    });
 
-    // A zone the host's checks refuse (no apex NS): each worker built it, drops it, and 5002 stays served.
+    // A zone the host's checks refuse (no apex NS): worker 1 built it and drops it, and 5002 stays served.
     await nsd.reload(ZONE, fx.file("v3.zone", zoneText(5003, false)), 5003);
     const series = `edgens_zone_transfer_failures_total{zone="${ZONE}",reason="invalid-zone"}`;
     await until(
@@ -122,31 +129,34 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       (t) => (metricValue(t, series) ?? 0) >= 1,
     ).catch(dump);
     await until(
-      "both builds dropped",
+      "worker 1's build dropped",
       async () => logged(server, /transfer candidate dropped: refused/).filter((j) => j.serial === 5003),
-      (l) => new Set(l.map((j) => j.worker)).size === 2,
+      (l) => l.length === 1 && l[0]!.worker === 1,
     ).catch(dump);
     await everyWorkerServes(port, ZONE, 5002);
     expect(served(5003)).toEqual(new Set());
 
-    // Worker 0 killed as the next change is transferred: the primary restarts it, and it converges (on the
-    // wire copy, or on its own build when it is back in time for the messages); worker 1 on its build.
+    // Worker 0 (the host) killed as the next change is transferred: worker 1 answers alone meanwhile, never
+    // without the zone; the primary restarts worker 0, which starts from the persisted copy (5002) and fetches
+    // 5004; worker 1 follows (its build of the new host's transfer, or the wire copy).
     const before = server.children();
     process.kill(before[0]!, "SIGKILL");
     await nsd.reload(ZONE, fx.file("v4.zone", zoneText(5004)), 5004);
+    const answers: number[] = [];
     await until(
-      "worker 0 restarted",
-      async () => server.children(),
-      (c) => c.length === 2 && !c.includes(before[0]!),
-      15_000,
+      "worker 0 restarted and both on 5004",
+      async () => {
+        const p = await soa(port, ZONE);
+        answers.push(p.rcode);
+        return { p, children: server.children() };
+      },
+      ({ p, children }) => p.serial === 5004 && children.length === 2 && !children.includes(before[0]!),
+      20_000,
+      5,
     ).catch(dump);
-    await until(
-      "both workers on 5004",
-      async () => new Set([...served(5004), ...loaded(5004)]),
-      (s) => s.size === 2,
-      15_000,
-    ).catch(dump);
-    expect(served(5004)).toContain(1);
+    await untilEveryWorkerServes(port, ZONE, 5004).catch(dump);
+    expect(answers.filter((rcode) => rcode !== 0)).toEqual([]);
+    expect(new Set([...served(5004), ...loaded(5004)])).toEqual(new Set([1]));
     await everyWorkerServes(port, ZONE, 5004);
 
     // A worker restarted later reads the wire copy the host wrote meanwhile.

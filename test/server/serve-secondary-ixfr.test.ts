@@ -1,10 +1,10 @@
 // `edgens serve --secondary --workers 2` (the built CLI) with Knot as hidden primary: how an IXFR reaches the
-// cluster workers.
-//   - An IXFR the host applies locally goes to the workers as its delta over IPC: served while the persisted
-//     copy cannot even be written (the journal's path is a directory), so no worker read a file. Knot's NOTIFY carries
-//     the new SOA: the host goes straight to IXFR (no SOA query), as its "zone transferred" line shows.
-//   - A change the local path refuses (a delegation added) is served from the wire copy once written.
-//   - A worker started later (killed, restarted by the primary) loads the wire copy and replays the journal.
+// cluster workers. Worker 0 hosts the zone's manager and serves the tree it builds; worker 1 is fed over IPC.
+//   - An IXFR the host applies locally goes to worker 1 as its delta: served while the persisted copy cannot
+//     even be written (the journal's path is a directory), so no worker read a file. Knot's NOTIFY carries the
+//     new SOA: the host goes straight to IXFR (no SOA query), as its "zone transferred" line shows.
+//   - A change the local path refuses (a delegation added) is served by worker 1 from the wire copy once written.
+//   - Worker 1 started later (killed, restarted by the primary) loads the wire copy and replays the journal.
 import { mkdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +13,15 @@ import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { startKnotPrimary } from "../helpers/primary-servers.js";
 import { useServeFixture } from "../helpers/serve-fixture.js";
-import { everyWorkerServes, HOST, logged, randomPort, soa, until } from "../secondary-serve/helpers.js";
+import {
+  everyWorkerServes,
+  HOST,
+  logged,
+  randomPort,
+  soa,
+  until,
+  untilEveryWorkerServes,
+} from "../secondary-serve/helpers.js";
 
 const KEY = { name: "xfr-key.", algorithm: "hmac-sha256", secret: Buffer.alloc(32, 0x4d).toString("base64") };
 const TSIG = `${KEY.name}:${KEY.algorithm}:${KEY.secret}`;
@@ -96,25 +104,32 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     await everyWorkerServes(port, ZONE, 1002);
     const transferred = logged(server, /zone transferred/);
     expect(transferred.at(-1)).toMatchObject({ serial: 1002, kind: "ixfr", local: true, soaMs: null });
-    const applied = logged(server, /IXFR delta applied/).filter((j) => j.serial === 1002);
-    expect(new Set(applied.map((j) => j.worker))).toEqual(new Set([0, 1]));
+    // (Log lines may reach us after the answers: wait for them.)
+    const applied = await until(
+      "worker 1's delta line",
+      async () => logged(server!, /IXFR delta applied/).filter((j) => j.serial === 1002),
+      (l) => l.length > 0,
+    );
+    expect(applied.map((j) => j.worker)).toEqual([1]);
+    expect(transferred.at(-1)).toMatchObject({ worker: 0 });
     // Each worker swaps the change in before any background work (issue #6: a precompile slice ahead of the
-    // answer delayed it): the delta applied, the change served, and only then the precompile of that snapshot.
+    // answer delayed it): the change served (worker 1: after its delta), and only then the precompile of that
+    // snapshot.
     const steps = /IXFR delta applied|secondary change served|background precompile started/;
     for (const worker of [0, 1]) {
       const lines = await until(
         `worker ${worker} precompiling serial 1002`,
         async () => logged(server!, steps).filter((j) => j.worker === worker),
         (l) => {
-          const i = l.findIndex((j) => j.msg === "IXFR delta applied" && j.serial === 1002);
+          const i = l.map((j) => j.msg).lastIndexOf("secondary change served");
           return i >= 0 && l.slice(i).some((j) => j.msg === "background precompile started");
         },
       );
-      const i = lines.findIndex((j) => j.msg === "IXFR delta applied" && j.serial === 1002);
-      expect(lines[i + 1]).toMatchObject({ msg: "secondary change served" });
-      expect(lines[i + 2]).toMatchObject({
+      const i = lines.map((j) => j.msg).lastIndexOf("secondary change served");
+      if (worker === 1) expect(lines[i - 1]).toMatchObject({ msg: "IXFR delta applied", serial: 1002 });
+      expect(lines[i + 1]).toMatchObject({
         msg: "background precompile started",
-        generation: lines[i + 1]!.generation,
+        generation: lines[i]!.generation,
       });
     }
     // The write runs after the change is served (serveBeforePersist): its failure may be logged a little later.
@@ -125,8 +140,8 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     );
     expect(logged(server, /cannot load the transferred zone/)).toEqual([]);
 
-    // A delegation is beyond the local path (full checks and build): no delta, the workers load the copy
-    // once it is written, and serve it (the sub-zone's NS as a referral).
+    // A delegation is beyond the local path (full checks and build): no delta, worker 1 loads the copy once it
+    // is written, and both serve it (the sub-zone's NS as a referral).
     for (const copy of copies) rmSync(copy, { recursive: true });
     await knot.reload(
       ZONE,
@@ -140,12 +155,12 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
       10_000,
       5,
     );
-    await everyWorkerServes(port, ZONE, 1003);
+    await untilEveryWorkerServes(port, ZONE, 1003);
     expect(logged(server, /zone transferred/).at(-1)).toMatchObject({ serial: 1003, local: false });
     expect(logged(server, /IXFR delta applied/).filter((j) => j.serial === 1003)).toEqual([]);
 
-    // A plain change again: the delta, and the host appends it to the journal. A worker started after that
-    // (this one killed, then restarted by the primary) loads the wire copy (1003) and replays the journal.
+    // A plain change again: the delta, and the host appends it to the journal. Worker 1 started after that
+    // (killed, then restarted by the primary) loads the wire copy (1003) and replays the journal.
     await knot.reload(
       ZONE,
       fx.file("v4.zone", zoneText(1004, ["sub NS ns.sub", "ns.sub A 192.0.2.99"])),
@@ -159,8 +174,10 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
       5,
     );
     await everyWorkerServes(port, ZONE, 1004);
-    const before = server.children();
-    process.kill(before[0]!, "SIGKILL");
+    const pid1 = logged(server, /./)
+      .filter((j) => j.worker === 1)
+      .at(-1)?.pid as number;
+    process.kill(pid1, "SIGKILL");
     await until(
       "a restarted worker",
       async () => logged(server!, /wire copy loaded/).filter((j) => j.serial === 1004),
@@ -173,7 +190,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: IXFR to the workers", () => {
     await until(
       "two workers again",
       async () => server!.children(),
-      (c) => c.length === 2 && !c.includes(before[0]!),
+      (c) => c.length === 2 && !c.includes(pid1),
       15_000,
     );
     await everyWorkerServes(port, ZONE, 1004);
