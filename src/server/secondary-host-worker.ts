@@ -65,9 +65,11 @@ export async function hostSecondaryZones(
     },
     remote: (changes) => {
       if (!live) return;
-      const sent = sendToPrimary({ type: "edgens:secondary-changes", changes: forIpc(changes), full: false });
+      const sent = forIpc(changes).map((part) =>
+        sendToPrimary({ type: "edgens:secondary-changes", changes: part, full: false }),
+      );
       reportReadiness();
-      return sent;
+      return Promise.all(sent).then(() => {});
     },
   });
   live = true;

@@ -110,17 +110,40 @@ export type SecondaryChange =
     }
   | { op: "remove"; zone: string }
   /** A whole zone's transfer messages (cluster: Buffers need the "advanced" IPC serialization): build aside. */
-  | { op: "candidate"; zone: string; id: number; messages: Buffer[] }
+  | {
+      op: "candidate";
+      zone: string;
+      id: number;
+      messages: Buffer[];
+      /** More messages of this transfer follow in further `candidate` changes (IPC in parts: see forIpc). */
+      more?: boolean;
+    }
   /** The host refused (or superseded) that transfer: drop its build. */
   | { op: "discard"; zone: string; id: number };
 
-/** Changes as they cross the cluster channel: the in-process tree (`data`) stays behind. */
-export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[] {
-  return changes.map((c) => {
-    if (c.op !== "set" || !c.data) return c;
-    const { data: _, ...rest } = c;
-    return rest;
-  });
+/** A whole zone's messages cross the cluster channel in parts of this many (~1.6 MB from Knot). */
+const CANDIDATE_PART = 100;
+
+/**
+ * Changes as they cross the cluster channel, one list per IPC message: the in-process tree (`data`) stays
+ * behind, and a whole zone's messages go in parts, so the primary passing them on holds one part at a time
+ * instead of the whole transfer twice (deserialized and serialized again: ~70 MiB at 1 M records).
+ */
+export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[][] {
+  const out: SecondaryChange[][] = [[]];
+  for (const c of changes) {
+    if (c.op === "set" && c.data) {
+      const { data: _, ...rest } = c;
+      out.at(-1)!.push(rest);
+    } else if (c.op === "candidate" && c.messages.length > CANDIDATE_PART) {
+      for (let i = 0; i < c.messages.length; i += CANDIDATE_PART) {
+        const more = i + CANDIDATE_PART < c.messages.length;
+        out.push([{ ...c, messages: c.messages.slice(i, i + CANDIDATE_PART), ...(more ? { more } : {}) }]);
+      }
+      out.push([]);
+    } else out.at(-1)!.push(c);
+  }
+  return out.filter((l) => l.length > 0);
 }
 
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
@@ -149,6 +172,8 @@ export class SecondaryTable {
   private readonly entries = new Map<string, Entry>();
   /** The same entries by origin key (`nameKey`), for NOTIFY. */
   private readonly byKey = new Map<string, Entry>();
+  /** A whole zone's messages received so far, while more parts follow (by zone). */
+  private readonly parts = new Map<string, { id: number; messages: Buffer[] }>();
   private tsigKeys: EdgensConfig["tsigKeys"];
   /** Set by whoever forwards accepted NOTIFYs to the host (IPC in a worker, a call in-process). */
   onNotify: NotifyForward = () => {};
@@ -193,6 +218,7 @@ export class SecondaryTable {
   apply(changes: SecondaryChange[], full = false): boolean {
     let changed = false;
     if (full) {
+      this.parts.clear();
       const keep = new Set(changes.flatMap((c) => (c.op === "set" ? [c.state.zone.toLowerCase()] : [])));
       for (const [k, e] of this.entries) {
         if (!keep.has(k)) changed = this.remove(e.state.zone) || changed;
@@ -201,7 +227,7 @@ export class SecondaryTable {
       }
     }
     for (const c of changes) {
-      if (c.op === "candidate") this.buildCandidate(c.zone, c.id, c.messages);
+      if (c.op === "candidate") this.receiveCandidate(c.zone, c.id, c.messages, c.more === true);
       else if (c.op === "discard") this.dropCandidate(c.zone, c.id, "refused by the host");
       else if (c.op === "set") changed = this.set(c.state, c.data, c.delta, c.candidate) || changed;
       else changed = this.remove(c.zone) || changed;
@@ -266,6 +292,18 @@ export class SecondaryTable {
       } else this.load(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
+  }
+
+  /** A whole zone's messages, or a part of them: the build starts with the last part. */
+  private receiveCandidate(zone: string, id: number, messages: Buffer[], more: boolean): void {
+    const key = zone.toLowerCase();
+    const parts = this.parts.get(key);
+    const all = parts?.id === id ? parts.messages.concat(messages) : messages;
+    if (more) this.parts.set(key, { id, messages: all });
+    else {
+      this.parts.delete(key);
+      this.buildCandidate(zone, id, all);
+    }
   }
 
   /** Build a whole zone from the transfer's messages, aside (replacing any older candidate of the zone). */

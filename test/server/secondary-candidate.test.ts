@@ -11,7 +11,12 @@ import { createLogger } from "../../src/log.js";
 import { xfrMessages } from "../../src/provider/xfr-messages.js";
 import { AxfrReplayError, replayAxfr } from "../../src/secondary/axfr-replay.js";
 import { writeZoneWire } from "../../src/secondary/zone-wire-file.js";
-import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
+import {
+  forIpc,
+  type SecondaryChange,
+  SecondaryTable,
+  type SecondaryZoneState,
+} from "../../src/server/secondary-table.js";
 import { soaSerial } from "../../src/transfer/xfr-client.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
@@ -122,6 +127,44 @@ describe("SecondaryTable: transfer candidates", () => {
     // A later verdict for a build this process never got keeps what it serves.
     t.apply([{ op: "set", state: state(34), candidate: 6 }]);
     expect(servedSerial(t)).toBe(33);
+  });
+
+  it("over IPC a big transfer goes in parts: built once the last part is in; a restarted host's whole set drops them", () => {
+    const messages = axfrAnswer(records(51, 80000));
+    expect(messages.length).toBeGreaterThan(100);
+    const parts = forIpc([
+      { op: "set", state: state(50), data: buildZone(origin, records(50)) },
+      { op: "candidate", zone: ZONE, id: 8, messages },
+    ]);
+    // The tree stays behind; the set travels alone, then the messages in parts of 100, in order.
+    expect(parts[0]).toEqual([{ op: "set", state: state(50) }]);
+    const candidates = parts.slice(1).map((l) => l[0] as Extract<SecondaryChange, { op: "candidate" }>);
+    expect(candidates.map((c) => c.messages.length)).toEqual(
+      Array.from({ length: Math.ceil(messages.length / 100) }, (_, i) =>
+        Math.min(100, messages.length - i * 100),
+      ),
+    );
+    expect(candidates.map((c) => c.more === true)).toEqual(
+      candidates.map((_, i) => i < candidates.length - 1),
+    );
+    expect(Buffer.concat(candidates.flatMap((c) => c.messages)).equals(Buffer.concat(messages))).toBe(true);
+
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    for (const l of parts.slice(1, -1)) t.apply(l);
+    // Every part but the last: nothing built, so a verdict now serves nothing.
+    t.apply([{ op: "set", state: state(51), candidate: 8 }]);
+    expect(t.served()).toEqual([]);
+    t.apply(parts.at(-1)!);
+    t.apply([{ op: "set", state: state(51), candidate: 8 }]);
+    expect(servedSerial(t)).toBe(51);
+
+    // Parts of a transfer the host's restart cut off are dropped by its whole set, not joined to the next.
+    const next = forIpc([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(52, 80000)) }]);
+    t.apply(next[0]!);
+    t.apply([{ op: "set", state: state(51) }], true);
+    for (const l of next.slice(1)) t.apply(l);
+    t.apply([{ op: "set", state: state(52), candidate: 1 }]);
+    expect(servedSerial(t)).toBe(51);
   });
 
   it("a build of a damaged stream is not held", () => {
