@@ -139,8 +139,11 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
     // Worker 0 (the host) killed as the next change is transferred: worker 1 answers alone meanwhile, never
     // without the zone; the primary restarts worker 0, which starts from the persisted copy (5002) and fetches
     // 5004; worker 1 follows (its build of the new host's transfer, or the wire copy).
-    const before = server.children();
-    process.kill(before[0]!, "SIGKILL");
+    const pid0 = logged(server, /./)
+      .filter((j) => j.worker === 0)
+      .at(-1)?.pid as number;
+    expect(server.children()).toContain(pid0);
+    process.kill(pid0, "SIGKILL");
     await nsd.reload(ZONE, fx.file("v4.zone", zoneText(5004)), 5004);
     const answers: number[] = [];
     await until(
@@ -150,7 +153,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
         answers.push(p.rcode);
         return { p, children: server.children() };
       },
-      ({ p, children }) => p.serial === 5004 && children.length === 2 && !children.includes(before[0]!),
+      ({ p, children }) => p.serial === 5004 && children.length === 2 && !children.includes(pid0),
       20_000,
       5,
     ).catch(dump);
