@@ -1,5 +1,6 @@
 // The cluster primary: forks `workers` serving processes, restarts any that crash, prints one ready line when
-// all are up, fans reloads out to them, and serves the summed metrics of all workers.
+// all are up, fans reloads out to them, serves the summed metrics of all workers, owns the XDP map, and passes
+// the secondary zones' changes from worker 0 (which hosts their managers) on to the other workers.
 import cluster, { type Worker } from "node:cluster";
 import type { Server } from "node:http";
 import { performance } from "node:perf_hooks";
