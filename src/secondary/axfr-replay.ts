@@ -33,20 +33,21 @@ export function replayAxfr(
       const apexSoa = batch.types[i] === RRType.SOA && key === originKey;
       if (serial < 0) {
         if (!apexSoa) throw new AxfrReplayError("the transfer does not start with the zone's SOA");
-        serial = soaSerial(batch.rdatas[i]!);
+        serial = soaSerial(batch.rdata(i));
       } else if (apexSoa) {
-        if (soaSerial(batch.rdatas[i]!) !== serial)
-          throw new AxfrReplayError("closing SOA of another serial");
+        if (soaSerial(batch.rdata(i)) !== serial) throw new AxfrReplayError("closing SOA of another serial");
         done = true;
         continue;
       }
       builder.addRecord(
         key,
-        batch.owners[i]!,
+        batch.owners[i] ?? null,
         batch.types[i]!,
         batch.classes[i]!,
         batch.ttls[i]!,
-        batch.rdatas[i]!,
+        batch.rdataSources[i]!,
+        batch.rdataStarts[i]!,
+        batch.rdataEnds[i]!,
       );
       records++;
     }

@@ -18,13 +18,18 @@ export function writeRecordWire(buf: Buffer, at: number, r: ResourceRecord): num
   return at + r.rdata.copy(buf, at);
 }
 
-/** What `forEachRecordWire` hands over per record: owner and rdata are views into the buffer read. */
+/**
+ * What `forEachRecordWire` hands over per record: where its owner and its RDATA lie in the buffer read (no
+ * view per record: a wire copy of a million records is built straight from the file).
+ */
 export type RecordWireVisitor = (
-  owner: Buffer,
+  ownerStart: number,
+  ownerEnd: number,
   type: number,
   cls: number,
   ttl: number,
-  rdata: Buffer,
+  rdataStart: number,
+  rdataEnd: number,
 ) => void;
 
 /**
@@ -53,11 +58,13 @@ export function forEachRecordWire(
     const rdlen = buf.readUInt16BE(at + 8);
     if (at + 10 + rdlen > end) return `record ${i}: rdata runs past the end`;
     visit(
-      buf.subarray(start, at),
+      start,
+      at,
       buf.readUInt16BE(at),
       buf.readUInt16BE(at + 2),
       buf.readUInt32BE(at + 4),
-      buf.subarray(at + 10, at + 10 + rdlen),
+      at + 10,
+      at + 10 + rdlen,
     );
     at += 10 + rdlen;
   }
@@ -72,8 +79,8 @@ export function readRecordsWire(
   count: number,
 ): ResourceRecord[] | string {
   const records: ResourceRecord[] = [];
-  const problem = forEachRecordWire(buf, at, end, count, (owner, type, cls, ttl, rdata) => {
-    records.push({ owner, type, class: cls, ttl, rdata });
+  const problem = forEachRecordWire(buf, at, end, count, (o, oEnd, type, cls, ttl, r, rEnd) => {
+    records.push({ owner: buf.subarray(o, oEnd), type, class: cls, ttl, rdata: buf.subarray(r, rEnd) });
   });
   return problem ?? records;
 }

@@ -11,8 +11,9 @@ import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-file.js";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
+import { OwnerKeys } from "../zone/owner-keys.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { ownerKey, ZoneBuildError, ZoneBuilder, type ZoneData } from "../zone/zone.js";
+import { ZoneBuildError, ZoneBuilder, type ZoneData } from "../zone/zone.js";
 import { countRecords, recordsOfZone } from "../zone/zone-records.js";
 import { forEachRecordWire, readRecordsWire, recordWireLength, writeRecordWire } from "./record-wire.js";
 
@@ -130,15 +131,17 @@ export function loadZoneWire(
   const buf = readFileSync(path);
   const { serial, count, end } = checkZoneWire(buf);
   const builder = new ZoneBuilder(origin);
+  const owners = new OwnerKeys();
   let first: { owner: Buffer; type: number } | null = null;
   let problem: string | null;
   try {
-    problem = forEachRecordWire(buf, HEADER, end, count, (owner, type, cls, ttl, rdata) => {
+    problem = forEachRecordWire(buf, HEADER, end, count, (o, oEnd, type, cls, ttl, r, rEnd) => {
       if (first === null) {
-        first = { owner, type };
+        first = { owner: buf.subarray(o, oEnd), type };
         firstIsSoa(first, origin);
       }
-      builder.addRecord(ownerKey(owner), owner, type, cls, ttl, rdata);
+      const key = owners.key(buf, o, oEnd);
+      builder.addRecord(key, owners.cased, type, cls, ttl, buf, r, rEnd);
     });
   } catch (e) {
     if (e instanceof ZoneBuildError) throw new ZoneWireError(e.message);

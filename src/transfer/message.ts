@@ -1,12 +1,13 @@
 // The small slice of the DNS message format the transfer client needs: build a query (optionally with an SOA
 // in the authority section, for IXFR) and read a response into records with uncompressed owners and RDATA.
 // The TSIG record's position is kept so that tsig.ts can rebuild the bytes its MAC covers.
-import { MAX_NAME_LENGTH, NameError, readName } from "../wire/name.js";
+import { keyToWire, MAX_NAME_LENGTH, NameError, readName } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
+import { OwnerKeys } from "../zone/owner-keys.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { ownerKey } from "../zone/zone.js";
 import { XfrError } from "./errors.js";
-import { decodeRdata, RdataDecodeError } from "./wire-rdata.js";
+import { decodeRdata, RdataDecodeError, rdataHasNames } from "./wire-rdata.js";
 
 export const HEADER_LENGTH = 12;
 
@@ -54,23 +55,61 @@ export class RecordBatch {
    */
   constructor(readonly shallow = false) {}
 
-  /** `ownerKey(owner)`, made once per owner (records of one owner share the key and the owner Buffer). */
+  /** `ownerKey(owner)`, made once per owner (records of one owner share the key). */
   readonly keys: string[] = [];
-  readonly owners: Buffer[] = [];
+  /**
+   * The owner when its case differs from the key's (an upper-case letter), else null: most owners need no
+   * Buffer of their own (`owner(i)` makes one).
+   */
+  readonly owners: (Buffer | null)[] = [];
   readonly types: number[] = [];
   readonly classes: number[] = [];
   readonly ttls: number[] = [];
-  readonly rdatas: Buffer[] = [];
+  /**
+   * Entry `i`'s RDATA is `rdataSources[i]` from `rdataStarts[i]` to `rdataEnds[i]`. The source is the message
+   * itself when the RDATA holds no names (most records: a zone builder copies them from there, with no Buffer
+   * per record), else an uncompressed copy of the RDATA alone.
+   */
+  readonly rdataSources: Buffer[] = [];
+  readonly rdataStarts: number[] = [];
+  readonly rdataEnds: number[] = [];
+
+  /** Entry `i`'s RDATA as a Buffer of its own (a copy when it lies in the message). */
+  rdata(i: number): Buffer {
+    const src = this.rdataSources[i]!;
+    const start = this.rdataStarts[i]!;
+    const end = this.rdataEnds[i]!;
+    return start === 0 && end === src.length ? src : Buffer.from(src.subarray(start, end));
+  }
+
+  /** Entry `i`'s owner name, original case. */
+  owner(i: number): Buffer {
+    return this.owners[i] ?? keyToWire(this.keys[i]!);
+  }
 
   /** Entry `i` as a record object (for the callers that keep records: IXFR deltas, record lists). */
   record(i: number): ResourceRecord {
     return {
-      owner: this.owners[i]!,
+      owner: this.owner(i),
       type: this.types[i]!,
       class: this.classes[i]!,
       ttl: this.ttls[i]!,
-      rdata: this.rdatas[i]!,
+      rdata: this.rdata(i),
     };
+  }
+
+  /** Set entry `i`'s RDATA: the message's bytes at the f* fields, or their uncompressed copy. */
+  setRdata(i: number, msg: Buffer): void {
+    if (fType === RRType.OPT || !rdataHasNames(fType)) {
+      this.rdataSources[i] = msg;
+      this.rdataStarts[i] = fRdataOffset;
+      this.rdataEnds[i] = fRdataOffset + fRdataLength;
+    } else {
+      const rdata = readRdata(msg);
+      this.rdataSources[i] = rdata;
+      this.rdataStarts[i] = 0;
+      this.rdataEnds[i] = rdata.length;
+    }
   }
 }
 
@@ -168,6 +207,9 @@ let fRdataOffset = 0;
 let fRdataLength = 0;
 
 /** Read one record's owner and fixed fields at `pos`; returns the owner, the rest is left in the f* fields. */
+/** Keys of the answer records' owners (the previous owner's key is reused: see OwnerKeys). */
+const ownerKeys = new OwnerKeys();
+
 function readFields(msg: Buffer, pos: number, prevOwner: Buffer | null): Buffer {
   const owner = readOwner(msg, pos, prevOwner);
   readFixed(msg, nameEnd);
@@ -218,8 +260,6 @@ function readRecord(
 
 /** Read `count` answer records at `pos` into `batch` (cleared first); returns the offset after them. */
 function readAnswerInto(msg: Buffer, pos: number, count: number, batch: RecordBatch): number {
-  let prev: Buffer | null = null;
-  let key = "";
   if (batch.shallow) {
     for (let i = 0; i < count; i++) {
       scanName(msg, pos);
@@ -232,7 +272,7 @@ function readAnswerInto(msg: Buffer, pos: number, count: number, batch: RecordBa
         batch.keys[i] = ownerKey(owner);
         batch.classes[i] = fClass;
         batch.ttls[i] = fTtl;
-        batch.rdatas[i] = readRdata(msg);
+        batch.setRdata(i, msg);
       }
       pos = fRdataOffset + fRdataLength;
     }
@@ -240,21 +280,14 @@ function readAnswerInto(msg: Buffer, pos: number, count: number, batch: RecordBa
     return pos;
   }
   for (let i = 0; i < count; i++) {
-    const owner = readFields(msg, pos, prev);
-    if (owner !== prev) {
-      key = ownerKey(owner);
-      prev = owner;
-    }
+    batch.keys[i] = ownerKeys.key(scratch, 0, scanName(msg, pos));
+    batch.owners[i] = ownerKeys.cased;
+    readFixed(msg, nameEnd);
     if (fType === RRType.TSIG) throw malformed("TSIG outside additional");
-    batch.keys[i] = key;
-    batch.owners[i] = owner;
     batch.types[i] = fType;
     batch.classes[i] = fClass;
     batch.ttls[i] = fTtl;
-    batch.rdatas[i] =
-      fType === RRType.OPT
-        ? Buffer.from(msg.subarray(fRdataOffset, fRdataOffset + fRdataLength))
-        : readRdata(msg);
+    batch.setRdata(i, msg);
     pos = fRdataOffset + fRdataLength;
   }
   batch.length = count;
@@ -293,7 +326,7 @@ export function parseMessage(msg: Buffer, batch?: RecordBatch): Message {
   let prevOwner: Buffer | null = null;
   if (batch) {
     pos = readAnswerInto(msg, pos, counts[1], batch);
-    prevOwner = counts[1] > 0 && !batch.shallow ? batch.owners[counts[1] - 1]! : null;
+    prevOwner = counts[1] > 0 && !batch.shallow ? batch.owner(counts[1] - 1) : null;
   }
   for (let s = batch ? 1 : 0; s < 3; s++) {
     for (let i = 0; i < counts[s + 1]!; i++) {

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { isIPv6 } from "node:net";
-import { isSubdomainKey, nameKey, nameToText, readName } from "../wire/name.js";
+import { isSubdomainKey, keyToWire, nameKey, nameToText, readName } from "../wire/name.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { XfrError } from "./errors.js";
@@ -66,15 +66,38 @@ export interface AxfrResult {
  * records of one owner in a message share `owner` and `key`. `ZoneBuilder` and `CheckingZoneBuilder` are sinks.
  */
 export interface RecordSink {
-  addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void;
+  /**
+   * One record. `owner` is null when it is the key's bytes (no upper-case letter: most names). The RDATA is
+   * `rdata[from, to)`, which may lie in a whole message: a sink that keeps it copies it.
+   */
+  addRecord(
+    key: string,
+    owner: Buffer | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+    from: number,
+    to: number,
+  ): void;
 }
 
 /** A sink that keeps the records as a list (what `axfr` returns). */
 export class RecordList implements RecordSink {
   readonly records: ResourceRecord[] = [];
 
-  addRecord(_key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
-    this.records.push({ owner, type, class: cls, ttl, rdata });
+  addRecord(
+    key: string,
+    owner: Buffer | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+    from: number,
+    to: number,
+  ): void {
+    const own = from === 0 && to === rdata.length ? rdata : Buffer.from(rdata.subarray(from, to));
+    this.records.push({ owner: owner ?? keyToWire(key), type, class: cls, ttl, rdata: own });
   }
 }
 
@@ -183,12 +206,13 @@ class Exchange {
   }
 
   /** Every record must be class IN and inside the zone (RFC 5936 §3.3 rejects out-of-zone data). */
-  checkRecord(key: string, owner: Buffer, cls: number): void {
+  /** `owner`: null when it is the key's bytes (see RecordBatch.owners). */
+  checkRecord(key: string, owner: Buffer | null, cls: number): void {
     // Records of one owner come together: check each owner once.
     if (key !== this.lastKey && !isSubdomainKey(key, this.originKey)) {
       throw new XfrError(
         "EDGENS_ERR_XFR_OUT_OF_ZONE",
-        `${nameToText(owner)} is outside ${nameToText(this.origin)}`,
+        `${nameToText(owner ?? keyToWire(key))} is outside ${nameToText(this.origin)}`,
       );
     }
     this.lastKey = key;
@@ -284,25 +308,35 @@ class AxfrCollector {
   /** Add the first SOA (already checked by the caller). */
   start(key: string, soa: ResourceRecord): void {
     this.serial = soaSerial(soa.rdata);
-    this.sink.addRecord(key, soa.owner, soa.type, soa.class, soa.ttl, soa.rdata);
+    this.sink.addRecord(key, soa.owner, soa.type, soa.class, soa.ttl, soa.rdata, 0, soa.rdata.length);
     this.count++;
   }
 
   /** Entry `i` of `b`. */
   add(b: RecordBatch, i: number): void {
     if (this.done) throw new XfrError("EDGENS_ERR_XFR_MALFORMED", "records after the closing SOA");
-    this.ex.checkRecord(b.keys[i]!, b.owners[i]!, b.classes[i]!);
+    this.ex.checkRecord(b.keys[i]!, b.owners[i] ?? null, b.classes[i]!);
     const type = b.types[i]!;
     if (type === RRType.SOA) {
       if (b.keys[i] !== this.ex.originKey)
-        throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", `SOA at ${nameToText(b.owners[i]!)} in transfer`);
-      const s = soaSerial(b.rdatas[i]!);
+        throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", `SOA at ${nameToText(b.owner(i))} in transfer`);
+      const s = soaSerial(b.rdata(i));
       if (s !== this.serial)
         throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", `closing SOA serial ${s}, opening ${this.serial}`);
       this.done = true;
       return;
     }
-    this.sink.addRecord(b.keys[i]!, b.owners[i]!, type, b.classes[i]!, b.ttls[i]!, b.rdatas[i]!);
+    const { keys, owners, classes, ttls } = b;
+    this.sink.addRecord(
+      keys[i]!,
+      owners[i] ?? null,
+      type,
+      classes[i]!,
+      ttls[i]!,
+      b.rdataSources[i]!,
+      b.rdataStarts[i]!,
+      b.rdataEnds[i]!,
+    );
     this.count++;
   }
 }
@@ -341,7 +375,7 @@ export async function axfrTo(
   const feed = (b: RecordBatch) => {
     for (let i = 0; i < b.length; i++) {
       if (col.serial < 0) {
-        ex.checkRecord(b.keys[i]!, b.owners[i]!, b.classes[i]!);
+        ex.checkRecord(b.keys[i]!, b.owners[i] ?? null, b.classes[i]!);
         col.start(b.keys[i]!, firstSoa(ex, b.record(i)));
       } else col.add(b, i);
     }
@@ -419,7 +453,7 @@ class IxfrCollector {
 
   /** Entry `i` of `b`: an AXFR-style answer streams to the sink; deltas are kept as records. */
   add(b: RecordBatch, i: number): void {
-    this.ex.checkRecord(b.keys[i]!, b.owners[i]!, b.classes[i]!);
+    this.ex.checkRecord(b.keys[i]!, b.owners[i] ?? null, b.classes[i]!);
     this.count++;
     switch (this.mode) {
       case "start": {

@@ -82,7 +82,7 @@ export class RRset {
     rdatas: readonly Uint8Array[],
   ): RRset {
     let size = 0;
-    for (const r of rdatas) size += 2 + checkedLength(r);
+    for (const r of rdatas) size += 2 + checkedLength(r.length);
     const chunk = Buffer.allocUnsafe(size);
     let pos = 0;
     for (const r of rdatas) pos = writeRdata(chunk, pos, r);
@@ -132,15 +132,15 @@ export class RRset {
     return out;
   }
 
-  /** True when some record holds exactly the bytes of `rdata`. */
-  hasRdata(rdata: Uint8Array): boolean {
+  /** True when some record holds exactly the bytes of `rdata[from, to)` (by default all of `rdata`). */
+  hasRdata(rdata: Uint8Array, from = 0, to = rdata.length): boolean {
     const { chunk } = this;
-    const n = rdata.length;
+    const n = to - from;
     for (let pos = this.start; pos < this.end; pos = this.nextRdata(pos)) {
       if (this.rdataLength(pos) !== n) continue;
       let k = 0;
       const at = pos + 2;
-      while (k < n && chunk[at + k] === rdata[k]) k++;
+      while (k < n && chunk[at + k] === rdata[from + k]) k++;
       if (k === n) return true;
     }
     return false;
@@ -187,18 +187,19 @@ export class RRset {
   }
 }
 
-function checkedLength(rdata: Uint8Array): number {
-  if (rdata.length > MAX_RDATA)
-    throw new RangeError(`RDATA of ${rdata.length} octets (at most ${MAX_RDATA})`);
-  return rdata.length;
+function checkedLength(length: number): number {
+  if (length > MAX_RDATA) throw new RangeError(`RDATA of ${length} octets (at most ${MAX_RDATA})`);
+  return length;
 }
 
-/** Write `[u16 length][rdata]` at `pos`; returns the position after it. */
-function writeRdata(chunk: Buffer, pos: number, rdata: Uint8Array): number {
-  const n = rdata.length;
+/** Write `[u16 length][rdata[from, to)]` at `pos`; returns the position after it. */
+function writeRdata(chunk: Buffer, pos: number, rdata: Uint8Array, from = 0, to = rdata.length): number {
+  const n = to - from;
   chunk[pos] = n >> 8;
   chunk[pos + 1] = n & 0xff;
-  chunk.set(rdata, pos + 2);
+  // A and AAAA are 4 and 16 octets: a loop beats making a view to copy from.
+  if (n <= 32) for (let i = 0; i < n; i++) chunk[pos + 2 + i] = rdata[from + i]!;
+  else chunk.set(from === 0 && to === rdata.length ? rdata : rdata.subarray(from, to), pos + 2);
   return pos + 2 + n;
 }
 
@@ -224,12 +225,23 @@ export class RdataArena {
   /** Bytes abandoned by relocations. */
   abandoned = 0;
 
-  /** A new RRset holding one record; `owner` as for `RRset.of`. */
-  open(owner: Buffer | KeyedOwner, type: number, cls: number, ttl: number, rdata: Uint8Array): RRset {
-    const n = 2 + checkedLength(rdata);
+  /**
+   * A new RRset holding one record, `rdata[from, to)` (by default all of `rdata`: a transfer passes the whole
+   * message, so that no record needs a Buffer of its own); `owner` as for `RRset.of`.
+   */
+  open(
+    owner: Buffer | KeyedOwner,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Uint8Array,
+    from = 0,
+    to = rdata.length,
+  ): RRset {
+    const n = 2 + checkedLength(to - from);
     this.reserve(n);
     const start = this.pos;
-    this.pos = writeRdata(this.chunk, start, rdata);
+    this.pos = writeRdata(this.chunk, start, rdata, from, to);
     this.written += n;
     if (owner instanceof Uint8Array)
       return new RRset(owner, null, type, cls, ttl, this.chunk, start, this.pos, 1);
@@ -237,12 +249,12 @@ export class RdataArena {
   }
 
   /**
-   * Append `rdata` to `rrset` (made by this arena, its tree not finished) unless the RRset holds the same
-   * bytes already; false when it did.
+   * Append `rdata[from, to)` to `rrset` (made by this arena, its tree not finished) unless the RRset holds the
+   * same bytes already; false when it did.
    */
-  add(rrset: RRset, rdata: Uint8Array): boolean {
-    if (rrset.hasRdata(rdata)) return false;
-    const n = 2 + checkedLength(rdata);
+  add(rrset: RRset, rdata: Uint8Array, from = 0, to = rdata.length): boolean {
+    if (rrset.hasRdata(rdata, from, to)) return false;
+    const n = 2 + checkedLength(to - from);
     const set = rrset as Building;
     if (set.chunk !== this.chunk || set.end !== this.pos || this.pos + n > this.chunk.length) {
       // Move the RRset's bytes to the end of the (possibly new) current chunk.
@@ -256,7 +268,7 @@ export class RdataArena {
       set.end = this.pos + size;
       this.pos = set.end;
     }
-    this.pos = writeRdata(this.chunk, this.pos, rdata);
+    this.pos = writeRdata(this.chunk, this.pos, rdata, from, to);
     set.end = this.pos;
     set.rdataCount++;
     this.written += n;

@@ -1,7 +1,7 @@
 // Semantic checks of one zone's records, modelled on Knot's semantic checks (kzonecheck): structural errors
 // that make a zone unservable are errors; suspicious data that a server can still serve are warnings.
 // `normalizeRecords` then applies what the warnings announce: duplicates dropped, one TTL per RRset.
-import { isSubdomainKey, nameKey, nameToText, parentName } from "../wire/name.js";
+import { isSubdomainKey, keyToWire, nameKey, nameToText, parentName } from "../wire/name.js";
 import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
 import { DiagCode, type Diagnostic, hasErrors } from "./diagnostic.js";
@@ -283,8 +283,17 @@ export class CheckingZoneBuilder {
     this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
   }
 
-  /** `add` without a record object; `key` is `ownerKey(owner)`. */
-  addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
+  /** `add` without a record object; `key` is `ownerKey(owner)`; the RDATA is `rdata[from, to)`. */
+  addRecord(
+    key: string,
+    owner: Buffer | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+    from = 0,
+    to = rdata.length,
+  ): void {
     if (cls !== RRClass.IN) this.early.push(this.diag("error", DiagCode.NOT_IN_CLASS, notInClass(cls)));
     if (key !== this.lastKey) {
       this.lastKey = key;
@@ -292,10 +301,12 @@ export class CheckingZoneBuilder {
     }
     if (!this.lastInZone) {
       this.audit.clean = false;
-      this.early.push(this.diag("error", DiagCode.OUT_OF_ZONE, outOfZone(owner, this.zoneText)));
+      this.early.push(
+        this.diag("error", DiagCode.OUT_OF_ZONE, outOfZone(owner ?? keyToWire(key), this.zoneText)),
+      );
       return;
     }
-    this.builder.addRecord(key, owner, type, cls, ttl, rdata);
+    this.builder.addRecord(key, owner, type, cls, ttl, rdata, from, to);
   }
 
   /** Check and return the tree (once). */

@@ -1,7 +1,7 @@
 // The zone tree: one immutable map from name key to node, holding every name with data and every empty
 // non-terminal between such a name and the apex, so the lookup can tell "does not exist" from "exists, empty"
 // (RFC 4592 §2.2.2). Delegation points and occluded names are marked once here, not per query.
-import { isSubdomainKey, labelOffsets, nameKey, nameToText, parentName } from "../wire/name.js";
+import { isSubdomainKey, keyToWire, labelOffsets, nameKey, nameToText, parentName } from "../wire/name.js";
 import { parseBase32Hex } from "../wire/rdata/text-fields.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import { NameTable } from "./name-table.js";
@@ -22,7 +22,7 @@ export interface ZoneNode {
   readonly casedOwner: Buffer | null;
   key: string;
   /** RRsets by type, RRSIG excluded. Empty for an empty non-terminal. */
-  rrsets: TypeMap<RRset>;
+  readonly rrsets: TypeMap<RRset>;
   /** RRSIG RRsets by the type they cover (`NO_SIGS`, shared and never written, when there are none). */
   sigs: TypeMap<RRset>;
   /** Non-apex node with NS: a zone cut (the NS and any glue below are not authoritative). */
@@ -108,9 +108,12 @@ export function ownerKey(owner: Buffer): string {
 /** The `sigs` of every node without RRSIGs (most of a big unsigned zone): one shared map, never written. */
 export const NO_SIGS: TypeMap<RRset> = new TypeMap();
 
-/** A node of a built tree: a class so that `owner` can be a getter (no Buffer per lower-case name). */
-class TreeNode implements ZoneNode {
-  rrsets = new TypeMap<RRset>();
+/**
+ * A node of a built tree: a class so that `owner` can be a getter (no Buffer per lower-case name). It is its
+ * own `rrsets` map: a million-name zone then holds a million objects fewer, which the garbage collector copies
+ * and marks while the tree is built.
+ */
+class TreeNode extends TypeMap<RRset> implements ZoneNode {
   sigs = NO_SIGS;
   cut = false;
   occluded = false;
@@ -118,7 +121,13 @@ class TreeNode implements ZoneNode {
   constructor(
     readonly key: string,
     readonly casedOwner: Buffer | null,
-  ) {}
+  ) {
+    super();
+  }
+
+  get rrsets(): TypeMap<RRset> {
+    return this;
+  }
 
   get owner(): Buffer {
     return this.casedOwner ?? Buffer.from(this.key, "latin1");
@@ -206,16 +215,30 @@ export class ZoneBuilder {
     this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
   }
 
-  /** `add` without a record object; `key` is `ownerKey(owner)`. The tree keeps `owner`; `rdata` is copied. */
-  addRecord(key: string, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
+  /**
+   * `add` without a record object; `key` is `ownerKey(owner)`, and `owner` may be null when it is the key's
+   * bytes. The RDATA is `rdata[from, to)`, by default all of it: a transfer passes the whole message, so that
+   * no record needs a Buffer of its own. The RDATA is copied; `owner` only when `newNode` keeps it.
+   */
+  addRecord(
+    key: string,
+    owner: Buffer | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+    from = 0,
+    to = rdata.length,
+  ): void {
     if (key !== this.lastKey && !isSubdomainKey(key, this.originKey)) {
-      throw new ZoneBuildError(`record ${nameToText(owner)} is outside zone ${nameToText(this.origin)}`);
+      const name = nameToText(owner ?? keyToWire(key));
+      throw new ZoneBuildError(`record ${name} is outside zone ${nameToText(this.origin)}`);
     }
-    const covered = type === RRType.RRSIG && rdata.length >= 2 ? rdata.readUInt16BE(0) : -1;
+    const covered = type === RRType.RRSIG && to - from >= 2 ? (rdata[from]! << 8) | rdata[from + 1]! : -1;
     // Hashed owners get no node (RFC 5155 §7.2.8): checked before the node is made.
     if (
       (type === RRType.NSEC3 || covered === RRType.NSEC3) &&
-      this.addNsec3(key, owner, type, cls, ttl, rdata)
+      this.addNsec3(key, owner, type, cls, ttl, rdata.subarray(from, to))
     )
       return;
     const node = key === this.lastKey ? this.lastNode : this.nodeFor(key, owner);
@@ -226,18 +249,18 @@ export class ZoneBuilder {
     const mapKey = covered >= 0 ? covered : type;
     const rrset = map.get(mapKey);
     if (!rrset) {
-      map.set(mapKey, this.arena.open(node, type, cls, ttl, rdata));
+      map.set(mapKey, this.arena.open(node, type, cls, ttl, rdata, from, to));
       this.recordCount++;
       if (type === RRType.NS || type === RRType.CNAME || type === RRType.SOA || type === RRType.DNAME)
         this.watched.push(node);
     } else {
-      this.addTo(rrset, owner, type, cls, ttl, rdata);
+      this.addTo(rrset, owner, type, cls, ttl, rdata, from, to);
       if (rrset.rdataCount === 2 && type !== RRType.A && type !== RRType.AAAA) this.watched.push(node);
     }
   }
 
   /** The node of `key` (created with the empty non-terminals above it), remembered as the last owner's. */
-  private nodeFor(key: string, owner: Buffer): ZoneNode {
+  private nodeFor(key: string, owner: Buffer | null): ZoneNode {
     let node = this.nodes.get(key);
     if (!node) {
       node = newNode(owner, key);
@@ -258,8 +281,17 @@ export class ZoneBuilder {
     return node;
   }
 
-  private addTo(rrset: RRset, owner: Buffer, type: number, cls: number, ttl: number, rdata: Buffer): void {
-    const added = this.arena.add(rrset, rdata);
+  private addTo(
+    rrset: RRset,
+    owner: Buffer | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdata: Buffer,
+    from = 0,
+    to = rdata.length,
+  ): void {
+    const added = this.arena.add(rrset, rdata, from, to);
     if (added) this.recordCount++;
     const audit = this.audit;
     if (!audit || (added && rrset.ttl === ttl)) return;
@@ -268,12 +300,12 @@ export class ZoneBuilder {
     if (!findings) return;
     // Records of another class are an error of their own (checkZone keys duplicates by class too).
     if (!added && cls === rrset.class)
-      findings.push({ kind: "duplicate", owner, type, ttl, rrsetTtl: rrset.ttl });
+      findings.push({ kind: "duplicate", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
     if (rrset.ttl !== ttl) {
       this.ttlReported ??= new Set();
       if (!this.ttlReported.has(rrset)) {
         this.ttlReported.add(rrset);
-        findings.push({ kind: "ttl", owner, type, ttl, rrsetTtl: rrset.ttl });
+        findings.push({ kind: "ttl", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
       }
     }
   }
@@ -281,7 +313,7 @@ export class ZoneBuilder {
   /** File NSEC3 records and their RRSIGs under the hash of their owner; false when the owner is no hash. */
   private addNsec3(
     key: string,
-    owner: Buffer,
+    owner: Buffer | null,
     type: number,
     cls: number,
     ttl: number,
@@ -303,7 +335,8 @@ export class ZoneBuilder {
     const field = type === RRType.RRSIG ? "sig" : "nsec3";
     const rrset = draft[field];
     if (!rrset) {
-      draft[field] = this.arena.open(Buffer.from(owner), type, cls, ttl, rdata); // a copy, as in newNode
+      // A copy, as in newNode.
+      draft[field] = this.arena.open(owner ? Buffer.from(owner) : keyToWire(key), type, cls, ttl, rdata);
       this.recordCount++;
     } else this.addTo(rrset, owner, type, cls, ttl, rdata);
     return true;
@@ -338,9 +371,13 @@ export class ZoneBuilder {
 
     // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
     let occluders = 0;
+    // One pass over the names (a million in a big zone) also finds the NSEC owners.
+    const nsecOwners: ZoneNode[] = [];
     for (const node of nodes.values()) {
-      if (node !== apex && node.rrsets.has(RRType.NS)) node.cut = true;
-      if (node.cut || node.rrsets.has(RRType.DNAME)) occluders++;
+      const rrsets = node.rrsets;
+      if (node !== apex && rrsets.has(RRType.NS)) node.cut = true;
+      if (node.cut || rrsets.has(RRType.DNAME)) occluders++;
+      if (rrsets.has(RRType.NSEC)) nsecOwners.push(node);
     }
     for (const node of occluders > 0 ? nodes.values() : []) {
       if (node === apex) continue;
@@ -357,9 +394,7 @@ export class ZoneBuilder {
     const negativeSoa = soa.withTtl(negTtl);
     const negativeSoaSigs = apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null;
     const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
-    const nsecChain = [...nodes.values()]
-      .filter((n) => n.rrsets.has(RRType.NSEC) && !n.occluded)
-      .sort((a, b) => canonicalCompare(a.key, b.key));
+    const nsecChain = nsecOwners.filter((n) => !n.occluded).sort((a, b) => canonicalCompare(a.key, b.key));
     return {
       origin: apex.owner,
       originKey,

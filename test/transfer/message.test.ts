@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TsigError, XfrError } from "../../src/transfer/errors.js";
-import { buildQuery, parseMessage } from "../../src/transfer/message.js";
+import { buildQuery, parseMessage, RecordBatch } from "../../src/transfer/message.js";
 import { parseTsigKey, signMessage, TsigResponseVerifier } from "../../src/transfer/tsig.js";
 import { nameToText, parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
@@ -67,6 +67,37 @@ describe("parseMessage", () => {
     expect(m.answer[1]!.rdata).toEqual(Buffer.from([192, 0, 2, 1]));
   });
 
+  it("a batch keeps a Buffer only for an owner whose case differs from its key, and RDATA without names in the message (issue 6)", () => {
+    // MX RDATA that points back at the question name (offset 12): "mail" + pointer = mail.xfr.test.
+    const mx = Buffer.from([0, 10, 4, ...Buffer.from("mail"), 0xc0, 12]);
+    const msg = answerTo(query, [
+      soa(1),
+      a("www.xfr.test.", "192.0.2.1"),
+      a("WWW.xfr.test.", "192.0.2.2"),
+      rr("xfr.test.", RRType.MX, mx),
+      soa(1),
+    ]);
+    const batch = new RecordBatch();
+    parseMessage(msg, batch);
+    expect(batch.length).toBe(5);
+    expect(batch.keys[1]).toBe(batch.keys[2]);
+    expect(batch.owners[1]).toBeNull();
+    expect(nameToText(batch.owner(1))).toBe("www.xfr.test.");
+    expect(nameToText(batch.owners[2]!)).toBe("WWW.xfr.test.");
+    // A: read from the message itself; rdata(i) is a copy of the four octets.
+    expect(batch.rdataSources[1]).toBe(msg);
+    const copy = batch.rdata(1);
+    expect(copy).toEqual(Buffer.from([192, 0, 2, 1]));
+    // MX: decompressed into a Buffer of its own.
+    expect(batch.rdataSources[3]).not.toBe(msg);
+    expect(batch.rdata(3)).toEqual(
+      Buffer.concat([Buffer.from([0, 10]), parseNameText("mail.xfr.test.", null)]),
+    );
+    expect(batch.record(2)).toMatchObject({ type: RRType.A, ttl: 3600 });
+    msg.fill(0);
+    expect(copy).toEqual(Buffer.from([192, 0, 2, 1]));
+  });
+
   it("mutated answers parse or throw XfrError, never anything else", () => {
     fc.assert(
       fc.property(
@@ -75,10 +106,12 @@ describe("parseMessage", () => {
         (edits, cut) => {
           const b = Buffer.from(valid.subarray(0, Math.max(cut, 1)));
           for (const [at, v] of edits) if (at < b.length) b[at] = v;
-          try {
-            parseMessage(b);
-          } catch (e) {
-            if (!(e instanceof XfrError)) throw e;
+          for (const batch of [undefined, new RecordBatch(), new RecordBatch(true)]) {
+            try {
+              parseMessage(b, batch);
+            } catch (e) {
+              if (!(e instanceof XfrError)) throw e;
+            }
           }
         },
       ),
