@@ -612,7 +612,7 @@ if (args.trace && results.edgens) {
   // edgens' own account of each change: the manager's steps, then each worker's apply and swap; with this
   // script's events ("bench:") on the same clock (ms since the epoch; edgens' log has whole ms).
   const wanted =
-    /NOTIFY accepted|zone transferred|IXFR delta|secondary change served|persisted copy|background precompile started|precompiled answers swapped|wire copy loaded|transfer candidate/;
+    /NOTIFY|zone transferred|IXFR delta|secondary change served|persisted copy|background precompile started|precompiled answers swapped|wire copy loaded|transfer candidate/;
   const at = (perf) => performance.timeOrigin + perf;
   const events = [];
   for (const [i, { serial: sn, t: t0 }] of roundStart.entries()) {

@@ -6,6 +6,7 @@
 // the closing SOA, which is not added.
 import { parseMessage, RecordBatch } from "../transfer/message.js";
 import { soaSerial } from "../transfer/xfr-client.js";
+import { TimeSlicer } from "../util/time-slice.js";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { ZoneBuilder, type ZoneData } from "../zone/zone.js";
@@ -14,18 +15,34 @@ export class AxfrReplayError extends Error {
   readonly code = "EDGENS_ERR_AXFR_REPLAY";
 }
 
-/** Build the tree of an AXFR-shaped answer (SOA, records, the same SOA); throws AxfrReplayError on a bad shape. */
-export function replayAxfr(
+export interface ReplayOptions {
+  /** Slices of this many ms (default SLICE_MS): the process answers queries through a big zone's build. */
+  sliceMs?: number;
+  /** Asked between slices: true stops the build (it resolves null). */
+  cancelled?: () => boolean;
+}
+
+/**
+ * Build the tree of an AXFR-shaped answer (SOA, records, the same SOA), in slices; rejects with AxfrReplayError
+ * on a bad shape, resolves null when cancelled.
+ */
+export async function replayAxfr(
   origin: Buffer,
   messages: readonly Buffer[],
-): { serial: number; data: ZoneData; records: number } {
+  opts: ReplayOptions = {},
+): Promise<{ serial: number; data: ZoneData; records: number } | null> {
   const originKey = nameKey(origin);
   const builder = new ZoneBuilder(origin);
   const batch = new RecordBatch();
   let serial = -1;
   let records = 0;
   let done = false;
+  const slicer = new TimeSlicer(opts.sliceMs);
   for (const raw of messages) {
+    if (slicer.due) {
+      await slicer.pause();
+      if (opts.cancelled?.()) return null;
+    }
     parseMessage(raw, batch);
     for (let i = 0; i < batch.length; i++) {
       if (done) throw new AxfrReplayError("records after the closing SOA");

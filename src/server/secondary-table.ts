@@ -166,6 +166,11 @@ interface Entry {
   target: NotifyTarget;
   /** A whole zone built from transfer messages, not served until the host accepts it (by `id`). */
   candidate: { id: number; serial: number; data: ZoneData; records: number; ms: number } | null;
+  /**
+   * The candidate being built (in slices: the process keeps answering meanwhile). `accepted`: the host's
+   * verdict named it before the build was done, so it is served as soon as it is.
+   */
+  building: { id: number; cancelled: boolean; accepted: boolean } | null;
 }
 
 export class SecondaryTable {
@@ -177,6 +182,10 @@ export class SecondaryTable {
   private tsigKeys: EdgensConfig["tsigKeys"];
   /** Set by whoever forwards accepted NOTIFYs to the host (IPC in a worker, a call in-process). */
   onNotify: NotifyForward = () => {};
+  /** Called when served data changed outside `apply`: an accepted candidate whose build finished later. */
+  onLateChange: () => void = () => {};
+  /** Candidate builds under way (for tests and an orderly stop: `settled`). */
+  private readonly builds = new Set<Promise<void>>();
 
   constructor(
     config: EdgensConfig,
@@ -223,7 +232,10 @@ export class SecondaryTable {
       for (const [k, e] of this.entries) {
         if (!keep.has(k)) changed = this.remove(e.state.zone) || changed;
         // A whole set comes from a host that (re)started: builds announced before are not its to accept.
-        else if (e.candidate) this.dropCandidate(e.state.zone, e.candidate.id, "the host restarted");
+        else if (e.candidate || e.building) {
+          const id = (e.candidate ?? e.building)!.id;
+          this.dropCandidate(e.state.zone, id, "the host restarted");
+        }
       }
     }
     for (const c of changes) {
@@ -271,6 +283,7 @@ export class SecondaryTable {
       serial: null,
       target: null!,
       candidate: null,
+      building: null,
     };
     const before = { state: entry.state.state, data: entry.data };
     entry.state = state;
@@ -279,19 +292,33 @@ export class SecondaryTable {
     this.byKey.set(entry.key, entry);
     if (candidate !== undefined) {
       // The host's verdict: its restart copy is still being written, so nothing else here can be read yet.
-      if (state.role === "zone" && state.state === "ok") this.takeCandidate(entry, candidate);
-      else this.dropCandidate(state.zone, candidate, "superseded");
+      if (state.role !== "zone" || state.state !== "ok")
+        this.dropCandidate(state.zone, candidate, "superseded");
+      else if (entry.building?.id === candidate) entry.building.accepted = true;
+      else this.takeCandidate(entry, candidate);
     } else if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
       else if (delta) this.applyDelta(entry, delta);
       else if (entry.data && entry.serial === state.serial) {
         // Already held (from the delta or the wire copy): the text copy's path needs no read.
-      } else if (state.wire) {
-        if (!this.loadWire(entry, state.wire, state.journal ?? null, origin) && !entry.data)
-          this.load(entry, origin);
-      } else this.load(entry, origin);
+      } else if (entry.building?.accepted) {
+        // The accepted build is under way; it reads the restart copy itself should it fail.
+      } else this.loadCopy(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
+  }
+
+  /** Read the host's restart copy (the wire copy, else the text copy) of the state's serial. */
+  private loadCopy(entry: Entry, origin: Buffer): void {
+    const { wire, journal } = entry.state;
+    if (wire) {
+      if (!this.loadWire(entry, wire, journal ?? null, origin) && !entry.data) this.load(entry, origin);
+    } else this.load(entry, origin);
+  }
+
+  /** Resolves once every candidate build under way has ended (built, failed or cancelled). */
+  async settled(): Promise<void> {
+    while (this.builds.size > 0) await Promise.all([...this.builds]);
   }
 
   /** A whole zone's messages, or a part of them: the build starts with the last part. */
@@ -306,41 +333,72 @@ export class SecondaryTable {
     }
   }
 
-  /** Build a whole zone from the transfer's messages, aside (replacing any older candidate of the zone). */
+  /**
+   * Build a whole zone from the transfer's messages, aside (replacing any older candidate of the zone), in
+   * slices: the process answers queries meanwhile. The host's verdict may come before the build is done.
+   */
   private buildCandidate(zone: string, id: number, messages: Buffer[]): void {
-    const entry = this.entries.get(zone.toLowerCase());
+    const key = zone.toLowerCase();
+    const entry = this.entries.get(key);
     if (!entry) return;
+    if (entry.building) entry.building.cancelled = true;
     entry.candidate = null;
+    const job = { id, cancelled: false, accepted: false };
+    entry.building = job;
+    let bytes = 0;
+    for (const m of messages) bytes += m.length;
     const t0 = performance.now();
-    try {
-      const r = replayAxfr(parseNameText(entry.state.zone, null), messages);
-      const ms = performance.now() - t0;
-      entry.candidate = { id, serial: r.serial, data: r.data, records: r.records, ms };
-      let bytes = 0;
-      for (const m of messages) bytes += m.length;
-      this.log.info(
-        {
-          zone: entry.state.zone,
-          candidate: id,
-          serial: r.serial,
-          records: r.records,
-          messages: messages.length,
-          bytes,
-          ms: Math.round(ms),
+    const current = () => !job.cancelled && this.entries.get(key) === entry;
+    const build = replayAxfr(parseNameText(entry.state.zone, null), messages, { cancelled: () => !current() })
+      .then(
+        (r) => {
+          if (entry.building === job) entry.building = null;
+          if (r === null || !current()) return;
+          const ms = performance.now() - t0;
+          entry.candidate = { id, serial: r.serial, data: r.data, records: r.records, ms };
+          const { serial, records } = r;
+          const fields = {
+            zone: entry.state.zone,
+            candidate: id,
+            serial,
+            records,
+            messages: messages.length,
+          };
+          this.log.info({ ...fields, bytes, ms: Math.round(ms) }, "transfer candidate built");
+          if (job.accepted) {
+            this.takeCandidate(entry, id);
+            this.onLateChange();
+          }
         },
-        "transfer candidate built",
-      );
-    } catch (e) {
-      this.log.warn(
-        { zone: entry.state.zone, candidate: id, err: (e as Error).message },
-        "cannot build the transfer candidate; the host's restart copy will be read",
-      );
-    }
+        (e: unknown) => {
+          if (entry.building === job) entry.building = null;
+          if (!current()) return;
+          this.log.warn(
+            { zone: entry.state.zone, candidate: id, err: (e as Error).message },
+            "cannot build the transfer candidate; the host's restart copy will be read",
+          );
+          // The host's state for the accepted serial came while the build ran: its copy is named there.
+          if (job.accepted && entry.state.state === "ok" && entry.serial !== entry.state.serial) {
+            const before = entry.data;
+            this.loadCopy(entry, parseNameText(entry.state.zone, null));
+            if (entry.data !== before) this.onLateChange();
+          }
+        },
+      )
+      .finally(() => this.builds.delete(build));
+    this.builds.add(build);
   }
 
   private dropCandidate(zone: string, id: number, why: string): void {
     const entry = this.entries.get(zone.toLowerCase());
-    if (entry?.candidate?.id !== id) return;
+    if (!entry) return;
+    if (entry.building?.id === id) {
+      entry.building.cancelled = true;
+      entry.building = null;
+      this.log.info({ zone: entry.state.zone, candidate: id }, `transfer candidate dropped: ${why}`);
+      return;
+    }
+    if (entry.candidate?.id !== id) return;
     this.log.info(
       { zone: entry.state.zone, candidate: id, serial: entry.candidate.serial },
       `transfer candidate dropped: ${why}`,

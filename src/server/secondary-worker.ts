@@ -41,6 +41,8 @@ export async function joinSecondaryZones(
     send({ type: "edgens:notify", zone, serial: serial ?? null });
   };
   let node: ServingNode | null = null;
+  // A candidate the host accepted while it was still being built is served when the build ends.
+  table.onLateChange = () => node?.applySecondary([]);
   let synced!: () => void;
   const first = new Promise<void>((r) => {
     synced = r;

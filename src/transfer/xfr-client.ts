@@ -6,6 +6,7 @@
 import { randomInt } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { isIPv6 } from "node:net";
+import { TimeSlicer } from "../util/time-slice.js";
 import { isSubdomainKey, keyToWire, nameKey, nameToText, readName } from "../wire/name.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
@@ -42,6 +43,11 @@ export interface XfrOptions {
    * (the hand-off's writes need this process's event loop). Not called for IXFR deltas.
    */
   onReceived?: (messages: readonly Buffer[]) => void | Promise<void>;
+  /**
+   * With `receiveFirst`: the received messages go into the sink in slices of this many ms (default SLICE_MS),
+   * the event loop running between them, so the process keeps answering queries through a big zone's build.
+   */
+  sliceMs?: number;
 }
 
 export interface IxfrOptions extends XfrOptions {
@@ -408,12 +414,14 @@ export async function axfrTo(
   });
   ex.finish();
   await opts.onReceived?.(messages);
-  // Every message verified: now the per-record checks of a streamed transfer, and the sink.
+  // Every message verified: now the per-record checks of a streamed transfer, and the sink, in slices.
+  const slicer = new TimeSlicer(opts.sliceMs);
   for (let m = 0; m < messages.length; m++) {
     parseMessage(messages[m]!, batch);
     // Let each message go once parsed: the Buffers they hold count as external memory, which drives V8's GC.
     messages[m] = EMPTY;
     feed(batch);
+    if (slicer.due) await slicer.pause();
   }
   if (!col.done) throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", "transfer ended without its closing SOA");
   return { serial: col.serial, records: col.count };
@@ -594,10 +602,12 @@ export async function ixfrTo(
   ex.finish();
   if (opts.receiveFirst && col.mode === "axfr") await opts.onReceived?.(all);
   all.length = 0;
+  const slicer = new TimeSlicer(opts.sliceMs);
   for (let m = 0; m < held.length; m++) {
     parseMessage(held[m]!, batch);
     held[m] = EMPTY;
     for (let i = 0; i < batch.length; i++) col.add(batch, i);
+    if (slicer.due) await slicer.pause();
   }
   if (held.length > 0 && !col.endOfMessage())
     throw new XfrError("EDGENS_ERR_XFR_BAD_SOA", "transfer ended without its closing SOA");

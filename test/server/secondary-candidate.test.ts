@@ -54,22 +54,40 @@ const sorted = (rrs: Iterable<ResourceRecord>) =>
   [...rrs].map((r) => `${r.owner.toString("hex")} ${r.type} ${r.ttl} ${r.rdata.toString("hex")}`).sort();
 
 describe("replayAxfr", () => {
-  it("builds the tree the records build, from compressed messages", () => {
+  it("builds the tree the records build, from compressed messages", async () => {
     const rrs = records(11, 3000);
     const messages = axfrAnswer(rrs);
     expect(messages.length).toBeGreaterThan(1);
-    const r = replayAxfr(origin, messages);
+    const r = (await replayAxfr(origin, messages))!;
     expect([r.serial, r.records]).toEqual([11, rrs.length]);
     expect(sorted(recordsOfZone(r.data))).toEqual(sorted(recordsOfZone(buildZone(origin, rrs))));
   });
 
-  it("refuses a stream that is not an AXFR answer", () => {
+  it("refuses a stream that is not an AXFR answer", async () => {
     const rrs = records(12, 20);
     const whole = axfrAnswer(rrs);
-    expect(() => replayAxfr(origin, axfrAnswer(rrs.slice(1)))).toThrow(AxfrReplayError);
+    await expect(replayAxfr(origin, axfrAnswer(rrs.slice(1)))).rejects.toThrow(AxfrReplayError);
     const open = [...xfrMessages(7, Buffer.concat([origin, Buffer.from([0, 252, 0, 1])]), rrs, null)];
-    expect(() => replayAxfr(origin, open)).toThrow(/without its closing SOA/);
-    expect(() => replayAxfr(origin, [...whole, ...whole])).toThrow(/after the closing SOA/);
+    await expect(replayAxfr(origin, open)).rejects.toThrow(/without its closing SOA/);
+    await expect(replayAxfr(origin, [...whole, ...whole])).rejects.toThrow(/after the closing SOA/);
+  });
+
+  it("builds in slices, the event loop running between them, and stops when cancelled", async () => {
+    const messages = axfrAnswer(records(13, 20000));
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    const r = await replayAxfr(origin, messages, { sliceMs: 0 });
+    done = true;
+    expect(r!.serial).toBe(13);
+    expect(ticks).toBeGreaterThan(messages.length / 2);
+    let asked = 0;
+    expect(await replayAxfr(origin, messages, { sliceMs: 0, cancelled: () => ++asked > 3 })).toBeNull();
+    expect(asked).toBe(4);
   });
 });
 
@@ -97,26 +115,64 @@ describe("SecondaryTable: transfer candidates", () => {
     return z ? soaSerial(recordsOfZone(z)[Symbol.iterator]().next().value!.rdata) : null;
   };
 
-  it("serves the build named by the verdict; not before it", () => {
+  it("serves the build named by the verdict; not before it", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     expect(t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(21)) }])).toBe(false);
+    await t.settled();
     expect(t.served()).toEqual([]);
     expect(t.apply([{ op: "set", state: state(21), candidate: 1 }])).toBe(true);
     expect(servedSerial(t)).toBe(21);
     expect(t.served()[0]!.nodes.size).toBeGreaterThan(500);
   });
 
-  it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", () => {
+  it("a verdict that comes while the build runs serves it when done, and says so (onLateChange)", async () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    let late = 0;
+    t.onLateChange = () => late++;
+    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(22, 30000)) }]);
+    t.apply([{ op: "set", state: state(22), candidate: 1 }]);
+    // The restart copy's state too: the accepted build is under way, so nothing is read for it.
+    t.apply([{ op: "set", state: state(22, join(tmp, "absent.wire")) }]);
+    expect(t.served()).toEqual([]);
+    expect(late).toBe(0);
+    await t.settled();
+    expect(servedSerial(t)).toBe(22);
+    expect(late).toBe(1);
+  });
+
+  it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(23, 30000)) }]);
+    t.apply([{ op: "candidate", zone: ZONE, id: 2, messages: axfrAnswer(records(24)) }]);
+    t.apply([{ op: "set", state: state(23), candidate: 1 }]);
+    await t.settled();
+    expect(t.served()).toEqual([]);
+    t.apply([{ op: "set", state: state(24), candidate: 2 }]);
+    expect(servedSerial(t)).toBe(24);
+    t.apply([{ op: "candidate", zone: ZONE, id: 3, messages: axfrAnswer(records(25, 30000)) }]);
+    t.apply([{ op: "discard", zone: ZONE, id: 3 }]);
+    t.apply([{ op: "candidate", zone: ZONE, id: 4, messages: axfrAnswer(records(26, 30000)) }]);
+    t.apply([{ op: "set", state: state(24) }], true);
+    await t.settled();
+    t.apply([{ op: "set", state: state(25), candidate: 3 }]);
+    t.apply([{ op: "set", state: state(26), candidate: 4 }]);
+    expect(servedSerial(t)).toBe(24);
+  });
+
+  it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     t.apply([{ op: "candidate", zone: ZONE, id: 2, messages: axfrAnswer(records(31)) }]);
+    await t.settled();
     t.apply([{ op: "discard", zone: ZONE, id: 2 }]);
     t.apply([{ op: "set", state: state(31), candidate: 2 }]);
     expect(t.served()).toEqual([]);
     // Another id, then the right id with another serial (the build is of 32, the host accepted 33).
     t.apply([{ op: "candidate", zone: ZONE, id: 3, messages: axfrAnswer(records(32)) }]);
+    await t.settled();
     t.apply([{ op: "set", state: state(32), candidate: 4 }]);
     expect(t.served()).toEqual([]);
     t.apply([{ op: "candidate", zone: ZONE, id: 5, messages: axfrAnswer(records(32)) }]);
+    await t.settled();
     t.apply([{ op: "set", state: state(33), candidate: 5 }]);
     expect(t.served()).toEqual([]);
     // The restart copy's state then brings the data (the fallback path).
@@ -129,7 +185,7 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(servedSerial(t)).toBe(33);
   });
 
-  it("over IPC a big transfer goes in parts: built once the last part is in; a restarted host's whole set drops them", () => {
+  it("over IPC a big transfer goes in parts: built once the last part is in; a restarted host's whole set drops them", async () => {
     const messages = axfrAnswer(records(51, 80000));
     expect(messages.length).toBeGreaterThan(100);
     const parts = forIpc([
@@ -155,6 +211,7 @@ describe("SecondaryTable: transfer candidates", () => {
     t.apply([{ op: "set", state: state(51), candidate: 8 }]);
     expect(t.served()).toEqual([]);
     t.apply(parts.at(-1)!);
+    await t.settled();
     t.apply([{ op: "set", state: state(51), candidate: 8 }]);
     expect(servedSerial(t)).toBe(51);
 
@@ -163,15 +220,30 @@ describe("SecondaryTable: transfer candidates", () => {
     t.apply(next[0]!);
     t.apply([{ op: "set", state: state(51) }], true);
     for (const l of next.slice(1)) t.apply(l);
+    await t.settled();
     t.apply([{ op: "set", state: state(52), candidate: 1 }]);
     expect(servedSerial(t)).toBe(51);
   });
 
-  it("a build of a damaged stream is not held", () => {
+  it("a build of a damaged stream is not held; accepted meanwhile, the restart copy is read instead", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     const messages = axfrAnswer(records(41));
     t.apply([{ op: "candidate", zone: ZONE, id: 7, messages: messages.slice(0, -1) }]);
+    await t.settled();
     t.apply([{ op: "set", state: state(41), candidate: 7 }]);
     expect(t.served()).toEqual([]);
+    // The verdict and the restart copy's state both come while the build runs; the build then fails.
+    const wire = join(tmp, "c42.test.wire");
+    writeZoneWire(wire, buildZone(origin, records(42)), 42);
+    let late = 0;
+    t.onLateChange = () => late++;
+    const big = axfrAnswer(records(42, 30000));
+    t.apply([{ op: "candidate", zone: ZONE, id: 8, messages: big.slice(0, -1) }]);
+    t.apply([{ op: "set", state: state(42), candidate: 8 }]);
+    t.apply([{ op: "set", state: state(42, wire) }]);
+    expect(t.served()).toEqual([]);
+    await t.settled();
+    expect(servedSerial(t)).toBe(42);
+    expect(late).toBe(1);
   });
 });

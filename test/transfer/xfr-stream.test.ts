@@ -169,6 +169,32 @@ describe("axfrTo with receiveFirst (what a secondary uses)", () => {
     expect(lines(sink.records)).toEqual(lines([soa(5), ns, glue, ...hosts(0, 40)]));
   });
 
+  it("fills the sink in slices, the event loop running between them (a big zone's build stalls no query)", async () => {
+    // Ten messages of 20 hosts; slices of 0 ms: a pause after every message.
+    const rest = Array.from({ length: 9 }, (_, m) => hosts(20 + m * 20, 20));
+    rest[8]!.push(soa(5));
+    const p = await gatedPrimary([soa(5), ns, glue, ...hosts(0, 20)], rest);
+    const sink = new RecordList();
+    const seen: number[] = [];
+    const done = axfrTo(p.endpoint, origin, sink, {
+      receiveFirst: true,
+      sliceMs: 0,
+      onReceived: () => {
+        // What a query arriving during the build would see: the event loop turns while records go in.
+        const tick = () => {
+          seen.push(sink.records.length);
+          if (sink.records.length < 203) setImmediate(tick);
+        };
+        setImmediate(tick);
+      },
+    });
+    await p.ready;
+    p.release();
+    expect(await done).toEqual({ serial: 5, records: 203 });
+    const during = seen.filter((n) => n > 0 && n < 203);
+    expect(during.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("gives the streaming path's errors: bad MAC, out of zone, wrong closing serial, no opening SOA", async () => {
     const run = async (
       first: ResourceRecord[],
