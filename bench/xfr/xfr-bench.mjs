@@ -18,7 +18,7 @@
 //
 //   node bench/xfr/xfr-bench.mjs [--records 1000000] [--change 100] [--rounds 1] [--only edgens,knot,nsd]
 //                                [--mode reload|update] [--workers N] [--trace] [--build DIR] [--timeout 600]
-//                                [--text-copy-delay SEC]
+//                                [--text-copy-delay SEC] [--probe]
 // Needs root (knotd/nsd as root), knotd, knotc, nsd. Loopback only, random high ports. Every daemon runs in its
 // own process group and only those groups are signalled on exit.
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -58,6 +58,7 @@ const { values: args } = parseArgs({
     trace: { type: "boolean", default: false },
     // edgens' textCopyDelaySec (docs/CONFIG.md); unset: its default. 0 = the text copy after every change.
     "text-copy-delay": { type: "string" },
+    probe: { type: "boolean", default: false },
   },
 });
 if (!["reload", "update"].includes(args.mode)) throw new Error(`--mode: reload or update, not ${args.mode}`);
@@ -315,6 +316,69 @@ async function settle(pgid, t0, timeoutMs = 180_000) {
   }
   return null;
 }
+/**
+ * `--probe`: how long a query waits while a secondary takes its first transfer. From spawn until stopped, an A
+ * query for a host of the zone every PROBE_MS from PROBE_SOCKETS source ports in turn (a cluster spreads them
+ * over its workers by source port); latencies are counted from the first answer (the server is up) on, so
+ * they cover the transfer, the build and the work after serving. Any answer counts (SERVFAIL while pending).
+ * Bounded: at most PROBE_MAX queries.
+ */
+const PROBE_MS = 5;
+const PROBE_SOCKETS = 4;
+const PROBE_MAX = 200_000;
+function startProbe(port) {
+  const q = soaQuery(`h1.${ZONE}`);
+  q.writeUInt16BE(1, q.length - 4); // type A
+  const socks = Array.from({ length: PROBE_SOCKETS }, () => dgram.createSocket("udp4"));
+  const sent = new Map();
+  const latencies = [];
+  /** The longest wait answered and when its query was sent (for --trace). */
+  const longest = { ms: 0, at: 0 };
+  let up = false;
+  let id = 0;
+  let n = 0;
+  for (const so of socks) {
+    so.on("message", (m) => {
+      const t0 = sent.get(m.readUInt16BE(0));
+      if (t0 === undefined) return;
+      sent.delete(m.readUInt16BE(0));
+      if (up) {
+        const ms = performance.now() - t0;
+        latencies.push(ms);
+        if (ms > longest.ms) Object.assign(longest, { ms, at: t0 });
+      }
+      up = true;
+    });
+  }
+  const timer = setInterval(() => {
+    if (++n > PROBE_MAX) return;
+    id = (id + 1) & 0xffff || 1;
+    const b = Buffer.from(q);
+    b.writeUInt16BE(id, 0);
+    // Before the first answer, unanswered queries are the server starting: forget them.
+    if (!up) sent.clear();
+    sent.set(id, performance.now());
+    socks[n % PROBE_SOCKETS].send(b, port, HOST);
+  }, PROBE_MS);
+  return () => {
+    clearInterval(timer);
+    for (const so of socks) so.close();
+    // Still unanswered: lost (counted), and as old as they are for the longest wait.
+    const now = performance.now();
+    const waiting = [...sent.values()].map((t0) => now - t0);
+    const all = [...latencies, ...waiting].sort((a, b) => a - b);
+    const pct = (p) => (all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))] : null);
+    return {
+      answered: latencies.length,
+      lost: waiting.length,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      max: all.at(-1) ?? null,
+      longest,
+    };
+  };
+}
+
 function stopGroup(name) {
   const i = groups.findIndex(([n]) => n === name);
   if (i < 0) return;
@@ -428,6 +492,8 @@ const spawnSecondary = {
     const dir = join(tmp, "edgens");
     mkdirSync(dir);
     return start("edgens", process.execPath, [
+      // EDGENS_BENCH_NODE_FLAGS: node flags for edgens only (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+      ...(process.env.EDGENS_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       edgensMain,
       "serve",
       "--listen",
@@ -505,10 +571,12 @@ zone:
 for (const s of secondaries) {
   t = performance.now();
   const child = spawnSecondary[s]();
+  const stopProbe = args.probe ? startProbe(ports[s]) : null;
   const ms = await waitSerial(ports[s], serial, t, TIMEOUT_MS, 10);
   const rss = peakRssMiB(child.pid);
   const idle = ms === null ? null : await settle(child.pid, t);
-  results[s] = { first: ms, firstRss: rss, idle, changes: [], fromNotify: [], changeIdle: [] };
+  const probe = stopProbe?.() ?? null;
+  results[s] = { first: ms, firstRss: rss, idle, probe, changes: [], fromNotify: [], changeIdle: [] };
   log(
     `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB; idle after ${f(idle)} ms`,
   );
@@ -598,6 +666,19 @@ for (const s of secondaries) {
     `| ${s} | ${f(r.first)} | ${f(r.idle)} | ${f(r.firstRss)} | ${f(r.rss)} | ${r.changes.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.changes), 1)} | ${r.fromNotify.map((x) => f(x, 1)).join(" / ")} | ${f(med(r.fromNotify), 1)} | ${r.changeIdle.map((x) => f(x)).join(" / ")} |`,
   );
 }
+if (args.probe) {
+  console.log(
+    `\nQueries during the first transfer (every ${PROBE_MS} ms from ${PROBE_SOCKETS} ports, spawn → idle; latency from the first answer on):`,
+  );
+  console.log(
+    "\n| secondary | answered | lost | p50 (ms) | p99 (ms) | longest wait (ms) |\n|---|---|---|---|---|---|",
+  );
+  for (const s of secondaries) {
+    const p = results[s].probe;
+    if (p)
+      console.log(`| ${s} | ${p.answered} | ${p.lost} | ${f(p.p50, 1)} | ${f(p.p99, 1)} | ${f(p.max, 1)} |`);
+  }
+}
 if (results.edgens && results.knot) {
   console.log(
     `\nedgens/knot: first transfer ${f(results.edgens.first / results.knot.first, 2)}×, peak RSS ${f(results.edgens.rss / results.knot.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.knot.changes), 2)}×`,
@@ -627,6 +708,9 @@ if (args.trace && results.edgens) {
       if (ms !== null && ms !== undefined) events.push([at(t0 + ms), `bench: ${s} answers serial ${sn}`]);
     }
   }
+  const longest = results.edgens.probe?.longest;
+  if (longest?.ms)
+    events.push([at(longest.at), `bench: the longest-waiting probe query sent (${f(longest.ms)} ms)`]);
   for (const line of readFileSync(join(tmp, "edgens.log"), "utf8").split("\n")) {
     let j;
     try {

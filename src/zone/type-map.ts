@@ -75,6 +75,13 @@ export class TypeMap<V> implements ReadonlyMap<number, V> {
     return this.entries();
   }
 
+  /** `fn` on each value, in order, without an iterator (a walk over a million nodes makes two per node). */
+  forEachValue(fn: (value: V) => void): void {
+    if (this.k0 >= 0) fn(this.v0 as V);
+    if (this.k1 >= 0) fn(this.v1 as V);
+    if (this.more) for (const v of this.more.values()) fn(v);
+  }
+
   forEach(fn: (value: V, key: number, map: ReadonlyMap<number, V>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
