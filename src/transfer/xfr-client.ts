@@ -86,6 +86,8 @@ export interface RecordSink {
     from: number,
     to: number,
   ): void;
+  /** Optional: about this many records follow (a whole transfer received before it is parsed). */
+  expectRecords?(records: number): void;
 }
 
 /** A sink that keeps the records as a list (what `axfr` returns). */
@@ -414,6 +416,7 @@ export async function axfrTo(
   });
   ex.finish();
   await opts.onReceived?.(messages);
+  sink.expectRecords?.(seen);
   // Every message verified: now the per-record checks of a streamed transfer, and the sink, in slices.
   const slicer = new TimeSlicer(opts.sliceMs);
   for (let m = 0; m < messages.length; m++) {
@@ -602,6 +605,7 @@ export async function ixfrTo(
   ex.finish();
   if (opts.receiveFirst && col.mode === "axfr") await opts.onReceived?.(all);
   all.length = 0;
+  if (heldRecords > 0) sink.expectRecords?.(col.records + heldRecords);
   const slicer = new TimeSlicer(opts.sliceMs);
   for (let m = 0; m < held.length; m++) {
     parseMessage(held[m]!, batch);

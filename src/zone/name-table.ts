@@ -112,10 +112,18 @@ export class NameTable<V> implements ReadonlyMap<string, V> {
     return this;
   }
 
-  /** Double the probe table, placing each index by its stored hash. */
-  private grow(): void {
+  /**
+   * Make room for `entries` names in all (a hint, as the constructor's `capacity`): a table that will take a
+   * million names skips the doublings on the way, each of which places every index again.
+   */
+  reserve(entries: number): void {
+    const n = slotsFor(entries);
+    if (n > this.mask + 1) this.grow(n);
+  }
+
+  /** Grow the probe table to `n` slots (a power of two; default: double), placing each index by its hash. */
+  private grow(n = (this.mask + 1) * 2): void {
     const old = this.slots;
-    const n = (this.mask + 1) * 2;
     const slots = new Int32Array(n * 2);
     const mask = n - 1;
     for (let o = 0; o < old.length; o += 2) {

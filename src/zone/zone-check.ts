@@ -283,6 +283,11 @@ export class CheckingZoneBuilder {
     this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
   }
 
+  /** See ZoneBuilder.expectRecords. */
+  expectRecords(records: number): void {
+    this.builder.expectRecords(records);
+  }
+
   /** `add` without a record object; `key` is `ownerKey(owner)`; the RDATA is `rdata[from, to)`. */
   addRecord(
     key: string,

@@ -169,6 +169,9 @@ export interface BuildFinding {
   rrsetTtl: number;
 }
 
+/** The largest name count `expectRecords` sizes the name table for (its table: 64 MiB). */
+const MAX_NAMES_HINT = 4_000_000;
+
 type Nsec3Draft = NameTable<{ hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
 
 /**
@@ -213,6 +216,16 @@ export class ZoneBuilder {
 
   add(rr: ResourceRecord): void {
     this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
+  }
+
+  /**
+   * A hint that about `records` records will come (a transfer knows once it is received): the name table
+   * is sized for that many names at once. A zone with several records per name gets a table larger than it
+   * needs (8 octets per slot: 16 MiB for a million records). Capped: a primary sending millions of records of
+   * one name must not make us allocate a table for millions of names.
+   */
+  expectRecords(records: number): void {
+    this.nodes.reserve(Math.min(records, MAX_NAMES_HINT));
   }
 
   /**

@@ -22,6 +22,18 @@ function collidingKeys(): [string, string] {
 }
 
 describe("NameTable", () => {
+  it("reserve sizes the table at once; the entries held before and after stay found, in order", () => {
+    const t = new NameTable<number>();
+    for (let i = 0; i < 5; i++) t.set(`k${i}`, i);
+    t.reserve(100_000);
+    t.reserve(10); // smaller than held: no change
+    for (let i = 5; i < 100_000; i++) t.set(`k${i}`, i);
+    expect(t.size).toBe(100_000);
+    for (const i of [0, 4, 5, 54_321, 99_999]) expect(t.get(`k${i}`)).toBe(i);
+    expect(t.get("k100000")).toBeUndefined();
+    expect([...t.keys()].slice(0, 6)).toEqual(["k0", "k1", "k2", "k3", "k4", "k5"]);
+  });
+
   it("keeps insertion order, replaces in place and reports absent keys", () => {
     const t = new NameTable<number>();
     t.set("a", 1).set("b", 2).set("c", 3).set("b", 20).set("d", 4);
