@@ -325,7 +325,8 @@ export class SecondaryTable {
   private receiveCandidate(zone: string, id: number, messages: Buffer[], more: boolean): void {
     const key = zone.toLowerCase();
     const parts = this.parts.get(key);
-    const all = parts?.id === id ? parts.messages.concat(messages) : messages;
+    // A new array either way: the build lets its entries go as it parses them.
+    const all = parts?.id === id ? parts.messages.concat(messages) : messages.slice();
     if (more) this.parts.set(key, { id, messages: all });
     else {
       this.parts.delete(key);
@@ -347,9 +348,12 @@ export class SecondaryTable {
     entry.building = job;
     let bytes = 0;
     for (const m of messages) bytes += m.length;
+    const count = messages.length;
     const t0 = performance.now();
     const current = () => !job.cancelled && this.entries.get(key) === entry;
-    const build = replayAxfr(parseNameText(entry.state.zone, null), messages, { cancelled: () => !current() })
+    // `release`: each message is let go once parsed (the table keeps no other reference to them).
+    const origin = parseNameText(entry.state.zone, null);
+    const build = replayAxfr(origin, messages, { cancelled: () => !current(), release: true })
       .then(
         (r) => {
           if (entry.building === job) entry.building = null;
@@ -362,7 +366,7 @@ export class SecondaryTable {
             candidate: id,
             serial,
             records,
-            messages: messages.length,
+            messages: count,
           };
           this.log.info({ ...fields, bytes, ms: Math.round(ms) }, "transfer candidate built");
           if (job.accepted) {
