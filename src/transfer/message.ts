@@ -98,9 +98,9 @@ export class RecordBatch {
     };
   }
 
-  /** Set entry `i`'s RDATA: the message's bytes at the f* fields, or their uncompressed copy. */
+  /** Set entry `i`'s RDATA from the record `readFixed` just read: its bytes in `msg`, or their uncompressed copy. */
   setRdata(i: number, msg: Buffer): void {
-    if (fType === RRType.OPT || !rdataHasNames(fType)) {
+    if (!rdataHasNames(fType)) {
       this.rdataSources[i] = msg;
       this.rdataStarts[i] = fRdataOffset;
       this.rdataEnds[i] = fRdataOffset + fRdataLength;
@@ -206,10 +206,10 @@ let fTtl = 0;
 let fRdataOffset = 0;
 let fRdataLength = 0;
 
-/** Read one record's owner and fixed fields at `pos`; returns the owner, the rest is left in the f* fields. */
 /** Keys of the answer records' owners (the previous owner's key is reused: see OwnerKeys). */
 const ownerKeys = new OwnerKeys();
 
+/** Read one record's owner and fixed fields at `pos`; returns the owner, the rest is left in the f* fields. */
 function readFields(msg: Buffer, pos: number, prevOwner: Buffer | null): Buffer {
   const owner = readOwner(msg, pos, prevOwner);
   readFixed(msg, nameEnd);
