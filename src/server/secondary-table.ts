@@ -167,10 +167,10 @@ interface Entry {
   /** A whole zone built from transfer messages, not served until the host accepts it (by `id`). */
   candidate: { id: number; serial: number; data: ZoneData; records: number; ms: number } | null;
   /**
-   * The candidate being built (in slices: the process keeps answering meanwhile). `accepted`: the host's
-   * verdict named it before the build was done, so it is served as soon as it is.
+   * The candidate being built (in slices: the process keeps answering meanwhile). `acceptedSerial`: the
+   * host's verdict named it, for that serial, before the build was done, so it is served as soon as it is.
    */
-  building: { id: number; cancelled: boolean; accepted: boolean } | null;
+  building: { id: number; cancelled: boolean; acceptedSerial: number | null } | null;
 }
 
 export class SecondaryTable {
@@ -294,15 +294,15 @@ export class SecondaryTable {
       // The host's verdict: its restart copy is still being written, so nothing else here can be read yet.
       if (state.role !== "zone" || state.state !== "ok")
         this.dropCandidate(state.zone, candidate, "superseded");
-      else if (entry.building?.id === candidate) entry.building.accepted = true;
+      else if (entry.building?.id === candidate) entry.building.acceptedSerial = state.serial;
       else this.takeCandidate(entry, candidate);
     } else if (state.role === "zone" && state.state === "ok") {
       if (data) this.adopt(entry, data, state.serial, 0);
       else if (delta) this.applyDelta(entry, delta);
       else if (entry.data && entry.serial === state.serial) {
         // Already held (from the delta or the wire copy): the text copy's path needs no read.
-      } else if (entry.building?.accepted) {
-        // The accepted build is under way; it reads the restart copy itself should it fail.
+      } else if (entry.building && entry.building.acceptedSerial === state.serial) {
+        // The accepted build of this serial is under way; it reads the restart copy itself should it fail.
       } else this.loadCopy(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
@@ -344,7 +344,7 @@ export class SecondaryTable {
     if (!entry) return;
     if (entry.building) entry.building.cancelled = true;
     entry.candidate = null;
-    const job = { id, cancelled: false, accepted: false };
+    const job: NonNullable<Entry["building"]> = { id, cancelled: false, acceptedSerial: null };
     entry.building = job;
     let bytes = 0;
     for (const m of messages) bytes += m.length;
@@ -369,9 +369,11 @@ export class SecondaryTable {
             messages: count,
           };
           this.log.info({ ...fields, bytes, ms: Math.round(ms) }, "transfer candidate built");
-          if (job.accepted) {
+          if (job.acceptedSerial !== null) {
+            const before = entry.data;
             this.takeCandidate(entry, id);
-            this.onLateChange();
+            this.catchUp(entry);
+            if (entry.data !== before) this.onLateChange();
           }
         },
         (e: unknown) => {
@@ -381,16 +383,24 @@ export class SecondaryTable {
             { zone: entry.state.zone, candidate: id, err: (e as Error).message },
             "cannot build the transfer candidate; the host's restart copy will be read",
           );
-          // The host's state for the accepted serial came while the build ran: its copy is named there.
-          if (job.accepted && entry.state.state === "ok" && entry.serial !== entry.state.serial) {
+          if (job.acceptedSerial !== null) {
             const before = entry.data;
-            this.loadCopy(entry, parseNameText(entry.state.zone, null));
+            this.catchUp(entry);
             if (entry.data !== before) this.onLateChange();
           }
         },
       )
       .finally(() => this.builds.delete(build));
     this.builds.add(build);
+  }
+
+  /**
+   * After an accepted build ended: when the state has moved past what we serve (the build failed, or a newer
+   * change came while it ran), read the restart copy the state names, if any yet (else its state brings it).
+   */
+  private catchUp(entry: Entry): void {
+    if (entry.state.state === "ok" && entry.serial !== entry.state.serial)
+      this.loadCopy(entry, parseNameText(entry.state.zone, null));
   }
 
   private dropCandidate(zone: string, id: number, why: string): void {

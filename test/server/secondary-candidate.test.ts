@@ -144,6 +144,22 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(late).toBe(1);
   });
 
+  it("a newer change's restart copy named while an accepted build runs is read once the build ends", async () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    let late = 0;
+    t.onLateChange = () => late++;
+    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(27, 30000)) }]);
+    t.apply([{ op: "set", state: state(27), candidate: 1 }]);
+    // An IXFR the worker cannot apply (its tree is not at 27 yet) is followed by the copy of serial 28.
+    const wire = join(tmp, "c28.test.wire");
+    writeZoneWire(wire, buildZone(origin, records(28)), 28);
+    t.apply([{ op: "set", state: state(28, wire) }]);
+    expect(servedSerial(t)).toBe(28);
+    await t.settled();
+    expect(servedSerial(t)).toBe(28);
+    expect(late).toBe(0); // the older build changed nothing
+  });
+
   it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(23, 30000)) }]);
