@@ -168,9 +168,15 @@ interface Entry {
   candidate: { id: number; serial: number; data: ZoneData; records: number; ms: number } | null;
   /**
    * The candidate being built (in slices: the process keeps answering meanwhile). `acceptedSerial`: the
-   * host's verdict named it, for that serial, before the build was done, so it is served as soon as it is.
+   * host's verdict named it, for that serial, before the build was done, so it is served as soon as it is;
+   * `deltas`: IXFRs the host applied on top of it meanwhile (with the serial each brings), applied after it.
    */
-  building: { id: number; cancelled: boolean; acceptedSerial: number | null } | null;
+  building: {
+    id: number;
+    cancelled: boolean;
+    acceptedSerial: number | null;
+    deltas: { delta: WireDelta; serial: number }[];
+  } | null;
 }
 
 export class SecondaryTable {
@@ -297,12 +303,19 @@ export class SecondaryTable {
       else if (entry.building?.id === candidate) entry.building.acceptedSerial = state.serial;
       else this.takeCandidate(entry, candidate);
     } else if (state.role === "zone" && state.state === "ok") {
+      const building = entry.building?.acceptedSerial != null ? entry.building : null;
       if (data) this.adopt(entry, data, state.serial, 0);
-      else if (delta) this.applyDelta(entry, delta);
+      else if (delta && building && entry.serial !== delta.fromSerial)
+        building.deltas.push({ delta, serial: state.serial! });
+      else if (delta) this.applyDelta(entry, delta, state.serial!);
       else if (entry.data && entry.serial === state.serial) {
         // Already held (from the delta or the wire copy): the text copy's path needs no read.
-      } else if (entry.building && entry.building.acceptedSerial === state.serial) {
-        // The accepted build of this serial is under way; it reads the restart copy itself should it fail.
+      } else if (
+        building &&
+        (building.acceptedSerial === state.serial || building.deltas.some((d) => d.serial === state.serial))
+      ) {
+        // The accepted build (and the deltas after it) reach this serial; should they fail, the restart copy
+        // is read then.
       } else this.loadCopy(entry, origin);
     }
     return before.state !== state.state || before.data !== entry.data || !old;
@@ -344,7 +357,7 @@ export class SecondaryTable {
     if (!entry) return;
     if (entry.building) entry.building.cancelled = true;
     entry.candidate = null;
-    const job: NonNullable<Entry["building"]> = { id, cancelled: false, acceptedSerial: null };
+    const job: NonNullable<Entry["building"]> = { id, cancelled: false, acceptedSerial: null, deltas: [] };
     entry.building = job;
     let bytes = 0;
     for (const m of messages) bytes += m.length;
@@ -371,7 +384,8 @@ export class SecondaryTable {
           this.log.info({ ...fields, bytes, ms: Math.round(ms) }, "transfer candidate built");
           if (job.acceptedSerial !== null) {
             const before = entry.data;
-            this.takeCandidate(entry, id);
+            this.takeCandidate(entry, id, job.acceptedSerial);
+            for (const d of job.deltas) this.applyDelta(entry, d.delta, d.serial);
             this.catchUp(entry);
             if (entry.data !== before) this.onLateChange();
           }
@@ -421,13 +435,15 @@ export class SecondaryTable {
   }
 
   /** Serve the candidate the host accepted; without it (missed, failed), wait for the restart copy's state. */
-  private takeCandidate(entry: Entry, id: number): void {
+  /** `serial`: the one the verdict accepted (the state's, unless newer states came while it was built). */
+  private takeCandidate(entry: Entry, id: number, serial = entry.state.serial): void {
     const c = entry.candidate;
     entry.candidate = null;
-    if (entry.data && entry.serial === entry.state.serial) return;
-    if (!c || c.id !== id || c.serial !== entry.state.serial) {
+    // Held already, or something newer (the restart copy of a later state, read meanwhile).
+    if (entry.data && (entry.serial === serial || entry.serial === entry.state.serial)) return;
+    if (!c || c.id !== id || c.serial !== serial) {
       this.log.info(
-        { zone: entry.state.zone, serial: entry.state.serial, candidate: id, held: c?.id ?? null },
+        { zone: entry.state.zone, serial, candidate: id, held: c?.id ?? null },
         "no transfer candidate for the accepted serial; waiting for the wire copy",
       );
       return;
@@ -459,8 +475,9 @@ export class SecondaryTable {
    * Build the new version from the one we hold and the IXFR's records. When we do not hold its base serial (or
    * the local apply does not apply here), keep what we have: the host sends the persisted copy's path next.
    */
-  private applyDelta(entry: Entry, delta: WireDelta): void {
-    if (entry.serial === entry.state.serial) return;
+  /** `serial`: the version the delta brings (the state's serial when it came). */
+  private applyDelta(entry: Entry, delta: WireDelta, serial: number): void {
+    if (entry.serial === serial || entry.serial === entry.state.serial) return;
     const t0 = performance.now();
     const base = entry.data && entry.serial === delta.fromSerial ? entry.data : null;
     const records = decodeRecords(delta);
@@ -468,17 +485,17 @@ export class SecondaryTable {
     const data = base ? applyDeltaToZone(base, records, touched) : null;
     if (!data) {
       this.log.info(
-        { zone: entry.state.zone, serial: entry.state.serial, held: entry.serial, from: delta.fromSerial },
+        { zone: entry.state.zone, serial, held: entry.serial, from: delta.fromSerial },
         "IXFR delta not applicable here; waiting for the persisted copy",
       );
       return;
     }
     const ms = performance.now() - t0;
-    this.adopt(entry, data, entry.state.serial, ms / 1000);
+    this.adopt(entry, data, serial, ms / 1000);
     this.log.debug(
       {
         zone: entry.state.zone,
-        serial: entry.state.serial,
+        serial,
         records: records.length,
         ms: Math.round(ms * 10) / 10,
       },

@@ -12,6 +12,7 @@ import { xfrMessages } from "../../src/provider/xfr-messages.js";
 import { AxfrReplayError, replayAxfr } from "../../src/secondary/axfr-replay.js";
 import { writeZoneWire } from "../../src/secondary/zone-wire-file.js";
 import {
+  encodeDelta,
   forIpc,
   type SecondaryChange,
   SecondaryTable,
@@ -158,6 +159,25 @@ describe("SecondaryTable: transfer candidates", () => {
     await t.settled();
     expect(servedSerial(t)).toBe(28);
     expect(late).toBe(0); // the older build changed nothing
+  });
+
+  it("IXFR deltas that come while an accepted build runs are applied after it, not read from the copy", async () => {
+    const t = new SecondaryTable(config, createLogger("silent"), null);
+    let late = 0;
+    t.onLateChange = () => late++;
+    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(61, 30000)) }]);
+    t.apply([{ op: "set", state: state(61), candidate: 1 }]);
+    // The host applied two IXFRs meanwhile (only the apex changes: the records at the names they touch).
+    const apex = (serial: number) => records(serial, 0).filter((r) => r.owner.equals(origin));
+    t.apply([{ op: "set", state: state(62), delta: encodeDelta(61, apex(62)) }]);
+    t.apply([{ op: "set", state: state(63), delta: encodeDelta(62, apex(63)) }]);
+    // Their restart copies are named too; the one named here cannot be read: served data must come from the deltas.
+    t.apply([{ op: "set", state: state(63, join(tmp, "absent63.wire")) }]);
+    expect(t.served()).toEqual([]);
+    await t.settled();
+    expect(servedSerial(t)).toBe(63);
+    expect(t.served()[0]!.nodes.size).toBeGreaterThan(30000);
+    expect(late).toBe(1);
   });
 
   it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
