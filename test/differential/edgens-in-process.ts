@@ -1,15 +1,16 @@
 // edgens' query processor behind minimal test sockets (UDP + TCP on loopback), without the CLI or the server
 // module: loadZoneFile → buildZone → compileSnapshot → createResponder. `precompile: false` forces every
 // query through the general lookup engine, so the corpus also checks that both paths give the same answers.
-import { createSocket } from "node:dgram";
-import { createServer, type Socket } from "node:net";
+import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
+import type { Socket } from "node:net";
 import { createResponder } from "../../src/responder/responder.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
 import { newOutcome } from "../../src/responder/types.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { loadZoneFile } from "../../src/zone/load-zone-file.js";
 import { buildZone } from "../../src/zone/zone.js";
-import { randomPort, type ZoneSpec } from "../helpers/peers.js";
+import type { ZoneSpec } from "../helpers/peers.js";
+import { listenUdpAndTcp } from "../helpers/ports.js";
 import type { EdgensServer } from "./edgens-process.js";
 
 export interface InProcessOptions {
@@ -31,11 +32,6 @@ export async function startInProcess(o: InProcessOptions): Promise<EdgensServer>
   });
   const host = o.host ?? "127.0.0.1";
   const conns = new Set<Socket>();
-  const onUdp =
-    (udp: ReturnType<typeof createSocket>) => (msg: Buffer, rinfo: { port: number; address: string }) => {
-      const reply = responder.respond(msg, "udp", newOutcome());
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    };
   const onTcp = (sock: Socket) => {
     conns.add(sock);
     let buf = Buffer.alloc(0);
@@ -54,9 +50,12 @@ export async function startInProcess(o: InProcessOptions): Promise<EdgensServer>
     sock.on("error", () => sock.destroy());
     sock.on("close", () => conns.delete(sock));
   };
-  // The same port number for UDP and TCP, as a real server has, from the tests' range (not the kernel's
-  // ephemeral one, where a concurrent test's outgoing TCP connection may hold the number): retried on a clash.
-  const { udp, tcp, port } = await bindBoth(host, onUdp, onTcp);
+  const onUdp = (msg: Buffer, rinfo: RemoteInfo, udp: DgramSocket) => {
+    const reply = responder.respond(msg, "udp", newOutcome());
+    if (reply) udp.send(reply, rinfo.port, rinfo.address);
+  };
+  // One port number for UDP and TCP, as a real server has.
+  const { udp, tcp, port } = await listenUdpAndTcp(host, onUdp, onTcp);
   return {
     host,
     port,
@@ -68,40 +67,4 @@ export async function startInProcess(o: InProcessOptions): Promise<EdgensServer>
       await new Promise<void>((r) => udp.close(() => r()));
     },
   };
-}
-
-async function bindBoth(
-  host: string,
-  onUdp: (
-    udp: ReturnType<typeof createSocket>,
-  ) => (msg: Buffer, rinfo: { port: number; address: string }) => void,
-  onTcp: (sock: Socket) => void,
-): Promise<{ udp: ReturnType<typeof createSocket>; tcp: ReturnType<typeof createServer>; port: number }> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = randomPort();
-    const udp = createSocket("udp4");
-    udp.on("message", onUdp(udp));
-    const tcp = createServer(onTcp);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        udp.once("error", reject);
-        udp.bind(port, host, () => resolve());
-      });
-      await new Promise<void>((resolve, reject) => {
-        tcp.once("error", reject);
-        tcp.listen(port, host, () => resolve());
-      });
-      return { udp, tcp, port };
-    } catch (e) {
-      last = e;
-      // Either may not be open (the failed one): closing it then throws or errors, and nothing is left to free.
-      try {
-        udp.close();
-      } catch {}
-      tcp.close(() => {});
-      if (!/EADDRINUSE/.test(String(e))) break;
-    }
-  }
-  throw last;
 }

@@ -1,9 +1,10 @@
 // The NOTIFY side of a server, as the tests need it: UDP and TCP (2-octet framing) on one loopback port, every
 // message handed to processNotify. Knot 3.2 sends its NOTIFYs over TCP, NSD over UDP.
-import { createSocket } from "node:dgram";
-import { createServer, type Socket } from "node:net";
+import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
+import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type NotifyLookup, type NotifyOutcome, processNotify } from "../../src/secondary/notify-handler.js";
+import { listenUdpAndTcp } from "../helpers/ports.js";
 
 export interface ReceivedNotify {
   outcome: NotifyOutcome;
@@ -27,7 +28,7 @@ export async function startNotifyListener(lookup: NotifyLookup): Promise<NotifyL
     return r?.response ?? null;
   };
   const sockets = new Set<Socket>();
-  const tcp = createServer((sock) => {
+  const onConnection = (sock: Socket) => {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => {});
@@ -44,18 +45,12 @@ export async function startNotifyListener(lookup: NotifyLookup): Promise<NotifyL
         sock.write(Buffer.concat([len, resp]));
       }
     });
-  });
-  await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", () => r()));
-  const port = (tcp.address() as { port: number }).port;
-  const udp = createSocket("udp4");
-  udp.on("message", (msg, rinfo) => {
+  };
+  const onMessage = (msg: Buffer, rinfo: RemoteInfo, udp: DgramSocket) => {
     const resp = handle(msg, rinfo.address, rinfo.port, "udp");
     if (resp) udp.send(resp, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve, reject) => {
-    udp.once("error", reject);
-    udp.bind(port, "127.0.0.1", () => resolve());
-  });
+  };
+  const { udp, tcp, port } = await listenUdpAndTcp("127.0.0.1", onMessage, onConnection);
   return {
     port,
     received,
