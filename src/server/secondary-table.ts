@@ -190,7 +190,7 @@ export class SecondaryTable {
   onNotify: NotifyForward = () => {};
   /** Called when served data changed outside `apply`: an accepted candidate whose build finished later. */
   onLateChange: () => void = () => {};
-  /** Candidate builds under way (for tests and an orderly stop: `settled`). */
+  /** Candidate builds under way (`settled` waits for them: tests). */
   private readonly builds = new Set<Promise<void>>();
 
   constructor(
@@ -237,10 +237,11 @@ export class SecondaryTable {
       const keep = new Set(changes.flatMap((c) => (c.op === "set" ? [c.state.zone.toLowerCase()] : [])));
       for (const [k, e] of this.entries) {
         if (!keep.has(k)) changed = this.remove(e.state.zone) || changed;
-        // A whole set comes from a host that (re)started: builds announced before are not its to accept.
-        else if (e.candidate || e.building) {
-          const id = (e.candidate ?? e.building)!.id;
-          this.dropCandidate(e.state.zone, id, "the host restarted");
+        else {
+          // A whole set comes from a host that (re)started: builds announced before are not its to accept.
+          // (At most one of the two is set: a new build clears the built candidate.)
+          const id = e.building?.id ?? e.candidate?.id;
+          if (id !== undefined) this.dropCandidate(e.state.zone, id, "the host restarted");
         }
       }
     }
@@ -374,14 +375,9 @@ export class SecondaryTable {
           const ms = performance.now() - t0;
           entry.candidate = { id, serial: r.serial, data: r.data, records: r.records, ms };
           const { serial, records } = r;
-          const fields = {
-            zone: entry.state.zone,
-            candidate: id,
-            serial,
-            records,
-            messages: count,
-          };
-          this.log.info({ ...fields, bytes, ms: Math.round(ms) }, "transfer candidate built");
+          const zone = entry.state.zone;
+          const fields = { zone, candidate: id, serial, records, messages: count, bytes, ms: Math.round(ms) };
+          this.log.info(fields, "transfer candidate built");
           if (job.acceptedSerial !== null) {
             const before = entry.data;
             this.takeCandidate(entry, id, job.acceptedSerial);
@@ -434,8 +430,10 @@ export class SecondaryTable {
     entry.candidate = null;
   }
 
-  /** Serve the candidate the host accepted; without it (missed, failed), wait for the restart copy's state. */
-  /** `serial`: the one the verdict accepted (the state's, unless newer states came while it was built). */
+  /**
+   * Serve the candidate the host accepted for `serial` (the state's, unless newer states came while it was
+   * built); without it (missed, failed), wait for the restart copy's state.
+   */
   private takeCandidate(entry: Entry, id: number, serial = entry.state.serial): void {
     const c = entry.candidate;
     entry.candidate = null;
@@ -472,10 +470,10 @@ export class SecondaryTable {
   }
 
   /**
-   * Build the new version from the one we hold and the IXFR's records. When we do not hold its base serial (or
-   * the local apply does not apply here), keep what we have: the host sends the persisted copy's path next.
+   * Build version `serial` (the state's serial when the delta came) from the one we hold and the IXFR's
+   * records. When we do not hold its base serial (or the local apply does not apply here), keep what we have:
+   * the host sends the persisted copy's path next.
    */
-  /** `serial`: the version the delta brings (the state's serial when it came). */
   private applyDelta(entry: Entry, delta: WireDelta, serial: number): void {
     if (entry.serial === serial || entry.serial === entry.state.serial) return;
     const t0 = performance.now();
