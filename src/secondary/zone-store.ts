@@ -133,7 +133,15 @@ export class ZoneStore {
   }
 
   /**
-   * Delete temp files of this zone's copies left by another process (one stopped mid-write: a text copy cut
+   * Where this process puts the messages of transfer `id` for the other cluster workers
+   * (src/server/candidate-file.ts). Named as a temp file of this process: one that outlives it is stale.
+   */
+  candidatePath(id: number): string {
+    return join(this.dir, `.${zoneFileStem(this.origin)}.candidate.${process.pid}-${id}.tmp`);
+  }
+
+  /**
+   * Delete temp files of this zone's copies and transfer candidates left by another process (one stopped mid-write: a text copy cut
    * off by the exit timer is tens of MiB). This process's own are in use. Resolves to how many went.
    */
   async removeStaleTemps(): Promise<number> {
@@ -148,7 +156,9 @@ export class ZoneStore {
     const stale = names.filter(
       (n) =>
         n.endsWith(".tmp") &&
-        [".zone.", ".wire.", ".journal.", ".state.json."].some((ext) => n.startsWith(`.${stem}${ext}`)) &&
+        [".zone.", ".wire.", ".journal.", ".state.json.", ".candidate."].some((ext) =>
+          n.startsWith(`.${stem}${ext}`),
+        ) &&
         !n.includes(mine),
     );
     await Promise.all(stale.map((n) => unlink(join(this.dir, n)).catch(() => {})));

@@ -77,7 +77,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
 
   // Secondary zones and catalogs: worker 0 hosts the managers next to its own serving node (one transfer per
   // zone, src/server/secondary-host-worker.ts); this process passes their changes on to the other workers,
-  // which apply an IXFR's delta, build a whole zone from its transfer messages, or load the persisted copy
+  // which apply an IXFR's delta, build a whole zone from the file of its transfer messages, or load the persisted copy
   // (src/server/secondary-table.ts). No zone tree here.
   const secondary = secondaryWanted(config);
   let fastResync: NodeJS.Timeout | null = null;

@@ -65,11 +65,9 @@ export async function hostSecondaryZones(
     },
     remote: (changes) => {
       if (!live) return;
-      const sent = forIpc(changes).map((part) =>
-        sendToPrimary({ type: "edgens:secondary-changes", changes: part, full: false }),
-      );
+      const sent = sendToPrimary({ type: "edgens:secondary-changes", changes: forIpc(changes), full: false });
       reportReadiness();
-      return Promise.all(sent).then(() => {});
+      return sent;
     },
   });
   live = true;

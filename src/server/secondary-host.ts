@@ -19,6 +19,7 @@ import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
 import { nameToText, parseNameText } from "../wire/name.js";
 import { recordsOfZone } from "../zone/zone-records.js";
+import { CandidateFiles } from "./candidate-file.js";
 import {
   encodeDelta,
   resolveTsigKey,
@@ -40,6 +41,8 @@ interface Hosted {
    * the state before it (its files hold its serial), which a worker that starts meanwhile is given instead.
    */
   readable?: SecondaryZoneState;
+  /** Cluster: the files of its transfers for the other workers. */
+  candidates: CandidateFiles;
 }
 
 interface CatalogState {
@@ -181,6 +184,7 @@ export class SecondaryHost {
     this.hosted.delete(id);
     this.log.info({ zone: h.state.zone }, `secondary zone ${why}`);
     this.emit([{ op: "remove", zone: h.state.zone }]);
+    h.candidates.dropAll();
     void h.manager.stop();
   }
 
@@ -220,6 +224,7 @@ export class SecondaryHost {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const h of this.hosted.values()) h.candidates.dropAll();
     await Promise.all([...this.hosted.values()].map((h) => h.manager.stop()));
   }
 
@@ -269,9 +274,14 @@ export class SecondaryHost {
       allowNotify: settings.allowNotify,
       ...(catalog ? { catalog, group: member?.group ?? null } : {}),
     };
-    const h: Hosted = { manager, state, gatesReady, ...(member ? { member } : {}) };
-    this.hosted.set(id, h);
     const store = new ZoneStore(this.config.stateDir, origin);
+    const candidates = new CandidateFiles(
+      (n) => store.candidatePath(n),
+      (path, e) =>
+        this.log.warn({ zone: name, file: path, err: e.message }, "cannot write the transfer candidate"),
+    );
+    const h: Hosted = { manager, state, gatesReady, candidates, ...(member ? { member } : {}) };
+    this.hosted.set(id, h);
     const file = store.zonePath;
     /** What a worker reads when it needs the data: the restart copy once one is on disk. */
     const onDisk = () =>
@@ -295,6 +305,7 @@ export class SecondaryHost {
         // now; its restart copy follows ('persisted'), for those without the build and those that start later.
         h.readable ??= h.state;
         h.state = { ...served, journal: null };
+        h.candidates.accepted(u.received);
         this.emit([{ op: "set", state: h.state, candidate: u.received }], "remote");
         return;
       }
@@ -306,6 +317,7 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }], "remote");
     });
     manager.on("persisted", ({ serial, ok: written }) => {
+      if (written) h.candidates.persisted();
       // A write that finished after newer data was announced: that data's own 'persisted' follows. A failed
       // one: the manager writes the text copy at once ('text-written').
       if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
@@ -315,6 +327,7 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state }], "remote");
     });
     manager.on("text-written", ({ serial, ok: written }) => {
+      if (written) h.candidates.persisted();
       if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
       // Only news when the restart copy lacks this serial (its write failed): then the text copy is the file.
       if (manager.status().persistedSerial === serial) return;
@@ -334,27 +347,29 @@ export class SecondaryHost {
     if (this.sinks.remote && role === "zone") {
       // Cluster: a whole zone's messages go to the other workers as soon as they are in (each builds its own
       // tree while this process checks and builds); the 'update' naming them, or 'discarded', follows.
+      // The messages go as a file (candidate-file.ts), so they never cross the cluster primary.
       manager.on("received", ({ id: candidate, messages, waitUntil }) => {
         if (this.hosted.get(id) !== h) return;
         const t0 = performance.now();
-        let bytes = 0;
-        for (const m of messages) bytes += m.length;
-        const sent = this.emit(
-          [{ op: "candidate", zone: name, id: candidate, messages: [...messages] }],
-          "remote",
-        );
-        if (!sent) return;
-        waitUntil(sent);
-        void sent.then(() => {
-          const ms = Math.round(performance.now() - t0);
-          this.log.debug(
-            { zone: name, candidate, messages: messages.length, bytes, ms },
-            "transfer candidate sent",
+        const count = messages.length;
+        const handOff = h.candidates.write(candidate, messages).then((written) => {
+          if (!written || this.hosted.get(id) !== h) return;
+          const sent = this.emit(
+            [{ op: "candidate", zone: name, id: candidate, file: written.path }],
+            "remote",
           );
+          return sent?.then(() => {
+            const ms = Math.round(performance.now() - t0);
+            const fields = { zone: name, candidate, messages: count, bytes: written.bytes, ms };
+            this.log.debug(fields, "transfer candidate sent");
+          });
         });
+        waitUntil(handOff);
       });
       manager.on("discarded", ({ id: candidate }) => {
-        if (this.hosted.get(id) === h) this.emit([{ op: "discard", zone: name, id: candidate }], "remote");
+        if (this.hosted.get(id) !== h) return;
+        h.candidates.drop(candidate);
+        this.emit([{ op: "discard", zone: name, id: candidate }], "remote");
       });
     }
     this.emit([{ op: "set", state }]);
@@ -447,6 +462,7 @@ export class SecondaryHost {
     this.hosted.delete(zone);
     this.log.info({ zone, catalog: h.state.catalog }, `catalog member ${why}: no longer served`);
     this.emit([{ op: "remove", zone: h.state.zone }]);
+    h.candidates.dropAll();
     await h.manager.stop(false);
     const store = new ZoneStore(this.config.stateDir, h.manager.origin);
     for (const f of [store.zonePath, store.statePath, store.wirePath, store.journalPath]) {

@@ -34,6 +34,7 @@ import type { ResourceRecord } from "../zone/record.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { countRecords } from "../zone/zone-records.js";
+import { readCandidateFile } from "./candidate-file.js";
 import { soaSerial } from "./zone-set.js";
 
 export interface SecondaryPrimaryRef {
@@ -109,41 +110,21 @@ export type SecondaryChange =
       candidate?: number;
     }
   | { op: "remove"; zone: string }
-  /** A whole zone's transfer messages (cluster: Buffers need the "advanced" IPC serialization): build aside. */
-  | {
-      op: "candidate";
-      zone: string;
-      id: number;
-      messages: Buffer[];
-      /** More messages of this transfer follow in further `candidate` changes (IPC in parts: see forIpc). */
-      more?: boolean;
-    }
+  /**
+   * A whole zone's transfer messages, in the file the host wrote them to (candidate-file.ts): build aside.
+   * The file may be gone by the time it is read (its transfer was discarded): the build then fails.
+   */
+  | { op: "candidate"; zone: string; id: number; file: string }
   /** The host refused (or superseded) that transfer: drop its build. */
   | { op: "discard"; zone: string; id: number };
 
-/** A whole zone's messages cross the cluster channel in parts of this many (~1.6 MB from Knot). */
-const CANDIDATE_PART = 100;
-
-/**
- * Changes as they cross the cluster channel, one list per IPC message: the in-process tree (`data`) stays
- * behind, and a whole zone's messages go in parts, so the primary passing them on holds one part at a time
- * instead of the whole transfer twice (deserialized and serialized again: ~70 MiB at 1 M records).
- */
-export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[][] {
-  const out: SecondaryChange[][] = [[]];
-  for (const c of changes) {
-    if (c.op === "set" && c.data) {
-      const { data: _, ...rest } = c;
-      out.at(-1)!.push(rest);
-    } else if (c.op === "candidate" && c.messages.length > CANDIDATE_PART) {
-      for (let i = 0; i < c.messages.length; i += CANDIDATE_PART) {
-        const more = i + CANDIDATE_PART < c.messages.length;
-        out.push([{ ...c, messages: c.messages.slice(i, i + CANDIDATE_PART), ...(more ? { more } : {}) }]);
-      }
-      out.push([]);
-    } else out.at(-1)!.push(c);
-  }
-  return out.filter((l) => l.length > 0);
+/** Changes as they cross the cluster channel: the in-process tree (`data`) stays behind. */
+export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[] {
+  return changes.map((c) => {
+    if (c.op !== "set" || !c.data) return c;
+    const { data: _, ...rest } = c;
+    return rest;
+  });
 }
 
 /** Called with (zone, serial hint) when a NOTIFY for a zone is accepted. */
@@ -183,8 +164,6 @@ export class SecondaryTable {
   private readonly entries = new Map<string, Entry>();
   /** The same entries by origin key (`nameKey`), for NOTIFY. */
   private readonly byKey = new Map<string, Entry>();
-  /** A whole zone's messages received so far, while more parts follow (by zone). */
-  private readonly parts = new Map<string, { id: number; messages: Buffer[] }>();
   private tsigKeys: EdgensConfig["tsigKeys"];
   /** Set by whoever forwards accepted NOTIFYs to the host (IPC in a worker, a call in-process). */
   onNotify: NotifyForward = () => {};
@@ -233,7 +212,6 @@ export class SecondaryTable {
   apply(changes: SecondaryChange[], full = false): boolean {
     let changed = false;
     if (full) {
-      this.parts.clear();
       const keep = new Set(changes.flatMap((c) => (c.op === "set" ? [c.state.zone.toLowerCase()] : [])));
       for (const [k, e] of this.entries) {
         if (!keep.has(k)) changed = this.remove(e.state.zone) || changed;
@@ -246,7 +224,7 @@ export class SecondaryTable {
       }
     }
     for (const c of changes) {
-      if (c.op === "candidate") this.receiveCandidate(c.zone, c.id, c.messages, c.more === true);
+      if (c.op === "candidate") this.buildCandidate(c.zone, c.id, c.file);
       else if (c.op === "discard") this.dropCandidate(c.zone, c.id, "refused by the host");
       else if (c.op === "set") changed = this.set(c.state, c.data, c.delta, c.candidate) || changed;
       else changed = this.remove(c.zone) || changed;
@@ -335,24 +313,11 @@ export class SecondaryTable {
     while (this.builds.size > 0) await Promise.all([...this.builds]);
   }
 
-  /** A whole zone's messages, or a part of them: the build starts with the last part. */
-  private receiveCandidate(zone: string, id: number, messages: Buffer[], more: boolean): void {
-    const key = zone.toLowerCase();
-    const parts = this.parts.get(key);
-    // A new array either way: the build lets its entries go as it parses them.
-    const all = parts?.id === id ? parts.messages.concat(messages) : messages.slice();
-    if (more) this.parts.set(key, { id, messages: all });
-    else {
-      this.parts.delete(key);
-      this.buildCandidate(zone, id, all);
-    }
-  }
-
   /**
-   * Build a whole zone from the transfer's messages, aside (replacing any older candidate of the zone), in
+   * Build a whole zone from the transfer's messages in `file`, aside (replacing any older candidate of the zone), in
    * slices: the process answers queries meanwhile. The host's verdict may come before the build is done.
    */
-  private buildCandidate(zone: string, id: number, messages: Buffer[]): void {
+  private buildCandidate(zone: string, id: number, file: string): void {
     const key = zone.toLowerCase();
     const entry = this.entries.get(key);
     if (!entry) return;
@@ -361,13 +326,16 @@ export class SecondaryTable {
     const job: NonNullable<Entry["building"]> = { id, cancelled: false, acceptedSerial: null, deltas: [] };
     entry.building = job;
     let bytes = 0;
-    for (const m of messages) bytes += m.length;
-    const count = messages.length;
+    let count = 0;
     const t0 = performance.now();
     const current = () => !job.cancelled && this.entries.get(key) === entry;
-    // `release`: each message is let go once parsed (the table keeps no other reference to them).
     const origin = parseNameText(entry.state.zone, null);
-    const build = replayAxfr(origin, messages, { cancelled: () => !current(), release: true })
+    const build = readCandidateFile(file)
+      .then((messages) => {
+        for (const m of messages) bytes += m.length;
+        count = messages.length;
+        return current() ? replayAxfr(origin, messages, { cancelled: () => !current() }) : null;
+      })
       .then(
         (r) => {
           if (entry.building === job) entry.building = null;

@@ -50,8 +50,7 @@ export async function joinSecondaryZones(
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type !== "edgens:secondary") return;
     for (const c of m.changes) {
-      if (c.op === "candidate" && !c.more)
-        log.debug({ zone: c.zone, candidate: c.id }, "transfer candidate received");
+      if (c.op === "candidate") log.debug({ zone: c.zone, candidate: c.id }, "transfer candidate received");
     }
     if (node) node.applySecondary(m.changes, m.full);
     else table.apply(m.changes, m.full);

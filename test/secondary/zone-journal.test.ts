@@ -207,14 +207,17 @@ describe("restart from wire copy + journal (primary muted)", () => {
     const store = await seed();
     const size = statSync(store.journalPath).size;
     truncateSync(store.journalPath, size - 7);
-    // A text copy cut off by another process's exit, and one this process is writing (kept).
+    // A text copy cut off by another process's exit and a transfer candidate it left for the cluster's
+    // workers; one this process is writing (kept).
     const stale = join(stateDir(), ".jrnl.test.zone.99999999-0a0b0c0d.tmp");
+    const staleCandidate = store.candidatePath(4).replace(`${process.pid}-`, "99999999-");
     const ours = join(stateDir(), `.jrnl.test.zone.${process.pid}-0a0b0c0d.tmp`);
     writeFileSync(stale, "x");
+    writeFileSync(staleCandidate, "x");
     writeFileSync(ours, "x");
     const { zone, updates, lines } = await start();
-    expect([existsSync(stale), existsSync(ours)]).toEqual([false, true]);
-    expect(lines.find((l) => l.msg === "removed temp files of an interrupted write")?.files).toBe(1);
+    expect([existsSync(stale), existsSync(staleCandidate), existsSync(ours)]).toEqual([false, false, true]);
+    expect(lines.find((l) => l.msg === "removed temp files of an interrupted write")?.files).toBe(2);
     expect(updates[0]).toMatchObject({ source: "disk", serial: 2 });
     const line = lines.find((l) => l.msg?.toString().startsWith("journal replay stopped"));
     expect(line).toMatchObject({ level: 40, serial: 2, wireSerial: 1, entries: 1, stateSerial: 3 });

@@ -11,6 +11,7 @@ import { createLogger } from "../../src/log.js";
 import { xfrMessages } from "../../src/provider/xfr-messages.js";
 import { AxfrReplayError, replayAxfr } from "../../src/secondary/axfr-replay.js";
 import { writeZoneWire } from "../../src/secondary/zone-wire-file.js";
+import { writeCandidateFile } from "../../src/server/candidate-file.js";
 import {
   encodeDelta,
   forIpc,
@@ -49,6 +50,14 @@ function records(serial: number, hosts = 500): ResourceRecord[] {
 function axfrAnswer(rrs: ResourceRecord[]): Buffer[] {
   const question = Buffer.concat([origin, Buffer.from([0, RRType.AXFR, 0, 1])]);
   return [...xfrMessages(7, question, [...rrs, rrs[0]!], null)];
+}
+
+let files = 0;
+/** The change naming transfer `id`'s messages, written to a file as the host writes them. */
+async function candidate(id: number, messages: Buffer[]): Promise<SecondaryChange> {
+  const file = join(tmp, `candidate-${++files}`);
+  await writeCandidateFile(file, messages);
+  return { op: "candidate", zone: ZONE, id, file };
 }
 
 const sorted = (rrs: Iterable<ResourceRecord>) =>
@@ -122,7 +131,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("serves the build named by the verdict; not before it", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
-    expect(t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(21)) }])).toBe(false);
+    expect(t.apply([await candidate(1, axfrAnswer(records(21)))])).toBe(false);
     await t.settled();
     expect(t.served()).toEqual([]);
     expect(t.apply([{ op: "set", state: state(21), candidate: 1 }])).toBe(true);
@@ -134,7 +143,7 @@ describe("SecondaryTable: transfer candidates", () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     let late = 0;
     t.onLateChange = () => late++;
-    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(22, 30000)) }]);
+    t.apply([await candidate(1, axfrAnswer(records(22, 30000)))]);
     t.apply([{ op: "set", state: state(22), candidate: 1 }]);
     // The restart copy's state too: the accepted build is under way, so nothing is read for it.
     t.apply([{ op: "set", state: state(22, join(tmp, "absent.wire")) }]);
@@ -149,7 +158,7 @@ describe("SecondaryTable: transfer candidates", () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     let late = 0;
     t.onLateChange = () => late++;
-    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(27, 30000)) }]);
+    t.apply([await candidate(1, axfrAnswer(records(27, 30000)))]);
     t.apply([{ op: "set", state: state(27), candidate: 1 }]);
     // An IXFR the worker cannot apply (its tree is not at 27 yet) is followed by the copy of serial 28.
     const wire = join(tmp, "c28.test.wire");
@@ -165,7 +174,7 @@ describe("SecondaryTable: transfer candidates", () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     let late = 0;
     t.onLateChange = () => late++;
-    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(61, 30000)) }]);
+    t.apply([await candidate(1, axfrAnswer(records(61, 30000)))]);
     t.apply([{ op: "set", state: state(61), candidate: 1 }]);
     // The host applied two IXFRs meanwhile (only the apex changes: the records at the names they touch).
     const apex = (serial: number) => records(serial, 0).filter((r) => r.owner.equals(origin));
@@ -182,16 +191,22 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
-    t.apply([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(23, 30000)) }]);
-    t.apply([{ op: "candidate", zone: ZONE, id: 2, messages: axfrAnswer(records(24)) }]);
+    const [c1, c2, c3, c4] = await Promise.all([
+      candidate(1, axfrAnswer(records(23, 30000))),
+      candidate(2, axfrAnswer(records(24))),
+      candidate(3, axfrAnswer(records(25, 30000))),
+      candidate(4, axfrAnswer(records(26, 30000))),
+    ]);
+    t.apply([c1!]);
+    t.apply([c2!]);
     t.apply([{ op: "set", state: state(23), candidate: 1 }]);
     await t.settled();
     expect(t.served()).toEqual([]);
     t.apply([{ op: "set", state: state(24), candidate: 2 }]);
     expect(servedSerial(t)).toBe(24);
-    t.apply([{ op: "candidate", zone: ZONE, id: 3, messages: axfrAnswer(records(25, 30000)) }]);
+    t.apply([c3!]);
     t.apply([{ op: "discard", zone: ZONE, id: 3 }]);
-    t.apply([{ op: "candidate", zone: ZONE, id: 4, messages: axfrAnswer(records(26, 30000)) }]);
+    t.apply([c4!]);
     t.apply([{ op: "set", state: state(24) }], true);
     await t.settled();
     t.apply([{ op: "set", state: state(25), candidate: 3 }]);
@@ -201,17 +216,17 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
-    t.apply([{ op: "candidate", zone: ZONE, id: 2, messages: axfrAnswer(records(31)) }]);
+    t.apply([await candidate(2, axfrAnswer(records(31)))]);
     await t.settled();
     t.apply([{ op: "discard", zone: ZONE, id: 2 }]);
     t.apply([{ op: "set", state: state(31), candidate: 2 }]);
     expect(t.served()).toEqual([]);
     // Another id, then the right id with another serial (the build is of 32, the host accepted 33).
-    t.apply([{ op: "candidate", zone: ZONE, id: 3, messages: axfrAnswer(records(32)) }]);
+    t.apply([await candidate(3, axfrAnswer(records(32)))]);
     await t.settled();
     t.apply([{ op: "set", state: state(32), candidate: 4 }]);
     expect(t.served()).toEqual([]);
-    t.apply([{ op: "candidate", zone: ZONE, id: 5, messages: axfrAnswer(records(32)) }]);
+    t.apply([await candidate(5, axfrAnswer(records(32)))]);
     await t.settled();
     t.apply([{ op: "set", state: state(33), candidate: 5 }]);
     expect(t.served()).toEqual([]);
@@ -225,50 +240,36 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(servedSerial(t)).toBe(33);
   });
 
-  it("over IPC a big transfer goes in parts: built once the last part is in; a restarted host's whole set drops them", async () => {
+  it("over IPC the tree stays behind; a transfer whose file is gone is not built, and the restart copy serves", async () => {
     const messages = axfrAnswer(records(51, 80000));
-    expect(messages.length).toBeGreaterThan(100);
-    const parts = forIpc([
-      { op: "set", state: state(50), data: buildZone(origin, records(50)) },
-      { op: "candidate", zone: ZONE, id: 8, messages },
-    ]);
-    // The tree stays behind; the set travels alone, then the messages in parts of 100, in order.
-    expect(parts[0]).toEqual([{ op: "set", state: state(50) }]);
-    const candidates = parts.slice(1).map((l) => l[0] as Extract<SecondaryChange, { op: "candidate" }>);
-    expect(candidates.map((c) => c.messages.length)).toEqual(
-      Array.from({ length: Math.ceil(messages.length / 100) }, (_, i) =>
-        Math.min(100, messages.length - i * 100),
-      ),
-    );
-    expect(candidates.map((c) => c.more === true)).toEqual(
-      candidates.map((_, i) => i < candidates.length - 1),
-    );
-    expect(Buffer.concat(candidates.flatMap((c) => c.messages)).equals(Buffer.concat(messages))).toBe(true);
+    const c = await candidate(8, messages);
+    const ipc = forIpc([{ op: "set", state: state(50), data: buildZone(origin, records(50)) }, c]);
+    expect(ipc).toEqual([{ op: "set", state: state(50) }, c]);
 
     const t = new SecondaryTable(config, createLogger("silent"), null);
-    for (const l of parts.slice(1, -1)) t.apply(l);
-    // Every part but the last: nothing built, so a verdict now serves nothing.
-    t.apply([{ op: "set", state: state(51), candidate: 8 }]);
-    expect(t.served()).toEqual([]);
-    t.apply(parts.at(-1)!);
+    t.apply(ipc);
     await t.settled();
     t.apply([{ op: "set", state: state(51), candidate: 8 }]);
     expect(servedSerial(t)).toBe(51);
 
-    // Parts of a transfer the host's restart cut off are dropped by its whole set, not joined to the next.
-    const next = forIpc([{ op: "candidate", zone: ZONE, id: 1, messages: axfrAnswer(records(52, 80000)) }]);
-    t.apply(next[0]!);
-    t.apply([{ op: "set", state: state(51) }], true);
-    for (const l of next.slice(1)) t.apply(l);
+    // The host deleted the file (its transfer was discarded, or its restart copy is written) before this
+    // process read it: nothing is built, and an accepted one is served from the restart copy.
+    const gone = await candidate(9, axfrAnswer(records(52)));
+    rmSync((gone as Extract<SecondaryChange, { op: "candidate" }>).file);
+    t.apply([gone]);
+    t.apply([{ op: "set", state: state(52), candidate: 9 }]);
     await t.settled();
-    t.apply([{ op: "set", state: state(52), candidate: 1 }]);
     expect(servedSerial(t)).toBe(51);
+    const wire = join(tmp, "c52.test.wire");
+    writeZoneWire(wire, buildZone(origin, records(52)), 52);
+    t.apply([{ op: "set", state: state(52, wire) }]);
+    expect(servedSerial(t)).toBe(52);
   });
 
   it("a build of a damaged stream is not held; accepted meanwhile, the restart copy is read instead", async () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
     const messages = axfrAnswer(records(41));
-    t.apply([{ op: "candidate", zone: ZONE, id: 7, messages: messages.slice(0, -1) }]);
+    t.apply([await candidate(7, messages.slice(0, -1))]);
     await t.settled();
     t.apply([{ op: "set", state: state(41), candidate: 7 }]);
     expect(t.served()).toEqual([]);
@@ -278,7 +279,7 @@ describe("SecondaryTable: transfer candidates", () => {
     let late = 0;
     t.onLateChange = () => late++;
     const big = axfrAnswer(records(42, 30000));
-    t.apply([{ op: "candidate", zone: ZONE, id: 8, messages: big.slice(0, -1) }]);
+    t.apply([await candidate(8, big.slice(0, -1))]);
     t.apply([{ op: "set", state: state(42), candidate: 8 }]);
     t.apply([{ op: "set", state: state(42, wire) }]);
     expect(t.served()).toEqual([]);

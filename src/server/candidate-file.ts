@@ -1,0 +1,97 @@
+// A whole zone's transfer messages as a file, for the other cluster workers (secondary-table.ts): worker 0
+// writes the messages it received, each after its 2-byte length as on TCP (RFC 7766 §8), and names the file
+// over IPC; every other worker reads it and builds its own tree. So the 25 MB of a 1 M-record zone never cross
+// the cluster primary, which held ~45 MiB more while it passed them on (docs/BENCHMARKS.md, session 7).
+import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { MessageFramer } from "./tcp-framer.js";
+
+/** DNS messages are at most 65 535 bytes: the 2-byte length prefix holds any. */
+const MAX_MESSAGE = 0xffff;
+
+/** Write `messages` to `path` (created with its directory, or replaced); resolves to the file's size. */
+export async function writeCandidateFile(path: string, messages: readonly Buffer[]): Promise<number> {
+  let size = 0;
+  for (const m of messages) size += 2 + m.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const m of messages) {
+    at = out.writeUInt16BE(m.length, at);
+    at += m.copy(out, at);
+  }
+  // The first transfer of a new state dir comes before anything else is written there.
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, out);
+  return size;
+}
+
+/** The messages of a file `writeCandidateFile` wrote (views of one Buffer); throws on a cut-off file. */
+export async function readCandidateFile(path: string): Promise<Buffer[]> {
+  const framer = new MessageFramer(MAX_MESSAGE);
+  framer.push(await readFile(path));
+  const messages: Buffer[] = [];
+  for (let m = framer.next(); m !== null; m = framer.next()) messages.push(m);
+  if (framer.buffered > 0) throw new Error(`${path}: cut off after ${messages.length} messages`);
+  return messages;
+}
+
+/**
+ * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: when its transfer is
+ * discarded, or once accepted and the restart copy is written (a worker that missed the file reads that copy).
+ */
+export class CandidateFiles {
+  /** Transfer id → its file; `accepted`: the verdict naming it went out; `dropped` while it was written. */
+  private readonly files = new Map<
+    number,
+    { path: string; writing: boolean; accepted: boolean; dropped: boolean }
+  >();
+
+  constructor(
+    private readonly pathOf: (id: number) => string,
+    private readonly onError: (path: string, e: Error) => void,
+  ) {}
+
+  /** Write transfer `id`'s messages; null when it was dropped meanwhile or the write failed (reported). */
+  async write(id: number, messages: readonly Buffer[]): Promise<{ path: string; bytes: number } | null> {
+    const f = { path: this.pathOf(id), writing: true, accepted: false, dropped: false };
+    this.files.set(id, f);
+    let bytes: number | null = null;
+    try {
+      bytes = await writeCandidateFile(f.path, messages);
+    } catch (e) {
+      this.onError(f.path, e as Error);
+    }
+    f.writing = false;
+    if (bytes !== null && !f.dropped) return { path: f.path, bytes };
+    this.files.delete(id);
+    remove(f.path);
+    return null;
+  }
+
+  accepted(id: number): void {
+    const f = this.files.get(id);
+    if (f) f.accepted = true;
+  }
+
+  /** The restart copy of an accepted transfer is on disk: its file goes. */
+  persisted(): void {
+    for (const [id, f] of this.files) if (f.accepted) this.drop(id);
+  }
+
+  drop(id: number): void {
+    const f = this.files.get(id);
+    if (!f) return;
+    this.files.delete(id);
+    // A file being written goes once the write ends (see write).
+    if (f.writing) f.dropped = true;
+    else remove(f.path);
+  }
+
+  dropAll(): void {
+    for (const id of [...this.files.keys()]) this.drop(id);
+  }
+}
+
+function remove(path: string): void {
+  void unlink(path).catch(() => {});
+}
