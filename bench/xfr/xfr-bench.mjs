@@ -2,7 +2,7 @@
 // Zone transfer benchmark (issue 6): Knot 3.2 as hidden primary; edgens (`edgens serve --secondary …`, the
 // default worker count unless --workers), Knot and NSD as its secondaries in the same run. For each secondary, started one after the other (so they do
 // not share the 2 vCPUs during the first transfer): time from spawn to answering the zone's serial over UDP,
-// then the peak RSS of all its processes (VmHWM summed over the process group). Then CHANGE records of the
+// then the CPU time and the peak RSS of all its processes (summed over the process group). Then CHANGE records of the
 // zone are modified on the primary (`knotc zone-reload`, `zonefile-load: difference`: Knot computes an IXFR and
 // NOTIFYs all three at once) → time until each secondary answers the new serial (UDP SOA polled every POLL ms).
 // `--mode update`: the change is a dynamic update (RFC 2136, over TCP, sent by this script) to the primary
@@ -577,11 +577,13 @@ for (const s of secondaries) {
   const stopProbe = args.probe ? startProbe(ports[s]) : null;
   const ms = await waitSerial(ports[s], serial, t, TIMEOUT_MS, 10);
   const rss = peakRssMiB(child.pid);
+  // CPU of all its processes until then: steadier than the wall time on a shared machine.
+  const cpu = cpuTicks(child.pid) * 10;
   const idle = ms === null ? null : await settle(child.pid, t);
   const probe = stopProbe?.() ?? null;
-  results[s] = { first: ms, firstRss: rss, idle, probe, changes: [], fromNotify: [], changeIdle: [] };
+  results[s] = { first: ms, firstRss: rss, cpu, idle, probe, changes: [], fromNotify: [], changeIdle: [] };
   log(
-    `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`}, peak RSS ${rss.toFixed(0)} MiB; idle after ${f(idle)} ms`,
+    `${s}: serial ${serial} served after ${ms === null ? "TIMEOUT" : `${ms.toFixed(0)} ms`} (CPU ${cpu} ms), peak RSS ${rss.toFixed(0)} MiB; idle after ${f(idle)} ms`,
   );
   if (ms === null) stopGroup(s);
 }
@@ -684,12 +686,12 @@ if (args.probe) {
 }
 if (results.edgens && results.knot) {
   console.log(
-    `\nedgens/knot: first transfer ${f(results.edgens.first / results.knot.first, 2)}×, peak RSS ${f(results.edgens.rss / results.knot.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.knot.changes), 2)}×`,
+    `\nedgens/knot: first transfer ${f(results.edgens.first / results.knot.first, 2)}× (CPU ${f(results.edgens.cpu / results.knot.cpu, 2)}×), peak RSS ${f(results.edgens.rss / results.knot.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.knot.changes), 2)}×`,
   );
 }
 if (results.edgens && results.nsd) {
   console.log(
-    `edgens/nsd: first transfer ${f(results.edgens.first / results.nsd.first, 2)}×, peak RSS ${f(results.edgens.rss / results.nsd.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.nsd.changes), 2)}×`,
+    `edgens/nsd: first transfer ${f(results.edgens.first / results.nsd.first, 2)}× (CPU ${f(results.edgens.cpu / results.nsd.cpu, 2)}×), peak RSS ${f(results.edgens.rss / results.nsd.rss, 2)}×, change ${f(med(results.edgens.changes) / med(results.nsd.changes), 2)}×`,
   );
 }
 if (args.trace && results.edgens) {

@@ -11,8 +11,6 @@ import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { ZoneBuilder, type ZoneData } from "../zone/zone.js";
 
-const EMPTY = Buffer.alloc(0);
-
 export class AxfrReplayError extends Error {
   readonly code = "EDGENS_ERR_AXFR_REPLAY";
 }
@@ -22,11 +20,6 @@ export interface ReplayOptions {
   sliceMs?: number;
   /** Asked between slices: true stops the build (it resolves null). */
   cancelled?: () => boolean;
-  /**
-   * The caller gives the messages up: each entry of the array is replaced by an empty Buffer once parsed, so
-   * a big transfer's messages (25 MB at 1 M records) are not all held until the build ends.
-   */
-  release?: boolean;
 }
 
 /**
@@ -35,7 +28,7 @@ export interface ReplayOptions {
  */
 export async function replayAxfr(
   origin: Buffer,
-  messages: Buffer[],
+  messages: readonly Buffer[],
   opts: ReplayOptions = {},
 ): Promise<{ serial: number; data: ZoneData; records: number } | null> {
   const originKey = nameKey(origin);
@@ -55,7 +48,6 @@ export async function replayAxfr(
       if (opts.cancelled?.()) return null;
     }
     parseMessage(messages[m]!, batch);
-    if (opts.release) messages[m] = EMPTY;
     for (let i = 0; i < batch.length; i++) {
       if (done) throw new AxfrReplayError("records after the closing SOA");
       const key = batch.keys[i]!;

@@ -95,10 +95,6 @@ describe("replayAxfr", () => {
     done = true;
     expect(r!.serial).toBe(13);
     expect(ticks).toBeGreaterThan(messages.length / 2);
-    // `release`: the messages are let go as they are parsed.
-    const given = [...messages];
-    expect((await replayAxfr(origin, given, { release: true }))!.serial).toBe(13);
-    expect(given.every((m) => m.length === 0)).toBe(true);
     let asked = 0;
     expect(await replayAxfr(origin, messages, { sliceMs: 0, cancelled: () => ++asked > 3 })).toBeNull();
     expect(asked).toBe(4);
