@@ -4,6 +4,7 @@
 // the cluster primary, which held ~45 MiB more while it passed them on (docs/BENCHMARKS.md, session 7).
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { compareSerial } from "../transfer/serial.js";
 import { MessageFramer } from "./tcp-framer.js";
 
 /** DNS messages are at most 65 535 bytes: the 2-byte length prefix holds any. */
@@ -37,13 +38,17 @@ export async function readCandidateFile(path: string): Promise<Buffer[]> {
 
 /**
  * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: when its transfer is
- * discarded, or once accepted and the restart copy is written (a worker that missed the file reads that copy).
+ * discarded, or once accepted and the restart copy of its serial is written (a worker that missed the file
+ * reads that copy).
  */
 export class CandidateFiles {
-  /** Transfer id → its file; `accepted`: the verdict naming it went out; `dropped` while it was written. */
+  /**
+   * Transfer id → its file; `accepted`: the serial of the verdict naming it, once that went out; `dropped`
+   * while it was written.
+   */
   private readonly files = new Map<
     number,
-    { path: string; writing: boolean; accepted: boolean; dropped: boolean }
+    { path: string; writing: boolean; accepted: number | null; dropped: boolean }
   >();
 
   constructor(
@@ -53,7 +58,7 @@ export class CandidateFiles {
 
   /** Write transfer `id`'s messages; null when it was dropped meanwhile or the write failed (reported). */
   async write(id: number, messages: readonly Buffer[]): Promise<{ path: string; bytes: number } | null> {
-    const f = { path: this.pathOf(id), writing: true, accepted: false, dropped: false };
+    const f = { path: this.pathOf(id), writing: true, accepted: null, dropped: false };
     this.files.set(id, f);
     let bytes: number | null = null;
     try {
@@ -68,14 +73,20 @@ export class CandidateFiles {
     return null;
   }
 
-  accepted(id: number): void {
+  accepted(id: number, serial: number): void {
     const f = this.files.get(id);
-    if (f) f.accepted = true;
+    if (f) f.accepted = serial;
   }
 
-  /** The restart copy of an accepted transfer is on disk: its file goes. */
-  persisted(): void {
-    for (const [id, f] of this.files) if (f.accepted) this.drop(id);
+  /**
+   * The restart copy of `serial` is on disk: the files of transfers accepted at that serial or an older one go.
+   * Not a newer one's: the copy of the previous transfer may be written after the next one was accepted, while
+   * the workers still read its file.
+   */
+  persisted(serial: number): void {
+    for (const [id, f] of this.files) {
+      if (f.accepted !== null && compareSerial(f.accepted, serial) !== "gt") this.drop(id);
+    }
   }
 
   drop(id: number): void {

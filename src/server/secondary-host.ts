@@ -305,7 +305,7 @@ export class SecondaryHost {
         // now; its restart copy follows ('persisted'), for those without the build and those that start later.
         h.readable ??= h.state;
         h.state = { ...served, journal: null };
-        h.candidates.accepted(u.received);
+        h.candidates.accepted(u.received, u.serial);
         this.emit([{ op: "set", state: h.state, candidate: u.received }], "remote");
         return;
       }
@@ -317,7 +317,7 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state, ...(delta ? { delta } : {}) }], "remote");
     });
     manager.on("persisted", ({ serial, ok: written }) => {
-      if (written) h.candidates.persisted();
+      if (written) h.candidates.persisted(serial);
       // A write that finished after newer data was announced: that data's own 'persisted' follows. A failed
       // one: the manager writes the text copy at once ('text-written').
       if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
@@ -327,7 +327,7 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state }], "remote");
     });
     manager.on("text-written", ({ serial, ok: written }) => {
-      if (written) h.candidates.persisted();
+      if (written) h.candidates.persisted(serial);
       if (this.hosted.get(id) !== h || !this.sinks.remote || serial !== newest || !written) return;
       // Only news when the restart copy lacks this serial (its write failed): then the text copy is the file.
       if (manager.status().persistedSerial === serial) return;

@@ -43,14 +43,20 @@ describe("candidate file", () => {
     await files.write(2, messages);
     await files.write(3, messages);
     expect(names()).toEqual(["c1", "c2", "c3"]);
-    // Discarded: gone. Accepted: kept until the restart copy is written, the one after it stays.
+    // Discarded: gone. Accepted: kept until the restart copy of its serial (or a newer one) is written; the
+    // copy of an older serial, written after a newer transfer was accepted, leaves that one's file.
     files.drop(2);
-    files.accepted(1);
+    files.accepted(1, 10);
     await settle();
     expect(names()).toEqual(["c1", "c3"]);
-    files.persisted();
+    files.accepted(3, 11);
+    files.persisted(10);
     await settle();
     expect(names()).toEqual(["c3"]);
+    files.persisted(11);
+    await settle();
+    expect(names()).toEqual([]);
+    await files.write(3, messages);
     // Dropped while it is written: not handed off, and deleted once the write ends.
     const writing = files.write(4, messages);
     files.drop(4);
