@@ -1,5 +1,6 @@
 // IPC between the cluster primary and its workers: the cluster channel with `serialization: "advanced"`
-// (structured clone; plain data, plus the Buffers of a whole zone's transfer messages, src/server/secondary-table.ts).
+// (structured clone) and plain data. A whole zone's transfer messages do not travel here: worker 0 writes them
+// to a file and names it (src/server/candidate-file.ts).
 import type { EdgensConfig } from "../config/schema.js";
 import type { WireEntry, WireNegative } from "./fast-path-sync.js";
 import type { SecondaryChange } from "./secondary-table.js";
@@ -13,7 +14,7 @@ export type PrimaryMessage =
   // The XDP fast path (owned by the primary) asks one worker for the precompiled answers it serves.
   | { type: "edgens:fast-answers"; id: number; limit: number }
   // Secondary zone states from worker 0's SecondaryHost, passed on to the other workers (no ZoneData: they apply
-  // an IXFR's delta, build a whole zone from its transfer messages, or load the persisted file); `full`: the
+  // an IXFR's delta, build a whole zone from the file of its transfer messages, or load the persisted file); `full`: the
   // whole set (worker 0's managers are up, or a starting worker asked: edgens:secondary-sync).
   | { type: "edgens:secondary"; changes: SecondaryChange[]; full: boolean }
   // To worker 0: worker `to` is starting and asks for the whole set; a NOTIFY another worker accepted.

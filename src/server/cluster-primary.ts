@@ -130,7 +130,7 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   cluster.setupPrimary({
     exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)),
     args: [],
-    // Structured clone instead of JSON: a whole zone's transfer messages reach the workers as Buffers.
+    // Structured clone instead of JSON (plain data only since the transfer messages go as a file).
     serialization: "advanced",
   });
 
