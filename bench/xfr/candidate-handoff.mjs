@@ -33,16 +33,17 @@ try {
   const messages = [...xfrMessages(1, question, [...records, records[0]], null)];
   const bytes = messages.reduce((n, m) => n + m.length, 0);
   console.log(`${records.length} records; ${messages.length} messages, ${bytes} bytes`);
-  const ms = (f) => {
+  const ms = async (f) => {
     const t0 = performance.now();
-    f();
+    await f();
     return Math.round(performance.now() - t0);
   };
   const wire = [];
   const replay = [];
   for (let i = 0; i < RUNS; i++) {
-    wire.push(ms(() => loadZoneWire(`${tmp}/zone.wire`, origin)));
-    replay.push(ms(() => replayAxfr(origin, messages)));
+    wire.push(await ms(() => loadZoneWire(`${tmp}/zone.wire`, origin)));
+    // replayAxfr is asynchronous (10 ms slices); with nothing else on the event loop the pauses cost ~nothing.
+    replay.push(await ms(() => replayAxfr(origin, messages)));
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   console.log(`wire copy read + check + build (ms): ${wire.join(" / ")}, median ${med(wire)}`);
