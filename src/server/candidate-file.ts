@@ -4,6 +4,7 @@
 // the cluster primary, which held ~45 MiB more while it passed them on (docs/BENCHMARKS.md, session 7).
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
 import { compareSerial } from "../transfer/serial.js";
 import { MessageFramer } from "./tcp-framer.js";
 
@@ -37,28 +38,38 @@ export async function readCandidateFile(path: string): Promise<Buffer[]> {
 }
 
 /**
+ * How long a handed-off file is kept at least. The workers open it as soon as its IPC message arrives, but
+ * the host may drop it sooner than that (a refused small zone: within milliseconds), and a worker that finds
+ * it gone builds nothing and waits for the restart copy instead.
+ */
+export const CANDIDATE_GRACE_MS = 10_000;
+
+/**
  * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: when its transfer is
  * discarded, or once accepted and the restart copy of its serial is written (a worker that missed the file
- * reads that copy).
+ * reads that copy); but not before it is CANDIDATE_GRACE_MS old. `dropAll` (the zone stops) deletes at once.
  */
 export class CandidateFiles {
   /**
    * Transfer id → its file; `accepted`: the serial of the verdict naming it, once that went out; `dropped`
-   * while it was written.
+   * while it was written; `handedAt`: when the write ended.
    */
   private readonly files = new Map<
     number,
-    { path: string; writing: boolean; accepted: number | null; dropped: boolean }
+    { path: string; writing: boolean; accepted: number | null; dropped: boolean; handedAt: number }
   >();
+  /** Deletions waiting for their file's grace period (path → timer). */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly pathOf: (id: number) => string,
     private readonly onError: (path: string, e: Error) => void,
+    private readonly graceMs = CANDIDATE_GRACE_MS,
   ) {}
 
   /** Write transfer `id`'s messages; null when it was dropped meanwhile or the write failed (reported). */
   async write(id: number, messages: readonly Buffer[]): Promise<{ path: string; bytes: number } | null> {
-    const f = { path: this.pathOf(id), writing: true, accepted: null, dropped: false };
+    const f = { path: this.pathOf(id), writing: true, accepted: null, dropped: false, handedAt: 0 };
     this.files.set(id, f);
     let bytes: number | null = null;
     try {
@@ -67,7 +78,9 @@ export class CandidateFiles {
       this.onError(f.path, e as Error);
     }
     f.writing = false;
+    f.handedAt = performance.now();
     if (bytes !== null && !f.dropped) return { path: f.path, bytes };
+    // Never handed off: no worker opens it.
     this.files.delete(id);
     remove(f.path);
     return null;
@@ -94,12 +107,30 @@ export class CandidateFiles {
     if (!f) return;
     this.files.delete(id);
     // A file being written goes once the write ends (see write).
-    if (f.writing) f.dropped = true;
-    else remove(f.path);
+    if (f.writing) {
+      f.dropped = true;
+      return;
+    }
+    const wait = f.handedAt + this.graceMs - performance.now();
+    if (wait <= 0) remove(f.path);
+    else {
+      const timer = setTimeout(() => {
+        this.pending.delete(f.path);
+        remove(f.path);
+      }, wait);
+      timer.unref();
+      this.pending.set(f.path, timer);
+    }
   }
 
+  /** Delete every file now (the zone stops, or the process). */
   dropAll(): void {
     for (const id of [...this.files.keys()]) this.drop(id);
+    for (const [path, timer] of this.pending) {
+      clearTimeout(timer);
+      remove(path);
+    }
+    this.pending.clear();
   }
 }
 

@@ -36,6 +36,7 @@ describe("candidate file", () => {
     const files = new CandidateFiles(
       (id) => join(dir, `c${id}`),
       (_path, e) => errors.push(e.message),
+      0,
     );
     const names = () => readdirSync(dir).sort();
     const one = await files.write(1, messages);
@@ -70,6 +71,7 @@ describe("candidate file", () => {
     const fresh = new CandidateFiles(
       (id) => join(dir, "new-dir", `c${id}`),
       () => {},
+      0,
     );
     expect((await fresh.write(5, messages))?.path).toBe(join(dir, "new-dir", "c5"));
     writeFileSync(join(dir, "a-file"), "");
@@ -79,6 +81,30 @@ describe("candidate file", () => {
     );
     expect(await broken.write(6, messages)).toBeNull();
     expect(errors).toEqual([expect.stringMatching(/EEXIST|ENOTDIR/)]);
+  });
+});
+
+describe("candidate file grace", () => {
+  it("a dropped file stays until it is `graceMs` old (a worker may not have opened it yet); dropAll deletes at once", async () => {
+    const dir = mkdtempSync(join(tmp, "grace-"));
+    const files = new CandidateFiles(
+      (id) => join(dir, `c${id}`),
+      () => {},
+      300,
+    );
+    await files.write(1, messages);
+    await files.write(2, messages);
+    files.drop(1);
+    files.drop(2);
+    await settle();
+    expect(readdirSync(dir).sort()).toEqual(["c1", "c2"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readdirSync(dir)).toEqual([]);
+    await files.write(3, messages);
+    files.drop(3);
+    files.dropAll();
+    await settle();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

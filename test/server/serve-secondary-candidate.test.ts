@@ -7,9 +7,10 @@
 // restarted worker 0 starts from the persisted copy and fetches the change. Worker 1 restarted later reads the
 // wire copy.
 
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CANDIDATE_GRACE_MS } from "../../src/server/candidate-file.js";
 import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { startNsdPrimary } from "../helpers/primary-servers.js";
@@ -75,6 +76,12 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       ]),
     );
     expect(server.children()).toHaveLength(2);
+    // Each worker runs with V8's background pool sized to its share of the cores (worker-exec-argv.ts).
+    for (const pid of server.children()) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")).toContainEqual(
+        expect.stringMatching(/^--v8-pool-size=[1-9]\d*$/),
+      );
+    }
     const dump = (e: unknown) => {
       console.log(server.output.join("\n"));
       throw e;
@@ -188,11 +195,13 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       logged(server, /cannot load the wire copy|cannot load the transferred zone|cannot build the transfer/),
     ).toEqual([]);
     // The files the transfers were handed to the workers in are gone: accepted ones once the restart copy
-    // was written, the refused one at once, and any the killed host left by the new host's start.
+    // was written, the refused one when refused (each at least CANDIDATE_GRACE_MS after it was handed off),
+    // and any the killed host left by the new host's start.
     await until(
       "no transfer candidate files",
       async () => readdirSync(join(fx.tmp, "state")).filter((n) => n.includes(".candidate.")),
       (names) => names.length === 0,
+      CANDIDATE_GRACE_MS + 10_000,
     ).catch(dump);
   }, 90_000);
 });
