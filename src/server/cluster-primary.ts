@@ -3,7 +3,6 @@
 // the secondary zones' changes from worker 0 (which hosts their managers) on to the other workers.
 import cluster, { type Worker } from "node:cluster";
 import type { Server } from "node:http";
-import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
@@ -31,7 +30,6 @@ import type { SecondaryChange } from "./secondary-table.js";
 import { secondaryWanted } from "./secondary-wanted.js";
 import type { ServeOptions, ServerHandle } from "./server-handle.js";
 import type { ReloadSummary } from "./serving-node.js";
-import { workerExecArgv } from "./worker-exec-argv.js";
 
 export class StartupError extends Error {
   constructor(
@@ -132,7 +130,6 @@ export async function startClusterPrimary(opts: ServeOptions): Promise<ServerHan
   cluster.setupPrimary({
     exec: fileURLToPath(new URL("./worker-main.js", import.meta.url)),
     args: [],
-    execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS, count, availableParallelism()),
     // Structured clone instead of JSON (plain data only since the transfer messages go as a file).
     serialization: "advanced",
   });

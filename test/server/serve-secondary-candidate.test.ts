@@ -7,7 +7,7 @@
 // restarted worker 0 starts from the persisted copy and fetches the change. Worker 1 restarted later reads the
 // wire copy.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CANDIDATE_GRACE_MS } from "../../src/server/candidate-file.js";
@@ -76,12 +76,6 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       ]),
     );
     expect(server.children()).toHaveLength(2);
-    // Each worker runs with V8's background pool sized to its share of the cores (worker-exec-argv.ts).
-    for (const pid of server.children()) {
-      expect(readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0")).toContainEqual(
-        expect.stringMatching(/^--v8-pool-size=[1-9]\d*$/),
-      );
-    }
     const dump = (e: unknown) => {
       console.log(server.output.join("\n"));
       throw e;
