@@ -141,8 +141,9 @@ export class ZoneStore {
   }
 
   /**
-   * Delete temp files of this zone's copies and transfer candidates left by another process (one stopped mid-write: a text copy cut
-   * off by the exit timer is tens of MiB). This process's own are in use. Resolves to how many went.
+   * Delete temp files of this zone's copies and transfer candidates left by another process (one stopped
+   * mid-write: a text copy cut off by the exit timer is tens of MiB). This process's own are in use. Resolves
+   * to how many went.
    */
   async removeStaleTemps(): Promise<number> {
     const stem = zoneFileStem(this.origin);

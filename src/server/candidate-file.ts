@@ -86,9 +86,13 @@ export class CandidateFiles {
     return null;
   }
 
+  /** The verdict naming transfer `id` went out: the file of a transfer accepted before it is no longer needed. */
   accepted(id: number, serial: number): void {
     const f = this.files.get(id);
-    if (f) f.accepted = serial;
+    if (!f) return;
+    f.accepted = serial;
+    // Without this, a zone whose restart copy cannot be written would keep one file per transfer.
+    for (const [other, o] of this.files) if (other !== id && o.accepted !== null) this.drop(other);
   }
 
   /**

@@ -57,6 +57,16 @@ describe("candidate file", () => {
     files.persisted(11);
     await settle();
     expect(names()).toEqual([]);
+    // A newer accepted transfer makes an older accepted one's file useless (its restart copy never came).
+    await files.write(7, messages);
+    await files.write(8, messages);
+    files.accepted(7, 20);
+    files.accepted(8, 21);
+    await settle();
+    expect(names()).toEqual(["c8"]);
+    files.persisted(21);
+    await settle();
+    expect(names()).toEqual([]);
     await files.write(3, messages);
     // Dropped while it is written: not handed off, and deleted once the write ends.
     const writing = files.write(4, messages);
