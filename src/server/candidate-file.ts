@@ -6,10 +6,8 @@ import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { compareSerial } from "../transfer/serial.js";
+import { MAX_MESSAGE } from "../wire/message-writer.js";
 import { MessageFramer } from "./tcp-framer.js";
-
-/** DNS messages are at most 65 535 bytes: the 2-byte length prefix holds any. */
-const MAX_MESSAGE = 0xffff;
 
 /** Write `messages` to `path` (created with its directory, or replaced); resolves to the file's size. */
 export async function writeCandidateFile(path: string, messages: readonly Buffer[]): Promise<number> {

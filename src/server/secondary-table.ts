@@ -7,7 +7,8 @@
 // (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
 // a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
 // written anything to disk. A whole zone (AXFR) comes as the transfer's raw messages the moment they are all
-// in (`candidate`): the worker builds its tree from them (src/secondary/axfr-replay.ts) while the host checks
+// in (`candidate`: a file the host wrote them to, src/server/candidate-file.ts, so they do not cross the
+// primary): the worker builds its tree from them (src/secondary/axfr-replay.ts) while the host checks
 // and builds its own, and holds it aside until the host's verdict: a state naming that candidate swaps it in,
 // `discard` (the zone failed the host's checks) drops it; it is never served before. Anything else (a worker
 // that missed the candidate or started later, an IXFR that needed the full build, a zone with check findings,
@@ -314,8 +315,9 @@ export class SecondaryTable {
   }
 
   /**
-   * Build a whole zone from the transfer's messages in `file`, aside (replacing any older candidate of the zone), in
-   * slices: the process answers queries meanwhile. The host's verdict may come before the build is done.
+   * Build a whole zone from the transfer's messages in `file`, aside (replacing any older candidate of the
+   * zone), in slices: the process answers queries meanwhile. The host's verdict may come before the build is
+   * done.
    */
   private buildCandidate(zone: string, id: number, file: string): void {
     const key = zone.toLowerCase();
