@@ -33,11 +33,7 @@ describe("candidate file", () => {
   it("deletes each file once no worker needs it", async () => {
     const dir = mkdtempSync(join(tmp, "files-"));
     const errors: string[] = [];
-    const files = new CandidateFiles(
-      (id) => join(dir, `c${id}`),
-      (_path, e) => errors.push(e.message),
-      0,
-    );
+    const files = filesIn(dir, 0, errors);
     const names = () => readdirSync(dir).sort();
     const one = await files.write(1, messages);
     expect(one).toEqual({ path: join(dir, "c1"), bytes: 12 + 65535 + 16 + 6 });
@@ -78,17 +74,10 @@ describe("candidate file", () => {
     await settle();
     expect(names()).toEqual([]);
     // A state dir not made yet is made; a write that fails is reported and hands nothing off.
-    const fresh = new CandidateFiles(
-      (id) => join(dir, "new-dir", `c${id}`),
-      () => {},
-      0,
-    );
+    const fresh = filesIn(join(dir, "new-dir"), 0);
     expect((await fresh.write(5, messages))?.path).toBe(join(dir, "new-dir", "c5"));
     writeFileSync(join(dir, "a-file"), "");
-    const broken = new CandidateFiles(
-      (id) => join(dir, "a-file", `c${id}`),
-      (_path, e) => errors.push(e.message),
-    );
+    const broken = filesIn(join(dir, "a-file"), 0, errors);
     expect(await broken.write(6, messages)).toBeNull();
     expect(errors).toEqual([expect.stringMatching(/EEXIST|ENOTDIR/)]);
   });
@@ -97,11 +86,7 @@ describe("candidate file", () => {
 describe("candidate file grace", () => {
   it("a dropped file stays until it is `graceMs` old (a worker may not have opened it yet); dropAll deletes at once", async () => {
     const dir = mkdtempSync(join(tmp, "grace-"));
-    const files = new CandidateFiles(
-      (id) => join(dir, `c${id}`),
-      () => {},
-      300,
-    );
+    const files = filesIn(dir, 300);
     await files.write(1, messages);
     await files.write(2, messages);
     files.drop(1);
@@ -117,6 +102,15 @@ describe("candidate file grace", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+/** Candidate files `c<id>` in `dir`; write errors go to `errors`. */
+function filesIn(dir: string, graceMs: number, errors: string[] = []): CandidateFiles {
+  return new CandidateFiles(
+    (id) => join(dir, `c${id}`),
+    (_path, e) => errors.push(e.message),
+    graceMs,
+  );
+}
 
 /** The deletes are fire-and-forget: give them a turn of the event loop (and the thread pool). */
 async function settle(): Promise<void> {

@@ -125,8 +125,16 @@ describe("SecondaryTable: transfer candidates", () => {
     return z ? soaSerial(recordsOfZone(z)[Symbol.iterator]().next().value!.rdata) : null;
   };
 
-  it("serves the build named by the verdict; not before it", async () => {
+  /** A table, and how often it said served data changed outside `apply` (`onLateChange`). */
+  const table = () => {
     const t = new SecondaryTable(config, createLogger("silent"), null);
+    const late = { count: 0 };
+    t.onLateChange = () => late.count++;
+    return { t, late };
+  };
+
+  it("serves the build named by the verdict; not before it", async () => {
+    const { t } = table();
     expect(t.apply([await candidate(1, axfrAnswer(records(21)))])).toBe(false);
     await t.settled();
     expect(t.served()).toEqual([]);
@@ -136,24 +144,20 @@ describe("SecondaryTable: transfer candidates", () => {
   });
 
   it("a verdict that comes while the build runs serves it when done, and says so (onLateChange)", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
-    let late = 0;
-    t.onLateChange = () => late++;
+    const { t, late } = table();
     t.apply([await candidate(1, axfrAnswer(records(22, 30000)))]);
     t.apply([{ op: "set", state: state(22), candidate: 1 }]);
     // The restart copy's state too: the accepted build is under way, so nothing is read for it.
     t.apply([{ op: "set", state: state(22, join(tmp, "absent.wire")) }]);
     expect(t.served()).toEqual([]);
-    expect(late).toBe(0);
+    expect(late.count).toBe(0);
     await t.settled();
     expect(servedSerial(t)).toBe(22);
-    expect(late).toBe(1);
+    expect(late.count).toBe(1);
   });
 
   it("a newer change's restart copy named while an accepted build runs is read once the build ends", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
-    let late = 0;
-    t.onLateChange = () => late++;
+    const { t, late } = table();
     t.apply([await candidate(1, axfrAnswer(records(27, 30000)))]);
     t.apply([{ op: "set", state: state(27), candidate: 1 }]);
     // An IXFR the worker cannot apply (its tree is not at 27 yet) is followed by the copy of serial 28.
@@ -163,13 +167,11 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(servedSerial(t)).toBe(28);
     await t.settled();
     expect(servedSerial(t)).toBe(28);
-    expect(late).toBe(0); // the older build changed nothing
+    expect(late.count).toBe(0); // the older build changed nothing
   });
 
   it("IXFR deltas that come while an accepted build runs are applied after it, not read from the copy", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
-    let late = 0;
-    t.onLateChange = () => late++;
+    const { t, late } = table();
     t.apply([await candidate(1, axfrAnswer(records(61, 30000)))]);
     t.apply([{ op: "set", state: state(61), candidate: 1 }]);
     // The host applied two IXFRs meanwhile (only the apex changes: the records at the names they touch).
@@ -182,11 +184,11 @@ describe("SecondaryTable: transfer candidates", () => {
     await t.settled();
     expect(servedSerial(t)).toBe(63);
     expect(t.served()[0]!.nodes.size).toBeGreaterThan(30000);
-    expect(late).toBe(1);
+    expect(late.count).toBe(1);
   });
 
   it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
+    const { t } = table();
     const [c1, c2, c3, c4] = await Promise.all([
       candidate(1, axfrAnswer(records(23, 30000))),
       candidate(2, axfrAnswer(records(24))),
@@ -211,7 +213,7 @@ describe("SecondaryTable: transfer candidates", () => {
   });
 
   it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
+    const { t } = table();
     t.apply([await candidate(2, axfrAnswer(records(31)))]);
     await t.settled();
     t.apply([{ op: "discard", zone: ZONE, id: 2 }]);
@@ -242,7 +244,7 @@ describe("SecondaryTable: transfer candidates", () => {
     const ipc = forIpc([{ op: "set", state: state(50), data: buildZone(origin, records(50)) }, c]);
     expect(ipc).toEqual([{ op: "set", state: state(50) }, c]);
 
-    const t = new SecondaryTable(config, createLogger("silent"), null);
+    const { t } = table();
     t.apply(ipc);
     await t.settled();
     t.apply([{ op: "set", state: state(51), candidate: 8 }]);
@@ -263,7 +265,7 @@ describe("SecondaryTable: transfer candidates", () => {
   });
 
   it("a build of a damaged stream is not held; accepted meanwhile, the restart copy is read instead", async () => {
-    const t = new SecondaryTable(config, createLogger("silent"), null);
+    const { t } = table();
     const messages = axfrAnswer(records(41));
     t.apply([await candidate(7, messages.slice(0, -1))]);
     await t.settled();
@@ -272,8 +274,8 @@ describe("SecondaryTable: transfer candidates", () => {
     // The verdict and the restart copy's state both come while the build runs; the build then fails.
     const wire = join(tmp, "c42.test.wire");
     writeZoneWire(wire, buildZone(origin, records(42)), 42);
-    let late = 0;
-    t.onLateChange = () => late++;
+    const late = { count: 0 };
+    t.onLateChange = () => late.count++;
     const big = axfrAnswer(records(42, 30000));
     t.apply([await candidate(8, big.slice(0, -1))]);
     t.apply([{ op: "set", state: state(42), candidate: 8 }]);
@@ -281,6 +283,6 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(t.served()).toEqual([]);
     await t.settled();
     expect(servedSerial(t)).toBe(42);
-    expect(late).toBe(1);
+    expect(late.count).toBe(1);
   });
 });
