@@ -79,7 +79,7 @@ export class RecordBatch {
     const src = this.rdataSources[i]!;
     const start = this.rdataStarts[i]!;
     const end = this.rdataEnds[i]!;
-    return start === 0 && end === src.length ? src : Buffer.from(src.subarray(start, end));
+    return ownRdata(src, start, end);
   }
 
   /** Entry `i`'s owner name, original case. */
@@ -111,6 +111,11 @@ export class RecordBatch {
       this.rdataEnds[i] = rdata.length;
     }
   }
+}
+
+/** `rdata[from, to)` as a Buffer of its own: `rdata` itself when that is all of it, else a copy (not a view). */
+export function ownRdata(rdata: Buffer, from: number, to: number): Buffer {
+  return from === 0 && to === rdata.length ? rdata : Buffer.from(rdata.subarray(from, to));
 }
 
 function malformed(why: string): XfrError {

@@ -11,7 +11,7 @@ import { isSubdomainKey, keyToWire, nameKey, nameToText, readName } from "../wir
 import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
 import { XfrError } from "./errors.js";
-import { buildQuery, type Message, parseMessage, RecordBatch } from "./message.js";
+import { buildQuery, type Message, ownRdata, parseMessage, RecordBatch } from "./message.js";
 import { compareSerial } from "./serial.js";
 import { type Endpoint, type StreamLimits, tcpExchange } from "./tcp-stream.js";
 import { signMessage, type TsigKey, TsigResponseVerifier } from "./tsig.js";
@@ -104,8 +104,13 @@ export class RecordList implements RecordSink {
     from: number,
     to: number,
   ): void {
-    const own = from === 0 && to === rdata.length ? rdata : Buffer.from(rdata.subarray(from, to));
-    this.records.push({ owner: owner ?? keyToWire(key), type, class: cls, ttl, rdata: own });
+    this.records.push({
+      owner: owner ?? keyToWire(key),
+      type,
+      class: cls,
+      ttl,
+      rdata: ownRdata(rdata, from, to),
+    });
   }
 }
 
