@@ -22,7 +22,6 @@ import { MAX_MESSAGE, MessageWriter } from "../wire/message-writer.js";
 import { isSubdomainKey, labelOffsets, MAX_NAME_LENGTH, nameKey, readName } from "../wire/name.js";
 import { parseQuery } from "../wire/query-parser.js";
 import { Rcode, RRClass, RRType } from "../wire/rrtype.js";
-import { rdataAt } from "../zone/rrset.js";
 import type { ZoneData } from "../zone/zone.js";
 import {
   BODY_MAX,
@@ -319,7 +318,7 @@ export function compileNegativeTable(
     }
     const wild = wildcardParents(zone);
     if (wild.has(originKey)) names.get(k)!.flags |= NAME_F_WILD;
-    const soa = rdataAt(zone.negativeSoa, 0);
+    const soa = zone.negativeSoa.rdataAt(0);
     const mname = readName(soa, 0);
     const rname = readName(soa, mname.next);
     const forbid: Buffer[] = [];

@@ -2,7 +2,6 @@
 // records point to, taken from the same zone only.
 import { isSubdomainKey, nameKey, readName } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
-import { nextRdata, rdataLength, rdataView } from "../zone/rrset.js";
 import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
 import type { LookupResult } from "./result.js";
 
@@ -24,10 +23,10 @@ function targetKeys(rrset: RRset): string[] {
   const off = targetOffset(rrset.type);
   if (off < 0) return [];
   const keys: string[] = [];
-  for (let pos = rrset.start; pos < rrset.end; pos = nextRdata(rrset, pos)) {
-    if (rdataLength(rrset, pos) <= off) continue;
+  for (let pos = rrset.start; pos < rrset.end; pos = rrset.nextRdata(pos)) {
+    if (rrset.rdataLength(pos) <= off) continue;
     try {
-      keys.push(nameKey(readName(rdataView(rrset, pos), off).name));
+      keys.push(nameKey(readName(rrset.rdataView(pos), off).name));
     } catch {
       // Malformed RDATA cannot come from a checked zone; skip rather than fail the query.
     }

@@ -12,7 +12,7 @@ import {
   readName,
 } from "../wire/name.js";
 import { Rcode, RRType } from "../wire/rrtype.js";
-import { type RRset, rdataAt, rrsetOf, withOwner } from "../zone/rrset.js";
+import { RRset } from "../zone/rrset.js";
 import type { ZoneData, ZoneNode } from "../zone/zone.js";
 import { addReferralGlue, addTargetAddresses } from "./additional.js";
 import { type Denial, denialFor, type Expansion } from "./denial.js";
@@ -45,10 +45,10 @@ interface Step {
  * the name a wildcard expands to), or as they are when null.
  */
 function pushSigned(step: Step, section: RRset[], node: ZoneNode, rrset: RRset, owner: Buffer | null): void {
-  section.push(owner === null ? rrset : withOwner(rrset, owner));
+  section.push(owner === null ? rrset : rrset.withOwner(owner));
   if (!step.opts.dnssec) return;
   const sig = node.sigs.get(rrset.type);
-  if (sig) section.push(owner === null ? sig : withOwner(sig, owner));
+  if (sig) section.push(owner === null ? sig : sig.withOwner(owner));
 }
 
 function pushNegativeSoa(step: Step): void {
@@ -93,7 +93,7 @@ function answerAt(step: Step, node: ZoneNode, owner: Buffer, expansion: Expansio
   if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY && qtype !== RRType.RRSIG) {
     pushSigned(step, result.answer, node, cname, owner);
     proveExpansion(step, expansion);
-    return rdataName(rdataAt(cname, 0));
+    return rdataName(cname.rdataAt(0));
   }
 
   if (qtype === RRType.ANY) {
@@ -108,7 +108,7 @@ function answerAt(step: Step, node: ZoneNode, owner: Buffer, expansion: Expansio
 
   if (qtype === RRType.RRSIG) {
     if (node.sigs.size === 0) return nodata(step, node, expansion);
-    for (const sig of node.sigs.values()) result.answer.push(withOwner(sig, owner));
+    for (const sig of node.sigs.values()) result.answer.push(sig.withOwner(owner));
     proveExpansion(step, expansion);
     return null;
   }
@@ -143,7 +143,7 @@ function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: n
   const { result } = step;
   const dname = node.rrsets.get(RRType.DNAME)!;
   pushSigned(step, result.answer, node, dname, null);
-  const target = rdataName(rdataAt(dname, 0));
+  const target = rdataName(dname.rdataAt(0));
   if (!target) return null;
   // The kept labels in lower case, as NSD and Knot write them (either case is correct, RFC 4343).
   const prefix = lowerAscii(name.subarray(0, ownerDepth));
@@ -152,7 +152,7 @@ function synthesizeDname(step: Step, node: ZoneNode, name: Buffer, ownerDepth: n
     return null;
   }
   const next = Buffer.concat([prefix, target]);
-  result.answer.push(rrsetOf(name, RRType.CNAME, dname.class, dname.ttl, [next]));
+  result.answer.push(RRset.of(name, RRType.CNAME, dname.class, dname.ttl, [next]));
   return step.qtype === RRType.CNAME ? null : next;
 }
 

@@ -6,7 +6,6 @@ import { compareSerial } from "../transfer/serial.js";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { rdataList, rrsetOwner, sameRdatas } from "../zone/rrset.js";
 import type { RRset, ZoneData } from "../zone/zone.js";
 import { zoneSoa } from "./zone-records.js";
 
@@ -63,7 +62,7 @@ export function diffZones(before: ZoneData, after: ZoneData): Delta {
   }
   const chain = (d: ZoneData) => {
     const m = new Map<string, { nsec3: RRset; sig: RRset | null }>();
-    for (const e of d.nsec3?.entries ?? []) m.set(nameKey(rrsetOwner(e.nsec3)), e);
+    for (const e of d.nsec3?.entries ?? []) m.set(nameKey(e.nsec3.owner), e);
     return m;
   };
   const ca = chain(before);
@@ -99,9 +98,9 @@ function diffMaps(
 }
 
 /** Records of `rrset` with copies of the RDATA: a view would keep a whole chunk of an old tree alive. */
-function records(rrset: RRset, rdatas: Iterable<Buffer> = rdataList(rrset)): ResourceRecord[] {
+function records(rrset: RRset, rdatas: Iterable<Buffer> = rrset.rdataList()): ResourceRecord[] {
   const out: ResourceRecord[] = [];
-  const owner = rrsetOwner(rrset);
+  const owner = rrset.owner;
   for (const rdata of rdatas)
     out.push({
       owner,
@@ -132,10 +131,10 @@ function diffRRset(
     added.push(...records(b));
     return;
   }
-  if (sameRdatas(a, b)) return;
-  const left = new Map(rdataList(a).map((r) => [r.toString("latin1"), r]));
+  if (a.sameRdatas(b)) return;
+  const left = new Map(a.rdataList().map((r) => [r.toString("latin1"), r]));
   const fresh: Buffer[] = [];
-  for (const r of rdataList(b)) if (!left.delete(r.toString("latin1"))) fresh.push(r);
+  for (const r of b.rdataList()) if (!left.delete(r.toString("latin1"))) fresh.push(r);
   deleted.push(...records(a, left.values()));
   added.push(...records(b, fresh));
 }

@@ -14,7 +14,6 @@
 import { parentName } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { LayeredMap } from "../zone/layered-map.js";
-import { rdataAt, rrsetOwner, sameRdatas } from "../zone/rrset.js";
 import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
 import { ALL_TYPES, type AnswerDeps, recordable, TYPE_SET } from "./answer-deps.js";
 
@@ -40,9 +39,8 @@ export interface ZoneChange {
 function sameRRset(a: RRset | undefined, b: RRset | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  if (a.type !== b.type || a.class !== b.class || a.ttl !== b.ttl || !rrsetOwner(a).equals(rrsetOwner(b)))
-    return false;
-  return sameRdatas(a, b);
+  if (a.type !== b.type || a.class !== b.class || a.ttl !== b.ttl || !a.owner.equals(b.owner)) return false;
+  return a.sameRdatas(b);
 }
 
 /** The names whose node differs between two versions of a name map, or null when they share no base. */
@@ -81,10 +79,10 @@ function apexChange(old: ZoneNode, next: ZoneNode): Set<number> | null {
 
 function soaChange(old: RRset, next: RRset): ZoneChange["soa"] {
   if (sameRRset(old, next)) return "same";
-  if (old.class !== next.class || !rrsetOwner(old).equals(rrsetOwner(next))) return null;
+  if (old.class !== next.class || !old.owner.equals(next.owner)) return null;
   if (old.rdataCount !== 1 || next.rdataCount !== 1) return null;
-  const a = rdataAt(old, 0);
-  const b = rdataAt(next, 0);
+  const a = old.rdataAt(0);
+  const b = next.rdataAt(0);
   if (a.length !== b.length || a.length < SOA_NUMBERS) return null;
   if (!a.subarray(0, a.length - SOA_NUMBERS).equals(b.subarray(0, b.length - SOA_NUMBERS))) return null;
   return {

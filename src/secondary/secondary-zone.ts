@@ -20,7 +20,6 @@ import { nameKey, nameToText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { formatDiagnostic, hasErrors } from "../zone/diagnostic.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { rdataAt } from "../zone/rrset.js";
 import type { ZoneData } from "../zone/zone.js";
 import {
   type BuiltZone,
@@ -482,7 +481,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private hold(serial: number, data: ZoneData): void {
     this.held = { serial, data };
     const soa = data.apex.rrsets.get(RRType.SOA)!;
-    this.heldTimers = clampTimers(soaTimers(rdataAt(soa, 0)), this.clamps);
+    this.heldTimers = clampTimers(soaTimers(soa.rdataAt(0)), this.clamps);
   }
 
   /** The clamped timers of the SOA we hold. */

@@ -32,7 +32,6 @@ import { nameKey, parseNameText } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { loadZoneFile } from "../zone/load-zone-file.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { rdataAt } from "../zone/rrset.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { countRecords } from "../zone/zone-records.js";
@@ -532,7 +531,7 @@ export class SecondaryTable {
     try {
       const loaded = loadZoneFile(file, origin);
       const data = buildZone(loaded.origin, loaded.records);
-      const serial = soaSerial(rdataAt(data.apex.rrsets.get(RRType.SOA)!, 0));
+      const serial = soaSerial(data.apex.rrsets.get(RRType.SOA)!.rdataAt(0));
       if (serial !== entry.state.serial) {
         // The manager rewrote the file meanwhile (a newer change follows) or could not write it: still the
         // best data we can read; the next change brings the rest.

@@ -11,7 +11,6 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../zone/diagnostic
 import { loadZoneFile, ZoneLoadError } from "../zone/load-zone-file.js";
 import { parseMasterFile } from "../zone/master-parser.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { rdataAt } from "../zone/rrset.js";
 import { buildZone, type ZoneData } from "../zone/zone.js";
 import { checkZone } from "../zone/zone-check.js";
 
@@ -133,7 +132,7 @@ export class ZoneSet {
           spec,
           name,
           data,
-          serial: soaSerial(rdataAt(soa, 0)),
+          serial: soaSerial(soa.rdataAt(0)),
           records: records.length,
           loadSeconds: (performance.now() - start) / 1000,
         };

@@ -4,7 +4,6 @@
 // inside other RDATA (DNAME, SRV, ...) are written verbatim and are never pointer targets (RFC 3597 §4).
 // Records are written all-or-nothing per RRset so truncation can drop whole RRsets.
 import type { RRset } from "../zone/rrset.js";
-import { nextRdata, rdataLength } from "../zone/rrset.js";
 import { nameKey } from "./name.js";
 import { RRType } from "./rrtype.js";
 
@@ -246,7 +245,7 @@ export class MessageWriter {
     const chunk = rrset.chunk;
     const owner = rrset.casedOwner;
     const ownerKey = rrset.ownerKey ?? nameKey(owner!);
-    for (let pos = rrset.start; pos < rrset.end; pos = nextRdata(rrset, pos)) {
+    for (let pos = rrset.start; pos < rrset.end; pos = rrset.nextRdata(pos)) {
       const from = pos + 2;
       if (
         !this.writeRecordFrom(
@@ -257,7 +256,7 @@ export class MessageWriter {
           rrset.ttl,
           chunk,
           from,
-          from + rdataLength(rrset, pos),
+          from + rrset.rdataLength(pos),
         )
       ) {
         this.rollback(m);

@@ -28,20 +28,11 @@ export function hasUpperCase(name: Uint8Array): boolean {
   return false;
 }
 
-/**
- * All records of one owner, class and type. RRSIGs are kept per covered type (`ZoneNode.sigs`).
- *
- * Plain data, read through the functions below, and not a class: V8 allocates objects made by an object literal
- * straight in the old generation once it sees that they live long (allocation-site pretenuring), which it does
- * not do for `new`. A million-name tree's RRsets are then not copied by the young-generation collector while the
- * tree is built (docs/BENCHMARKS.md "Session 8"). Each function that makes RRsets has its own literal (its own
- * allocation site: the short-lived RRsets a query synthesizes are not pretenured with the tree's), with the
- * fields in the same order (one hidden class for all).
- */
-export interface RRset {
+/** All records of one owner, class and type. RRSIGs are kept per covered type (`ZoneNode.sigs`). */
+export class RRset {
   /**
    * Wire owner name, original case (synthesized RRsets carry the query name instead); null when it is
-   * `ownerKey`'s bytes (a tree RRset whose owner has no upper-case letter). `rrsetOwner` gives a Buffer either way.
+   * `ownerKey`'s bytes (a tree RRset whose owner has no upper-case letter). `owner` gives a Buffer either way.
    */
   readonly casedOwner: Buffer | null;
   /** The owner's key (`nameKey`) for tree RRsets; null when only `casedOwner` is known. */
@@ -55,130 +46,145 @@ export interface RRset {
   readonly end: number;
   /** Records held (duplicates removed when built by a RdataArena; zone-file order). */
   readonly rdataCount: number;
-}
 
-/**
- * An RRset holding `rdatas` as given (duplicates kept), packed into a chunk of its own. `owner`: a wire name,
- * or a tree node (the RRset then shares its key and, like the node, keeps no Buffer for a lower-case name).
- */
-export function rrsetOf(
-  owner: Buffer | KeyedOwner,
-  type: number,
-  cls: number,
-  ttl: number,
-  rdatas: readonly Uint8Array[],
-): RRset {
-  let size = 0;
-  for (const r of rdatas) size += 2 + checkedLength(r.length);
-  const chunk = Buffer.allocUnsafe(size);
-  let pos = 0;
-  for (const r of rdatas) pos = writeRdata(chunk, pos, r);
-  const keyed = !(owner instanceof Uint8Array);
-  return {
-    casedOwner: keyed ? owner.casedOwner : owner,
-    ownerKey: keyed ? owner.key : null,
-    type,
-    class: cls,
-    ttl,
-    chunk,
-    start: 0,
-    end: size,
-    rdataCount: rdatas.length,
-  };
-}
-
-/** The wire owner name, original case: `casedOwner`, else a new Buffer of the key's bytes (cold paths). */
-export function rrsetOwner(rrset: RRset): Buffer {
-  return rrset.casedOwner ?? Buffer.from(rrset.ownerKey!, "latin1");
-}
-
-/** Length of the RDATA whose length prefix is at `pos` (a position from `start` or `nextRdata`). */
-export function rdataLength(rrset: RRset, pos: number): number {
-  return (rrset.chunk[pos]! << 8) | rrset.chunk[pos + 1]!;
-}
-
-/** Position of the record after the one at `pos`; `end` after the last. */
-export function nextRdata(rrset: RRset, pos: number): number {
-  return pos + 2 + rdataLength(rrset, pos);
-}
-
-/** A view of the RDATA of the record at `pos` (in `chunk`: never write to it). */
-export function rdataView(rrset: RRset, pos: number): Buffer {
-  return rrset.chunk.subarray(pos + 2, pos + 2 + rdataLength(rrset, pos));
-}
-
-/** A view of record `i` (see `rdataView`). Walks the records before it. */
-export function rdataAt(rrset: RRset, i: number): Buffer {
-  if (i < 0 || i >= rrset.rdataCount) throw new RangeError(`RDATA ${i} of ${rrset.rdataCount}`);
-  let pos = rrset.start;
-  for (; i > 0; i--) pos = nextRdata(rrset, pos);
-  return rdataView(rrset, pos);
-}
-
-/** Call `fn` with a view of each record (see `rdataView`), in order. */
-export function forEachRdata(rrset: RRset, fn: (rdata: Buffer, i: number) => void): void {
-  let i = 0;
-  for (let pos = rrset.start; pos < rrset.end; pos = nextRdata(rrset, pos)) fn(rdataView(rrset, pos), i++);
-}
-
-/** A fresh array of views of the records: allocates, for cold paths only (hot paths walk the chunk). */
-export function rdataList(rrset: RRset): Buffer[] {
-  const out: Buffer[] = [];
-  forEachRdata(rrset, (r) => out.push(r));
-  return out;
-}
-
-/** True when some record holds exactly the bytes of `rdata[from, to)` (by default all of `rdata`). */
-export function hasRdata(rrset: RRset, rdata: Uint8Array, from = 0, to = rdata.length): boolean {
-  const { chunk } = rrset;
-  const n = to - from;
-  for (let pos = rrset.start; pos < rrset.end; pos = nextRdata(rrset, pos)) {
-    if (rdataLength(rrset, pos) !== n) continue;
-    let k = 0;
-    const at = pos + 2;
-    while (k < n && chunk[at + k] === rdata[from + k]) k++;
-    if (k === n) return true;
+  constructor(
+    casedOwner: Buffer | null,
+    ownerKey: string | null,
+    type: number,
+    cls: number,
+    ttl: number,
+    chunk: Buffer,
+    start: number,
+    end: number,
+    rdataCount: number,
+  ) {
+    if (casedOwner === null && ownerKey === null) throw new TypeError("an RRset needs an owner");
+    this.casedOwner = casedOwner;
+    this.ownerKey = ownerKey;
+    this.type = type;
+    this.class = cls;
+    this.ttl = ttl;
+    this.chunk = chunk;
+    this.start = start;
+    this.end = end;
+    this.rdataCount = rdataCount;
   }
-  return false;
-}
 
-/** The same records, byte for byte and in the same order (owner, type, class and TTL not compared). */
-export function sameRdatas(a: RRset, b: RRset): boolean {
-  if (a.rdataCount !== b.rdataCount || a.end - a.start !== b.end - b.start) return false;
-  if (a.chunk === b.chunk && a.start === b.start) return true;
-  return a.chunk.compare(b.chunk, b.start, b.end, a.start, a.end) === 0;
-}
+  /**
+   * An RRset holding `rdatas` as given (duplicates kept), packed into a chunk of its own. `owner`: a wire name,
+   * or a tree node (the RRset then shares its key and, like the node, keeps no Buffer for a lower-case name).
+   */
+  static of(
+    owner: Buffer | KeyedOwner,
+    type: number,
+    cls: number,
+    ttl: number,
+    rdatas: readonly Uint8Array[],
+  ): RRset {
+    let size = 0;
+    for (const r of rdatas) size += 2 + checkedLength(r.length);
+    const chunk = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (const r of rdatas) pos = writeRdata(chunk, pos, r);
+    if (owner instanceof Uint8Array)
+      return new RRset(owner, null, type, cls, ttl, chunk, 0, size, rdatas.length);
+    return new RRset(owner.casedOwner, owner.key, type, cls, ttl, chunk, 0, size, rdatas.length);
+  }
 
-/** `rrset` with another TTL (sharing the records). */
-export function withTtl(rrset: RRset, ttl: number): RRset {
-  if (ttl === rrset.ttl) return rrset;
-  return {
-    casedOwner: rrset.casedOwner,
-    ownerKey: rrset.ownerKey,
-    type: rrset.type,
-    class: rrset.class,
-    ttl,
-    chunk: rrset.chunk,
-    start: rrset.start,
-    end: rrset.end,
-    rdataCount: rrset.rdataCount,
-  };
-}
+  /** The wire owner name, original case: `casedOwner`, else a new Buffer of the key's bytes (cold paths). */
+  get owner(): Buffer {
+    return this.casedOwner ?? Buffer.from(this.ownerKey!, "latin1");
+  }
 
-/** `rrset` under another owner name (sharing the records); itself when `owner` is its owner Buffer. */
-export function withOwner(rrset: RRset, owner: Buffer): RRset {
-  if (owner === rrset.casedOwner) return rrset;
-  return {
-    casedOwner: owner,
-    ownerKey: null,
-    type: rrset.type,
-    class: rrset.class,
-    ttl: rrset.ttl,
-    chunk: rrset.chunk,
-    start: rrset.start,
-    end: rrset.end,
-    rdataCount: rrset.rdataCount,
-  };
+  /** Length of the RDATA whose length prefix is at `pos` (a position from `start` or `nextRdata`). */
+  rdataLength(pos: number): number {
+    return (this.chunk[pos]! << 8) | this.chunk[pos + 1]!;
+  }
+
+  /** Position of the record after the one at `pos`; `end` after the last. */
+  nextRdata(pos: number): number {
+    return pos + 2 + this.rdataLength(pos);
+  }
+
+  /** A view of the RDATA of the record at `pos` (in `chunk`: never write to it). */
+  rdataView(pos: number): Buffer {
+    return this.chunk.subarray(pos + 2, pos + 2 + this.rdataLength(pos));
+  }
+
+  /** A view of record `i` (see `rdataView`). Walks the records before it. */
+  rdataAt(i: number): Buffer {
+    if (i < 0 || i >= this.rdataCount) throw new RangeError(`RDATA ${i} of ${this.rdataCount}`);
+    let pos = this.start;
+    for (; i > 0; i--) pos = this.nextRdata(pos);
+    return this.rdataView(pos);
+  }
+
+  /** Call `fn` with a view of each record (see `rdataView`), in order. */
+  forEachRdata(fn: (rdata: Buffer, i: number) => void): void {
+    let i = 0;
+    for (let pos = this.start; pos < this.end; pos = this.nextRdata(pos)) fn(this.rdataView(pos), i++);
+  }
+
+  /** A fresh array of views of the records: allocates, for cold paths only (hot paths walk the chunk). */
+  rdataList(): Buffer[] {
+    const out: Buffer[] = [];
+    this.forEachRdata((r) => out.push(r));
+    return out;
+  }
+
+  /** True when some record holds exactly the bytes of `rdata[from, to)` (by default all of `rdata`). */
+  hasRdata(rdata: Uint8Array, from = 0, to = rdata.length): boolean {
+    const { chunk } = this;
+    const n = to - from;
+    for (let pos = this.start; pos < this.end; pos = this.nextRdata(pos)) {
+      if (this.rdataLength(pos) !== n) continue;
+      let k = 0;
+      const at = pos + 2;
+      while (k < n && chunk[at + k] === rdata[from + k]) k++;
+      if (k === n) return true;
+    }
+    return false;
+  }
+
+  /** The same records, byte for byte and in the same order (owner, type, class and TTL not compared). */
+  sameRdatas(other: RRset): boolean {
+    if (this.rdataCount !== other.rdataCount || this.end - this.start !== other.end - other.start)
+      return false;
+    if (this.chunk === other.chunk && this.start === other.start) return true;
+    return this.chunk.compare(other.chunk, other.start, other.end, this.start, this.end) === 0;
+  }
+
+  /** This RRset with another TTL (sharing the records). */
+  withTtl(ttl: number): RRset {
+    if (ttl === this.ttl) return this;
+    return new RRset(
+      this.casedOwner,
+      this.ownerKey,
+      this.type,
+      this.class,
+      ttl,
+      this.chunk,
+      this.start,
+      this.end,
+      this.rdataCount,
+    );
+  }
+
+  /** This RRset under another owner name (sharing the records); itself when `owner` is its owner Buffer. */
+  withOwner(owner: Buffer): RRset {
+    if (owner === this.casedOwner) return this;
+    return new RRset(
+      owner,
+      null,
+      this.type,
+      this.class,
+      this.ttl,
+      this.chunk,
+      this.start,
+      this.end,
+      this.rdataCount,
+    );
+  }
 }
 
 function checkedLength(length: number): number {
@@ -221,7 +227,7 @@ export class RdataArena {
 
   /**
    * A new RRset holding one record, `rdata[from, to)` (by default all of `rdata`: a transfer passes the whole
-   * message, so that no record needs a Buffer of its own); `owner` as for `rrsetOf`.
+   * message, so that no record needs a Buffer of its own); `owner` as for `RRset.of`.
    */
   open(
     owner: Buffer | KeyedOwner,
@@ -237,19 +243,9 @@ export class RdataArena {
     const start = this.pos;
     this.pos = writeRdata(this.chunk, start, rdata, from, to);
     this.written += n;
-    const keyed = !(owner instanceof Uint8Array);
-    // The tree's RRsets: this literal is the allocation site V8 pretenures (see RRset).
-    return {
-      casedOwner: keyed ? owner.casedOwner : owner,
-      ownerKey: keyed ? owner.key : null,
-      type,
-      class: cls,
-      ttl,
-      chunk: this.chunk,
-      start,
-      end: this.pos,
-      rdataCount: 1,
-    };
+    if (owner instanceof Uint8Array)
+      return new RRset(owner, null, type, cls, ttl, this.chunk, start, this.pos, 1);
+    return new RRset(owner.casedOwner, owner.key, type, cls, ttl, this.chunk, start, this.pos, 1);
   }
 
   /**
@@ -257,7 +253,7 @@ export class RdataArena {
    * same bytes already; false when it did.
    */
   add(rrset: RRset, rdata: Uint8Array, from = 0, to = rdata.length): boolean {
-    if (hasRdata(rrset, rdata, from, to)) return false;
+    if (rrset.hasRdata(rdata, from, to)) return false;
     const n = 2 + checkedLength(to - from);
     const set = rrset as Building;
     if (set.chunk !== this.chunk || set.end !== this.pos || this.pos + n > this.chunk.length) {

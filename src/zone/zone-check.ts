@@ -6,7 +6,6 @@ import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType, typeToText } from "../wire/rrtype.js";
 import { DiagCode, type Diagnostic, hasErrors } from "./diagnostic.js";
 import type { ResourceRecord } from "./record.js";
-import { forEachRdata, rdataAt } from "./rrset.js";
 import {
   type BuildAudit,
   type BuildFinding,
@@ -375,14 +374,14 @@ export function treeIsClean(data: ZoneData, watched?: readonly ZoneNode[]): bool
       if (t === RRType.DNAME || (t === RRType.SOA && node !== data.apex)) return false;
       // Duplicates that differ only in the case of a name inside the RDATA.
       if (rrset.rdataCount > 1) {
-        const first = rdataAt(rrset, 0);
+        const first = rrset.rdataAt(0);
         if (canonicalRdata(t, first) !== first) {
           const seen = new Set<string>();
-          forEachRdata(rrset, (r) => seen.add(canonicalRdata(t, r).toString("latin1")));
+          rrset.forEachRdata((r) => seen.add(canonicalRdata(t, r).toString("latin1")));
           if (seen.size !== rrset.rdataCount) return false;
         }
       }
-      if (t === RRType.NS) forEachRdata(rrset, (r) => nsTargets.add(nameKey(rdataName(r))));
+      if (t === RRType.NS) rrset.forEachRdata((r) => nsTargets.add(nameKey(rdataName(r))));
     }
     const cname = node.rrsets.get(RRType.CNAME);
     if (cname) {

@@ -8,7 +8,7 @@ import { canonicalRdata } from "../wire/rdata-text.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import { LayeredMap } from "./layered-map.js";
 import type { ResourceRecord } from "./record.js";
-import { rdataAt, rrsetOf, withTtl } from "./rrset.js";
+import { RRset } from "./rrset.js";
 import { newNode, ownerKey, soaMinimum, type ZoneData, type ZoneNode } from "./zone.js";
 
 /** Types whose change is never applied locally (cuts, redirections, DNSSEC chains). */
@@ -89,7 +89,7 @@ export function applyDeltaToZone(
       }
       node.rrsets.set(
         t,
-        rrsetOf(
+        RRset.of(
           node,
           t,
           RRClass.IN,
@@ -108,6 +108,6 @@ export function applyDeltaToZone(
     }
   }
   const soa = apex.rrsets.get(RRType.SOA)!;
-  const negativeSoa = withTtl(soa, Math.min(soa.ttl, soaMinimum(rdataAt(soa, 0))));
+  const negativeSoa = soa.withTtl(Math.min(soa.ttl, soaMinimum(soa.rdataAt(0))));
   return { ...zone, origin: apex.owner, apex, nodes, negativeSoa };
 }

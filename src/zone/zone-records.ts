@@ -4,18 +4,17 @@
 // holds: checked and normalized records (one TTL per RRset, no duplicates), grouped by owner and type.
 import { RRType } from "../wire/rrtype.js";
 import type { ResourceRecord } from "./record.js";
-import { nextRdata, rdataAt, rdataView, rrsetOwner } from "./rrset.js";
 import { ownerKey, type RRset, type ZoneData, type ZoneNode } from "./zone.js";
 
 /** The apex SOA as one record (a copy of the RDATA: callers keep it beyond the tree, e.g. in journals). */
 export function zoneSoa(data: ZoneData): ResourceRecord {
   const soa = data.apex.rrsets.get(RRType.SOA)!;
   return {
-    owner: rrsetOwner(soa),
+    owner: soa.owner,
     type: soa.type,
     class: soa.class,
     ttl: soa.ttl,
-    rdata: Buffer.from(rdataAt(soa, 0)),
+    rdata: Buffer.from(soa.rdataAt(0)),
   };
 }
 
@@ -44,7 +43,7 @@ export function* zoneBody(data: ZoneData, skip?: ReadonlySet<string>): Generator
     for (const rs of node.sigs.values()) yield* rrsetRecords(rs);
   }
   for (const e of data.nsec3?.entries ?? []) {
-    if (skip?.has(ownerKey(rrsetOwner(e.nsec3)))) continue;
+    if (skip?.has(ownerKey(e.nsec3.owner))) continue;
     yield* rrsetRecords(e.nsec3);
     if (e.sig) yield* rrsetRecords(e.sig);
   }
@@ -79,8 +78,8 @@ export function countRecords(data: ZoneData): number {
 
 /** The records of `rs`; each `rdata` is a view into the RRset's chunk (never write to it). */
 function* rrsetRecords(rs: RRset): Generator<ResourceRecord> {
-  const owner = rrsetOwner(rs); // one Buffer for the RRset's records (the tree may keep none)
-  for (let pos = rs.start; pos < rs.end; pos = nextRdata(rs, pos)) {
-    yield { owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata: rdataView(rs, pos) };
+  const owner = rs.owner; // one Buffer for the RRset's records (the tree may keep none)
+  for (let pos = rs.start; pos < rs.end; pos = rs.nextRdata(pos)) {
+    yield { owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata: rs.rdataView(pos) };
   }
 }

@@ -6,10 +6,10 @@ import { parseBase32Hex } from "../wire/rdata/text-fields.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
 import { NameTable } from "./name-table.js";
 import type { ResourceRecord } from "./record.js";
-import { hasUpperCase, RdataArena, type RRset, rdataAt, rdataList, rrsetOwner, withTtl } from "./rrset.js";
+import { hasUpperCase, RdataArena, RRset } from "./rrset.js";
 import { TypeMap } from "./type-map.js";
 
-export type { RRset };
+export { RRset };
 
 export class ZoneBuildError extends Error {
   readonly code = "EDGENS_ERR_ZONE_BUILD";
@@ -313,12 +313,12 @@ export class ZoneBuilder {
     if (!findings) return;
     // Records of another class are an error of their own (checkZone keys duplicates by class too).
     if (!added && cls === rrset.class)
-      findings.push({ kind: "duplicate", owner: owner ?? rrsetOwner(rrset), type, ttl, rrsetTtl: rrset.ttl });
+      findings.push({ kind: "duplicate", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
     if (rrset.ttl !== ttl) {
       this.ttlReported ??= new Set();
       if (!this.ttlReported.has(rrset)) {
         this.ttlReported.add(rrset);
-        findings.push({ kind: "ttl", owner: owner ?? rrsetOwner(rrset), type, ttl, rrsetTtl: rrset.ttl });
+        findings.push({ kind: "ttl", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
       }
     }
   }
@@ -361,8 +361,8 @@ export class ZoneBuilder {
    */
   *heldRecords(): Generator<ResourceRecord> {
     const all = (rs: RRset) => {
-      const owner = rrsetOwner(rs);
-      return rdataList(rs).map((rdata) => ({ owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
+      const owner = rs.owner;
+      return rs.rdataList().map((rdata) => ({ owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
     };
     for (const node of this.nodes.values()) {
       for (const rs of node.rrsets.values()) yield* all(rs);
@@ -403,12 +403,10 @@ export class ZoneBuilder {
       }
     }
 
-    const negTtl = Math.min(soa.ttl, soaMinimum(rdataAt(soa, 0)));
-    const negativeSoa = withTtl(soa, negTtl);
-    const soaSigs = apex.sigs.get(RRType.SOA);
-    const negativeSoaSigs = soaSigs ? withTtl(soaSigs, negTtl) : null;
-    const paramSet = apex.rrsets.get(RRType.NSEC3PARAM);
-    const params = paramSet ? rdataAt(paramSet, 0) : undefined;
+    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdataAt(0)));
+    const negativeSoa = soa.withTtl(negTtl);
+    const negativeSoaSigs = apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null;
+    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
     const nsecChain = nsecOwners.filter((n) => !n.occluded).sort((a, b) => canonicalCompare(a.key, b.key));
     return {
       origin: apex.owner,
@@ -441,7 +439,7 @@ function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3C
   if (entries.length === 0) return null;
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
   // NSEC3PARAM and NSEC3 RDATA both start: algorithm(1) flags(1) iterations(2) salt length(1) salt.
-  const p = params && params.length >= 5 ? params : rdataAt(entries[0]!.nsec3, 0);
+  const p = params && params.length >= 5 ? params : entries[0]!.nsec3.rdataAt(0);
   return {
     algorithm: p[0]!,
     iterations: p.readUInt16BE(2),

@@ -19,7 +19,6 @@ import {
 import { patchNegativeSoa } from "../../src/responder/zone-change.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { rdataAt } from "../../src/zone/rrset.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
 import { prng, type Rand } from "../helpers/prng.js";
@@ -137,7 +136,7 @@ function childZone(r: Rand): ZoneData {
 }
 
 function serialOf(z: ZoneData): number {
-  const rd = rdataAt(z.apex.rrsets.get(6)!, 0);
+  const rd = z.apex.rrsets.get(6)!.rdataAt(0);
   return rd.readUInt32BE(rd.length - 20);
 }
 
@@ -313,7 +312,7 @@ describe("incremental precompile after an IXFR", () => {
     const snap = compileSnapshot([zone], 1);
     const neg = [...snap.exactAnswers.values()].find((e) => e.deps?.negativeSoa)!;
     expect(neg).toBeDefined();
-    const rd = rdataAt(zone.negativeSoa, 0);
+    const rd = zone.negativeSoa.rdataAt(0);
     const numbers = Buffer.from(rd.subarray(rd.length - 20));
     numbers.writeUInt32BE(99, 0);
     const patch = { oldTtl: zone.negativeSoa.ttl, oldNumbers: rd.subarray(rd.length - 20), ttl: 5, numbers };

@@ -10,7 +10,6 @@ import { nameToText, parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { recordToText } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { rdataList, rrsetOwner } from "../../src/zone/rrset.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { CheckingZoneBuilder } from "../../src/zone/zone-check.js";
 import { a, answerTo, type FakeServer, frame, rr, signerFor, soa, startFakeTcp } from "./fake-primary.js";
@@ -81,9 +80,7 @@ const dump = (data: ZoneData) =>
   [...data.nodes.values()]
     .flatMap((n) => [...n.rrsets.values()])
     .flatMap((rs) =>
-      rdataList(rs).map(
-        (rdata) => `${nameToText(rrsetOwner(rs))} ${rs.type} ${rs.ttl} ${rdata.toString("hex")}`,
-      ),
+      rs.rdataList().map((rdata) => `${nameToText(rs.owner)} ${rs.type} ${rs.ttl} ${rdata.toString("hex")}`),
     )
     .sort();
 

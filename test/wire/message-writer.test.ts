@@ -4,14 +4,14 @@ import { MessageWriter, Section } from "../../src/wire/message-writer.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { rdataFromText } from "../../src/wire/rdata-text.js";
 import { RRType, typeFromText } from "../../src/wire/rrtype.js";
-import { type RRset, rdataAt, rrsetOf, rrsetOwner } from "../../src/zone/rrset.js";
+import { RRset } from "../../src/zone/rrset.js";
 import { decodeResponse } from "../helpers/zone-fixture.js";
 
 const n = (text: string) => parseNameText(text, null);
 
 function rrset(owner: string, type: string, ...rdatas: string[]): RRset {
   const t = typeFromText(type)!;
-  return rrsetOf(
+  return RRset.of(
     n(owner),
     t,
     1,
@@ -52,8 +52,7 @@ describe("MessageWriter", () => {
     ];
     for (const s of sets) expect(w.writeRRset(s, Section.answer)).toBe(true);
     const msg = finish(w);
-    const uncompressed =
-      12 + 9 + 4 + sets.reduce((a, s) => a + rrsetOwner(s).length + 10 + rdataAt(s, 0).length, 0);
+    const uncompressed = 12 + 9 + 4 + sets.reduce((a, s) => a + s.owner.length + 10 + s.rdataAt(0).length, 0);
     expect(msg.length).toBeLessThan(uncompressed - 40);
     expect(decodeResponse(msg).answer).toEqual([
       "example. 300 IN SOA ns1.example. host.example. 1 2 3 4 5",

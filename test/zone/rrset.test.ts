@@ -4,28 +4,12 @@ import { describe, expect, it } from "vitest";
 import { MessageWriter, Section } from "../../src/wire/message-writer.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import {
-  forEachRdata,
-  hasRdata,
-  MAX_RDATA,
-  nextRdata,
-  RdataArena,
-  type RRset,
-  rdataAt,
-  rdataLength,
-  rdataList,
-  rdataView,
-  rrsetOf,
-  rrsetOwner,
-  sameRdatas,
-  withOwner,
-  withTtl,
-} from "../../src/zone/rrset.js";
+import { MAX_RDATA, RdataArena, RRset } from "../../src/zone/rrset.js";
 import { buildZone, ZoneBuilder } from "../../src/zone/zone.js";
 
 const owner = parseNameText("www.example.test.", null);
 const b = (...bytes: number[]) => Buffer.from(bytes);
-const hex = (rs: RRset) => rdataList(rs).map((r) => r.toString("hex"));
+const hex = (rs: RRset) => rs.rdataList().map((r) => r.toString("hex"));
 
 describe("RdataArena", () => {
   it("packs records as [u16 length][rdata] in one shared chunk, in the order added", () => {
@@ -71,8 +55,8 @@ describe("RdataArena", () => {
     expect(arena.add(a, b())).toBe(true);
     expect(arena.add(a, b())).toBe(false);
     expect(hex(a)).toEqual(["026162", "0261620163", "0261", ""]);
-    expect(hasRdata(a, b(2, 0x61))).toBe(true);
-    expect(hasRdata(a, b(2, 0x62))).toBe(false);
+    expect(a.hasRdata(b(2, 0x61))).toBe(true);
+    expect(a.hasRdata(b(2, 0x62))).toBe(false);
   });
 
   it("keeps every RRset readable across many chunks, interleaved, with records up to 65535 octets", () => {
@@ -105,28 +89,28 @@ describe("RdataArena", () => {
 });
 
 describe("RRset", () => {
-  const rs = rrsetOf(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x63), b()]);
+  const rs = RRset.of(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x63), b()]);
 
   it("iterates by position, by index and by callback the same records, as views into the chunk", () => {
     const byPos: string[] = [];
-    for (let pos = rs.start; pos < rs.end; pos = nextRdata(rs, pos)) {
-      byPos.push(rdataView(rs, pos).toString("hex"));
-      expect(rdataLength(rs, pos)).toBe(rdataView(rs, pos).length);
+    for (let pos = rs.start; pos < rs.end; pos = rs.nextRdata(pos)) {
+      byPos.push(rs.rdataView(pos).toString("hex"));
+      expect(rs.rdataLength(pos)).toBe(rs.rdataView(pos).length);
     }
-    const byIndex = [0, 1, 2].map((i) => rdataAt(rs, i).toString("hex"));
+    const byIndex = [0, 1, 2].map((i) => rs.rdataAt(i).toString("hex"));
     const byCallback: string[] = [];
-    forEachRdata(rs, (r, i) => {
+    rs.forEachRdata((r, i) => {
       byCallback[i] = r.toString("hex");
     });
     expect(byPos).toEqual(["0161", "026263", ""]);
     expect(byIndex).toEqual(byPos);
     expect(byCallback).toEqual(byPos);
     expect(hex(rs)).toEqual(byPos);
-    const view = rdataAt(rs, 1);
+    const view = rs.rdataAt(1);
     expect(view.buffer).toBe(rs.chunk.buffer);
     expect(view.byteOffset).toBe(rs.chunk.byteOffset + rs.start + 6);
-    expect(() => rdataAt(rs, 3)).toThrow(RangeError);
-    expect(() => rdataAt(rs, -1)).toThrow(RangeError);
+    expect(() => rs.rdataAt(3)).toThrow(RangeError);
+    expect(() => rs.rdataAt(-1)).toThrow(RangeError);
   });
 
   it("compares records byte for byte and in order, wherever they are stored", () => {
@@ -135,29 +119,29 @@ describe("RRset", () => {
     const copy = arena.open(owner, 16, 1, 60, b(1, 0x61));
     arena.add(copy, b(2, 0x62, 0x63));
     arena.add(copy, b());
-    expect(sameRdatas(rs, copy)).toBe(true);
-    expect(sameRdatas(copy, rs)).toBe(true);
-    expect(sameRdatas(rs, rrsetOf(owner, 16, 1, 300, [b(2, 0x62, 0x63), b(1, 0x61), b()]))).toBe(false);
-    expect(sameRdatas(rs, rrsetOf(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x63)]))).toBe(false);
-    expect(sameRdatas(rs, rrsetOf(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x64), b()]))).toBe(false);
+    expect(rs.sameRdatas(copy)).toBe(true);
+    expect(copy.sameRdatas(rs)).toBe(true);
+    expect(rs.sameRdatas(RRset.of(owner, 16, 1, 300, [b(2, 0x62, 0x63), b(1, 0x61), b()]))).toBe(false);
+    expect(rs.sameRdatas(RRset.of(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x63)]))).toBe(false);
+    expect(rs.sameRdatas(RRset.of(owner, 16, 1, 300, [b(1, 0x61), b(2, 0x62, 0x64), b()]))).toBe(false);
   });
 
   it("withTtl and withOwner share the records and return the RRset itself when nothing changes", () => {
     const other = parseNameText("WWW.example.test.", null);
-    expect(withTtl(rs, 300)).toBe(rs);
-    expect(withOwner(rs, rrsetOwner(rs))).toBe(rs);
-    const t = withTtl(rs, 5);
-    const o = withOwner(rs, other);
-    expect([t.ttl, rrsetOwner(t), t.chunk, t.start, t.end, t.rdataCount]).toEqual([
+    expect(rs.withTtl(300)).toBe(rs);
+    expect(rs.withOwner(rs.owner)).toBe(rs);
+    const t = rs.withTtl(5);
+    const o = rs.withOwner(other);
+    expect([t.ttl, t.owner, t.chunk, t.start, t.end, t.rdataCount]).toEqual([
       5,
-      rrsetOwner(rs),
+      rs.owner,
       rs.chunk,
       0,
       11,
       3,
     ]);
-    expect(rrsetOwner(t)).toBe(rrsetOwner(rs));
-    expect(rrsetOwner(o)).toBe(other);
+    expect(t.owner).toBe(rs.owner);
+    expect(o.owner).toBe(other);
     expect([o.ttl, o.type, o.class]).toEqual([300, 16, 1]);
     expect(hex(o)).toEqual(hex(rs));
   });
@@ -194,7 +178,7 @@ describe("ZoneBuilder with packed RRsets", () => {
     // The negative SOA is the apex SOA's records under another TTL.
     const soa = data.apex.rrsets.get(6)!;
     expect(data.negativeSoa.ttl).toBe(5);
-    expect(sameRdatas(data.negativeSoa, soa)).toBe(true);
+    expect(data.negativeSoa.sameRdatas(soa)).toBe(true);
   });
 
   it("keeps an owner Buffer only for names with an upper-case letter; `owner` gives the same bytes", () => {
@@ -208,7 +192,7 @@ describe("ZoneBuilder with packed RRsets", () => {
     expect(low.owner).toEqual(parseNameText("low.example.test.", null));
     const lowA = low.rrsets.get(1)!;
     expect([lowA.casedOwner, lowA.ownerKey]).toEqual([null, low.key]);
-    expect(rrsetOwner(lowA)).toEqual(low.owner);
+    expect(lowA.owner).toEqual(low.owner);
     expect(mixed.casedOwner).toEqual(parseNameText("MiXed.example.test.", null));
     expect(mixed.owner).toBe(mixed.casedOwner);
     const mixedA = mixed.rrsets.get(1)!;
@@ -240,7 +224,7 @@ describe("ZoneBuilder with packed RRsets", () => {
       for (const rs of list) expect(w.writeRRset(rs, Section.answer)).toBe(true);
       return w.buf.subarray(0, w.finish(1, 0x8400));
     };
-    const asBuffers = sets.map((rs) => rrsetOf(rrsetOwner(rs), rs.type, rs.class, rs.ttl, rdataList(rs)));
+    const asBuffers = sets.map((rs) => RRset.of(rs.owner, rs.type, rs.class, rs.ttl, rs.rdataList()));
     expect(sets.map((rs) => rs.casedOwner === null)).toEqual([true, true, false]);
     expect(asBuffers.every((rs) => rs.ownerKey === null)).toBe(true);
     expect(write(sets).toString("hex")).toBe(write(asBuffers).toString("hex"));
@@ -261,6 +245,6 @@ describe("ZoneBuilder with packed RRsets", () => {
     scratch.fill(0);
     const data = builder.finish();
     expect(hex(data.nodes.get(www.toString("latin1"))!.rrsets.get(1)!)).toEqual(["c0000201", "c0000202"]);
-    expect(rdataAt(data.apex.rrsets.get(6)!, 0).readUInt32BE(serialAt)).toBe(1);
+    expect(data.apex.rrsets.get(6)!.rdataAt(0).readUInt32BE(serialAt)).toBe(1);
   });
 });

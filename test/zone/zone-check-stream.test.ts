@@ -8,7 +8,6 @@ import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { parseMasterFile, recordToText } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { rdataList, rrsetOwner } from "../../src/zone/rrset.js";
 import { ZoneBuilder, type ZoneData } from "../../src/zone/zone.js";
 import { CheckingZoneBuilder, checkAndBuildZone, treeIsClean } from "../../src/zone/zone-check.js";
 
@@ -24,9 +23,11 @@ function dump(data: ZoneData): string[] {
     .flatMap((n) => [...n.rrsets.values(), ...n.sigs.values()])
     .concat((data.nsec3?.entries ?? []).flatMap((e) => (e.sig ? [e.nsec3, e.sig] : [e.nsec3])))
     .flatMap((rs) =>
-      rdataList(rs).map((rdata) =>
-        recordToText({ owner: rrsetOwner(rs), type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
-      ),
+      rs
+        .rdataList()
+        .map((rdata) =>
+          recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
+        ),
     );
   return [...lines.sort(), `nodes ${[...data.nodes.keys()].sort().join(",")}`];
 }

@@ -5,7 +5,6 @@ import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { hasErrors } from "../../src/zone/diagnostic.js";
 import { parseMasterFile, recordToText } from "../../src/zone/master-parser.js";
-import { rdataList, rrsetOwner } from "../../src/zone/rrset.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { checkAndBuildZone, checkZone, normalizeRecords, treeIsClean } from "../../src/zone/zone-check.js";
 
@@ -123,9 +122,11 @@ describe("checkAndBuildZone", () => {
     [...data.nodes.values()]
       .flatMap((n) => [...n.rrsets.values(), ...n.sigs.values()])
       .flatMap((rs) =>
-        rdataList(rs).map((rdata) =>
-          recordToText({ owner: rrsetOwner(rs), type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
-        ),
+        rs
+          .rdataList()
+          .map((rdata) =>
+            recordToText({ owner: rs.owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }),
+          ),
       )
       .sort();
 

@@ -5,7 +5,6 @@ import { applyIxfr, deltaOwners } from "../../src/transfer/apply-ixfr.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { rdataAt, rdataList } from "../../src/zone/rrset.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
 import { checkZone } from "../../src/zone/zone-check.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
@@ -70,7 +69,7 @@ function shape(z: ZoneData) {
           t,
           ttl: rs.ttl,
           cls: rs.class,
-          rdatas: rdataList(rs).map((r) => r.toString("hex")),
+          rdatas: rs.rdataList().map((r) => r.toString("hex")),
         })),
     }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -78,8 +77,8 @@ function shape(z: ZoneData) {
     nodes,
     apex: z.apex.key,
     origin: z.origin.toString("hex"),
-    negativeSoa: { ttl: z.negativeSoa.ttl, rdatas: rdataList(z.negativeSoa).map((r) => r.toString("hex")) },
-    soa: rdataAt(z.apex.rrsets.get(6)!, 0).toString("hex"),
+    negativeSoa: { ttl: z.negativeSoa.ttl, rdatas: z.negativeSoa.rdataList().map((r) => r.toString("hex")) },
+    soa: z.apex.rrsets.get(6)!.rdataAt(0).toString("hex"),
     signed: z.signed,
     nsec3: z.nsec3,
     chain: z.nsecChain.length,
