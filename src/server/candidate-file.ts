@@ -84,6 +84,11 @@ export class CandidateFiles {
     return null;
   }
 
+  /** True while transfer `id`'s file is being written or was handed off (and not dropped). */
+  has(id: number): boolean {
+    return this.files.has(id);
+  }
+
   /** The verdict naming transfer `id` went out: the file of a transfer accepted before it is no longer needed. */
   accepted(id: number, serial: number): void {
     const f = this.files.get(id);

@@ -300,9 +300,10 @@ export class SecondaryHost {
         h.state = served;
         return;
       }
-      if (u.received !== undefined) {
+      if (u.received !== undefined && h.candidates.has(u.received)) {
         // Each remote process built this transfer from its messages ('received' below) meanwhile: serve that
         // now; its restart copy follows ('persisted'), for those without the build and those that start later.
+        // A transfer whose file could not be written was never handed off: it goes out as any other below.
         h.readable ??= h.state;
         h.state = { ...served, journal: null };
         h.candidates.accepted(u.received, u.serial);

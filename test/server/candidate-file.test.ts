@@ -37,12 +37,14 @@ describe("candidate file", () => {
     const names = () => readdirSync(dir).sort();
     const one = await files.write(1, messages);
     expect(one).toEqual({ path: join(dir, "c1"), bytes: 12 + 65535 + 16 + 6 });
+    expect(files.has(1)).toBe(true);
     await files.write(2, messages);
     await files.write(3, messages);
     expect(names()).toEqual(["c1", "c2", "c3"]);
     // Discarded: gone. Accepted: kept until the restart copy of its serial (or a newer one) is written; the
     // copy of an older serial, written after a newer transfer was accepted, leaves that one's file.
     files.drop(2);
+    expect(files.has(2)).toBe(false);
     files.accepted(1, 10);
     await settle();
     expect(names()).toEqual(["c1", "c3"]);
@@ -79,6 +81,8 @@ describe("candidate file", () => {
     writeFileSync(join(dir, "a-file"), "");
     const broken = filesIn(join(dir, "a-file"), 0, errors);
     expect(await broken.write(6, messages)).toBeNull();
+    // Never handed off: the verdict must not name it (src/server/secondary-host.ts).
+    expect(broken.has(6)).toBe(false);
     expect(errors).toEqual([expect.stringMatching(/EEXIST|ENOTDIR/)]);
   });
 });

@@ -5,12 +5,15 @@
 // ("transfer candidate served"), without reading the wire copy. A zone the host refuses is never served (worker
 // 1 drops its build). Worker 0 killed as a change is transferred: worker 1 keeps serving throughout, and the
 // restarted worker 0 starts from the persisted copy and fetches the change. Worker 1 restarted later reads the
-// wire copy.
+// wire copy. A transfer whose file cannot be written (a full disk; here a directory in its place) is not named
+// in the host's verdict: worker 1 loads the wire copy, without a "no transfer candidate" line.
 
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ZoneStore } from "../../src/secondary/zone-store.js";
 import { CANDIDATE_GRACE_MS } from "../../src/server/candidate-file.js";
+import { parseNameText } from "../../src/wire/name.js";
 import { spawnServer } from "../cli/spawn-server.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { startNsdPrimary } from "../helpers/primary-servers.js";
@@ -198,4 +201,58 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       CANDIDATE_GRACE_MS + 10_000,
     ).catch(dump);
   }, 90_000);
+  it("a transfer whose file cannot be written is not named in the verdict: worker 1 loads the wire copy", async () => {
+    const port = randomPort();
+    const nsd = fx.track(
+      await startNsdPrimary({
+        zones: [{ origin: ZONE, file: fx.file("w1.zone", zoneText(6001)) }],
+        key: KEY,
+        notify: [{ host: HOST, port, signed: true }],
+      }),
+    );
+    const stateDir = join(fx.tmp, "state-unwritable");
+    const server = fx.track(
+      await spawnServer(fx.main, [
+        "--listen",
+        `${HOST}:${port}`,
+        "--secondary",
+        `${ZONE}=${HOST}:${nsd.port}`,
+        "--tsig",
+        TSIG,
+        "--workers",
+        "2",
+        "--state-dir",
+        stateDir,
+      ]),
+    );
+    const dump = (e: unknown) => {
+      console.log(server.output.join("\n"));
+      throw e;
+    };
+    await untilEveryWorkerServes(port, ZONE, 6001).catch(dump);
+    // The host's next transfer files are directories: writing them fails (as on a full disk).
+    const pid0 = logged(server, /./)
+      .filter((j) => j.worker === 0)
+      .at(-1)?.pid as number;
+    const paths = new ZoneStore(stateDir, parseNameText(ZONE, null));
+    for (let id = 1; id <= 20; id++) {
+      const path = paths.candidatePath(id).replace(`.${process.pid}-`, `.${pid0}-`);
+      try {
+        mkdirSync(path);
+      } catch {} // a file of an earlier transfer, still in its grace period
+    }
+    await nsd.reload(ZONE, fx.file("w2.zone", zoneText(6002)), 6002);
+    await untilEveryWorkerServes(port, ZONE, 6002).catch(dump);
+    await until(
+      "worker 1 on the wire copy of 6002",
+      async () => logged(server, /wire copy loaded/).filter((j) => j.serial === 6002),
+      (l) => l.length === 1 && l[0]!.worker === 1,
+    ).catch(dump);
+    expect(logged(server, /cannot write the transfer candidate/).length).toBeGreaterThan(0);
+    // Before the fix the verdict named the candidate anyway, and worker 1 logged that it had none.
+    expect(logged(server, /no transfer candidate for the accepted serial/)).toEqual([]);
+    expect(logged(server, /transfer candidate (received|served)/).filter((j) => j.serial === 6002)).toEqual(
+      [],
+    );
+  }, 60_000);
 });
