@@ -51,6 +51,31 @@ const ok = requirePrereq("edgens serve --workers 2 with NSD as primary", isRoot,
 
 describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by the workers", () => {
   const fx = useServeFixture("edgens-seccand-");
+  /** `edgens serve` with 2 workers, secondary for ZONE from the primary on `primaryPort`. */
+  const spawnSecondary = async (
+    port: number,
+    primaryPort: number,
+    stateDir: string,
+    extra: string[] = [],
+  ) => {
+    const server = fx.track(
+      await spawnServer(fx.main, [
+        "--listen",
+        `${HOST}:${port}`,
+        "--secondary",
+        `${ZONE}=${HOST}:${primaryPort}`,
+        "--tsig",
+        TSIG,
+        "--workers",
+        "2",
+        "--state-dir",
+        stateDir,
+        ...extra,
+      ]),
+    );
+    expect(server.children()).toHaveLength(2);
+    return server;
+  };
 
   it("workers serve their own build once the host accepts it; a refused zone never; killed workers converge", async () => {
     const port = randomPort();
@@ -62,23 +87,10 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
         notify: [{ host: HOST, port, signed: true }],
       }),
     );
-    const server = fx.track(
-      await spawnServer(fx.main, [
-        "--listen",
-        `${HOST}:${port}`,
-        "--secondary",
-        `${ZONE}=${HOST}:${nsd.port}`,
-        "--tsig",
-        TSIG,
-        "--workers",
-        "2",
-        "--metrics",
-        `${HOST}:${metrics}`,
-        "--state-dir",
-        join(fx.tmp, "state"),
-      ]),
-    );
-    expect(server.children()).toHaveLength(2);
+    const server = await spawnSecondary(port, nsd.port, join(fx.tmp, "state"), [
+      "--metrics",
+      `${HOST}:${metrics}`,
+    ]);
     const dump = (e: unknown) => {
       console.log(server.output.join("\n"));
       throw e;
@@ -201,6 +213,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       CANDIDATE_GRACE_MS + 10_000,
     ).catch(dump);
   }, 90_000);
+
   it("a transfer whose file cannot be written is not named in the verdict: worker 1 loads the wire copy", async () => {
     const port = randomPort();
     const nsd = fx.track(
@@ -211,20 +224,7 @@ describe.skipIf(!ok)("edgens serve --workers 2: whole-zone transfers built by th
       }),
     );
     const stateDir = join(fx.tmp, "state-unwritable");
-    const server = fx.track(
-      await spawnServer(fx.main, [
-        "--listen",
-        `${HOST}:${port}`,
-        "--secondary",
-        `${ZONE}=${HOST}:${nsd.port}`,
-        "--tsig",
-        TSIG,
-        "--workers",
-        "2",
-        "--state-dir",
-        stateDir,
-      ]),
-    );
+    const server = await spawnSecondary(port, nsd.port, stateDir);
     const dump = (e: unknown) => {
       console.log(server.output.join("\n"));
       throw e;
