@@ -4,9 +4,11 @@
 // alternately (a) `replayAxfr`, what a cluster worker does with them today (the zone tree: a node, a key string
 // and an RRset object per name), and (b) a floor for a flat image: each owner name decompressed and lower-cased
 // into a scratch buffer, hashed, and looked up in an open-addressing Int32Array table whose entries point into
-// one names arena; each record appended to typed arrays (name, type, TTL, RDATA offset and length) with its
-// RDATA copied into one arena. (b) does none of the zone checks, keeps no RRset grouping and serves nothing: it
-// is the least a flat build must do, not a design. RDATA is copied as sent (the names inside NS/SOA/CNAME/MX
+// one names arena; each record appended to typed arrays (name, type, TTL, RDATA offset and length, and a chain
+// through the records of its name) with its RDATA copied into one arena. (b) does none of the zone checks and
+// marks no cuts: it is the least a flat build must do, not a design. Then lookups: 200 000 names in random
+// order, in the tree's name map and in the flat index (hash the key, probe, compare, walk the name's records
+// for the type and make the RRset-like object a lookup would read), ns per lookup. RDATA is copied as sent (the names inside NS/SOA/CNAME/MX
 // RDATA would need decompressing too: 3 records of this zone). Wall time per run, and the heap + array buffers
 // still counted after a full GC (array buffers are freed lazily: an upper bound), with the flat arrays' own size.
 //   node --expose-gc bench/xfr/flat-build-floor.mjs [DIST] [RECORDS] [RUNS]   (DIST: a `tsc -p tsconfig.build.json` output)
@@ -38,6 +40,10 @@ function flatIndex(messages) {
   let rdata = Buffer.allocUnsafe(1 << 20);
   let rdataEnd = 0;
   let rec = new Int32Array(5 << 14); // per record: name, type, ttl, rdata offset, rdata length
+  // Each name's records as a chain (the records of a name arrive together, but need not): the last record's
+  // index + 1 per name, and per record the previous one of its name.
+  let head = new Int32Array(1 << 14);
+  let prev = new Int32Array(1 << 14);
   let count = 0;
   const scratch = Buffer.allocUnsafe(256);
   const grow = (a, n) => {
@@ -104,7 +110,10 @@ function flatIndex(messages) {
       if (idx < 0) {
         if (namesEnd + n > names.length) names = growBuf(names, namesEnd + n);
         for (let k = 0; k < n; k++) names[namesEnd + k] = scratch[k];
-        if (nameCount === nameAt.length) nameAt = grow(nameAt, 0);
+        if (nameCount === nameAt.length) {
+          nameAt = grow(nameAt, 0);
+          head = grow(head, 0);
+        }
         nameAt[nameCount] = namesEnd;
         namesEnd += n;
         idx = nameCount++;
@@ -132,6 +141,9 @@ function flatIndex(messages) {
       if (rdataEnd + rdlen > rdata.length) rdata = growBuf(rdata, rdataEnd + rdlen);
       for (let k = 0; k < rdlen; k++) rdata[rdataEnd + k] = m[o + k];
       if ((count + 1) * 5 > rec.length) rec = grow(rec, 0);
+      if (count === prev.length) prev = grow(prev, 0);
+      prev[count] = head[idx];
+      head[idx] = count + 1;
       const at = count * 5;
       rec[at] = idx;
       rec[at + 1] = type;
@@ -143,7 +155,53 @@ function flatIndex(messages) {
       o += rdlen;
     }
   }
-  return { slots, hashes, names, nameAt, nameCount, rdata, rec, count };
+  return { slots, hashes, mask, names, nameAt, nameCount, head, prev, rdata, rec, count };
+}
+
+/**
+ * A lookup in the flat index by name key (the tree's key: lower-cased wire name as latin1), as a serving path
+ * would do it: hash the key, probe, compare, then walk the name's records for `type` and make the RRset-like
+ * object the lookup code reads (a short-lived one per query). Null when the name or type is absent.
+ */
+function flatGet(f, key, type) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h |= 0;
+  for (let s = h & f.mask; ; s = (s + 1) & f.mask) {
+    const e = f.slots[s];
+    if (e === 0) return null;
+    if (f.hashes[s] !== h) continue;
+    // The arena holds each name after its total length (the key is the wire name alone).
+    const at = f.nameAt[e - 1];
+    if (f.names[at] !== key.length) continue;
+    let k = 0;
+    while (k < key.length && f.names[at + 1 + k] === key.charCodeAt(k)) k++;
+    if (k !== key.length) continue;
+    let count = 0;
+    let first = -1;
+    let ttl = 0;
+    for (let r = f.head[e - 1]; r !== 0; r = f.prev[r - 1]) {
+      if (f.rec[(r - 1) * 5 + 1] !== type) continue;
+      first = r - 1;
+      ttl = f.rec[first * 5 + 2];
+      count++;
+    }
+    return count === 0 ? null : { key, type, ttl, first, count, chunk: f.rdata };
+  }
+}
+
+/** ns per lookup of `keys` (each for A) in the tree's name map and in the flat index; checks they agree. */
+function lookups(tree, flat, keys) {
+  const A = 1;
+  let hits = 0;
+  const t0 = performance.now();
+  for (const k of keys) if (tree.nodes.get(k)?.rrsets.get(A)) hits++;
+  const t1 = performance.now();
+  let flatHits = 0;
+  for (const k of keys) if (flatGet(flat, k, A)) flatHits++;
+  const t2 = performance.now();
+  if (hits !== flatHits) throw new Error(`lookups disagree: tree ${hits} hits, flat ${flatHits}`);
+  return { tree: ((t1 - t0) * 1e6) / keys.length, flat: ((t2 - t1) * 1e6) / keys.length, hits };
 }
 
 /** The AXFR messages of the generated zone (the tree and records they come from are dropped on return). */
@@ -179,7 +237,10 @@ try {
       const ms = performance.now() - t0;
       const mib = retainedMiB() - base;
       const held = (b) =>
-        [b.slots, b.hashes, b.names, b.nameAt, b.rdata, b.rec].reduce((n, a) => n + a.byteLength, 0) /
+        [b.slots, b.hashes, b.names, b.nameAt, b.head, b.prev, b.rdata, b.rec].reduce(
+          (n, a) => n + a.byteLength,
+          0,
+        ) /
         2 ** 20;
       const what =
         kind === "flat"
@@ -193,6 +254,24 @@ try {
     }
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  // Lookups: 200 000 names of the zone in a shuffled order (a few absent ones among them), 3 rounds each.
+  const treeData = (await replayAxfr(origin, messages)).data;
+  const flat = flatIndex(messages);
+  const all = [...treeData.nodes.keys()];
+  const keys = [];
+  let seed = 1;
+  const rnd = () => {
+    seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  for (let i = 0; i < 200_000; i++)
+    keys.push(i % 50 === 0 ? `${all[i]}-absent` : all[Math.floor(rnd() * all.length)]);
+  for (let r = 0; r < 3; r++) {
+    const l = lookups(treeData, flat, keys);
+    console.log(
+      `lookup (name, then A): tree ${l.tree.toFixed(0)} ns, flat ${l.flat.toFixed(0)} ns per lookup (${l.hits} of ${keys.length} found)`,
+    );
+  }
   console.log(
     `median: tree ${med(rows.tree).toFixed(0)} ms, flat floor ${med(rows.flat).toFixed(0)} ms (${(med(rows.tree) / med(rows.flat)).toFixed(1)}×); load ${loadavg()
       .map((x) => x.toFixed(2))
