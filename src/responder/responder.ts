@@ -17,7 +17,7 @@ import { Rcode, RRClass, RRType } from "../wire/rrtype.js";
 import { Flag, type WrittenAnswer, writeInternetAnswer } from "./answer.js";
 import { identityTxtRdata, isIdentityName } from "./chaos.js";
 import { optLength, writeOpt } from "./edns.js";
-import type { PrecompiledAnswer, Snapshot } from "./snapshot.js";
+import { type PrecompiledAnswer, type Snapshot, writeNegativeSoa } from "./snapshot.js";
 import type { QueryOutcome, Responder, Transport } from "./types.js";
 
 /** Without EDNS a UDP response is limited to 512 octets (RFC 1035 §4.2.1); with it, never less. */
@@ -103,7 +103,8 @@ class QueryResponder implements SnapshotResponder {
       return this.error(query, q, Rcode.NOTIMP, true, outcome);
     if (q.qclass === RRClass.IN) {
       const hit = snap.exactAnswers.get(q.questionKey); // = exactKey(qkey, qtype, DO)
-      if (hit && hit.wire.length + optLen <= limit) return this.patch(hit, query, q, nsid, optLen, outcome);
+      if (hit && hit.wire.length + optLen <= limit)
+        return this.patch(snap, hit, query, q, nsid, optLen, outcome);
     }
     if (q.qclass === RRClass.IN || q.qclass === RRClass.ANY) {
       const written = writeInternetAnswer(this.w, snap.zoneByKey, query, q, {
@@ -119,6 +120,7 @@ class QueryResponder implements SnapshotResponder {
 
   /** The precompiled path: one allocation, a copy and a few patched octets. */
   private patch(
+    snap: Snapshot,
     hit: PrecompiledAnswer,
     query: Buffer,
     q: ParsedQuery,
@@ -129,6 +131,7 @@ class QueryResponder implements SnapshotResponder {
     const len = hit.wire.length;
     const out = Buffer.allocUnsafe(len + optLen);
     hit.wire.copy(out, 0, 0, len);
+    writeNegativeSoa(snap, hit, out); // the zone's current SOA TTL and numbers (an answer taken over after an IXFR)
     out[0] = query[0]!;
     out[1] = query[1]!;
     out[2] = hit.wire[2]! | (query[2]! & (Flag.RD >> 8));

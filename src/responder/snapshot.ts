@@ -10,6 +10,9 @@
 //           offset 12, then the records, compressed against the question. To answer a query: copy, patch the
 //           ID, OR in the query's RD/CD bits, copy the query's question bytes over offset 12..questionEnd
 //           (same length, only case may differ), then append OPT (ARCOUNT+1) when the query had EDNS.
+//           A negative answer (`soaTtlAt` set) holds the negative SOA of the zone version it was computed
+//           for: its TTL and numbers are written from `Snapshot.negativeSoas` when served (`servedWire`,
+//           `writeNegativeSoa`), so an IXFR that moved only those takes it over without a copy.
 //           Use it only when wire.length + OPT length fits the requester's limit; otherwise the per-query
 //           path truncates.
 // Entries exist for every authoritative name (incl. empty non-terminals and delegation points) × (its types,
@@ -26,7 +29,14 @@ import { RRClass, RRType } from "../wire/rrtype.js";
 import type { ZoneData } from "../zone/zone.js";
 import { writeInternetAnswer } from "./answer.js";
 import { type AnswerDeps, DepRecorder } from "./answer-deps.js";
-import { nameChanged, patchNegativeSoa, unaffected, type ZoneChange, zoneChanges } from "./zone-change.js";
+import {
+  nameChanged,
+  negativeSoaTtlAt,
+  SOA_NUMBERS,
+  unaffected,
+  type ZoneChange,
+  zoneChanges,
+} from "./zone-change.js";
 
 export interface PrecompiledAnswer {
   wire: Buffer;
@@ -37,6 +47,19 @@ export interface PrecompiledAnswer {
   rcode: number;
   /** What the answer was computed from (answer-deps.ts); undefined: unknown, never reused. */
   deps?: AnswerDeps;
+  /**
+   * A negative answer whose SOA is alone in authority (zone-change.ts `negativeSoaTtlAt`): the origin key of
+   * the zone whose negative SOA it holds, and where the SOA's TTL is. It is served with that zone's current SOA
+   * TTL and numbers (`servedWire`), so an IXFR that only moved those takes it over without a copy.
+   */
+  soaZone?: string;
+  soaTtlAt?: number;
+}
+
+/** A zone's negative SOA as negative answers carry it: its TTL and its RDATA's last SOA_NUMBERS octets. */
+export interface NegativeSoaBytes {
+  ttl: number;
+  numbers: Buffer;
 }
 
 export interface Snapshot {
@@ -45,6 +68,8 @@ export interface Snapshot {
   /** Zones by origin key. */
   readonly zoneByKey: ReadonlyMap<string, ZoneData>;
   readonly exactAnswers: ReadonlyMap<string, PrecompiledAnswer>;
+  /** Per origin key, the zone's negative SOA TTL and numbers, written into negative answers as they are served. */
+  readonly negativeSoas: ReadonlyMap<string, NegativeSoaBytes>;
   /**
    * Origin keys of zones configured here but without data to serve (a secondary zone before its first
    * transfer, or expired): names under them (and not under a deeper served zone) are answered SERVFAIL.
@@ -83,7 +108,7 @@ export interface PrecompileStats {
   compiled: number;
   /** Entries taken over from `reuse` as they were. */
   reused: number;
-  /** Negative entries taken over with the new SOA serial/TTL patched in. */
+  /** Negative entries taken over whose SOA TTL/numbers changed (written when served, servedWire). */
   patched: number;
   /** Zones whose entries were all computed again (rebuilt, not a local IXFR), and zones changed locally. */
   rebuilt: number;
@@ -139,14 +164,68 @@ function precompileName(
   });
   if (!written.complete) return null;
   const len = w.finish(0, written.flags);
+  const wire = Buffer.from(w.buf.subarray(0, len));
+  const deps = rec.take(qkey);
+  // Only answers whose reads were recorded are ever taken over; the SOA is then the answering zone's.
+  const at = deps?.negativeSoa ? negativeSoaTtlAt(wire, q.questionEnd) : null;
+  const zone = at === null ? null : findZone(zoneByKey, qkey, qtype);
+  // Every field in one literal, in one order: one hidden class for the responder's lookups.
   return {
-    wire: Buffer.from(w.buf.subarray(0, len)),
+    wire,
     questionEnd: q.questionEnd,
     qtype,
     dnssecOk,
     rcode: written.rcode,
-    deps: rec.take(qkey),
+    deps,
+    soaZone: zone ? zone.originKey : undefined,
+    soaTtlAt: zone && at !== null ? at : undefined,
   };
+}
+
+/** The negative SOA bytes of each zone (see NegativeSoaBytes). */
+function negativeSoasOf(zoneByKey: ReadonlyMap<string, ZoneData>): Map<string, NegativeSoaBytes> {
+  const out = new Map<string, NegativeSoaBytes>();
+  for (const [k, z] of zoneByKey) {
+    const rd = z.negativeSoa.rdataAt(0);
+    if (rd.length >= SOA_NUMBERS)
+      out.set(k, { ttl: z.negativeSoa.ttl, numbers: rd.subarray(rd.length - SOA_NUMBERS) });
+  }
+  return out;
+}
+
+/**
+ * Write `snapshot`'s negative SOA TTL and numbers into `out`, a copy of `entry.wire` at offset 0 (the
+ * responder's answer, or a copy for the fast path). Nothing for other answers.
+ */
+export function writeNegativeSoa(snapshot: Snapshot, entry: PrecompiledAnswer, out: Buffer): void {
+  if (entry.soaTtlAt === undefined) return;
+  const soa = snapshot.negativeSoas.get(entry.soaZone!);
+  if (!soa) return;
+  out.writeUInt32BE(soa.ttl, entry.soaTtlAt);
+  soa.numbers.copy(out, entry.wire.length - SOA_NUMBERS);
+}
+
+/** The bytes `entry` is served with in `snapshot`: its wire, or a copy with the zone's current negative SOA. */
+export function servedWire(snapshot: Snapshot, entry: PrecompiledAnswer): Buffer {
+  if (entry.soaTtlAt === undefined) return entry.wire;
+  const soa = snapshot.negativeSoas.get(entry.soaZone!);
+  const at = entry.wire.length - SOA_NUMBERS;
+  if (
+    !soa ||
+    (entry.wire.readUInt32BE(entry.soaTtlAt) === soa.ttl && soa.numbers.equals(entry.wire.subarray(at)))
+  )
+    return entry.wire;
+  const out = Buffer.from(entry.wire);
+  writeNegativeSoa(snapshot, entry, out);
+  return out;
+}
+
+/** The precompiled answers as served (see servedWire): what the XDP answer map is filled from. */
+export function* servedAnswers(snapshot: Snapshot): Generator<PrecompiledAnswer> {
+  for (const e of snapshot.exactAnswers.values()) {
+    const wire = servedWire(snapshot, e);
+    yield wire === e.wire ? e : { ...e, wire };
+  }
 }
 
 /** An earlier snapshot's entries and how each zone changed since (precompileAll's `reuse`). */
@@ -181,24 +260,22 @@ function verdict(
   };
 }
 
-/** `old`, still exact for the new zones (patched when only the negative SOA moved), or null. */
-function reusable(v: NameVerdict, reuse: Reuse, old: PrecompiledAnswer): PrecompiledAnswer | null {
+/**
+ * Whether `old` is still exact for the new zones; a negative answer whose SOA only moved its TTL and numbers
+ * is, as it is served with the current ones (servedWire). Counts it in the stats.
+ */
+function reusable(v: NameVerdict, reuse: Reuse, old: PrecompiledAnswer): boolean {
   const change = v.change;
-  if (change === undefined) return old;
-  if (v.changed || change === null || !old.deps || !unaffected(old.deps, change)) return null;
-  if (!old.deps.negativeSoa || change.soa === "same") return old;
-  if (change.soa === null) return null;
-  const wire = patchNegativeSoa(old.wire, old.questionEnd, change.soa);
-  if (!wire) return null;
-  reuse.stats.patched++;
-  return {
-    wire,
-    questionEnd: old.questionEnd,
-    qtype: old.qtype,
-    dnssecOk: old.dnssecOk,
-    rcode: old.rcode,
-    deps: old.deps,
-  };
+  if (change !== undefined) {
+    if (v.changed || change === null || !old.deps || !unaffected(old.deps, change)) return false;
+    if (old.deps.negativeSoa && change.soa !== "same") {
+      if (change.soa === null || old.soaTtlAt === undefined) return false;
+      reuse.stats.patched++;
+      return true;
+    }
+  }
+  reuse.stats.reused++;
+  return true;
 }
 
 /** Whether `key` (an exactKey) is the key of (`qkey`, `qtype`, `dnssecOk`), compared without hashing it. */
@@ -269,16 +346,13 @@ function* precompileAll(
           }
           // Names are unique within a zone: only several zones can ask for one key twice.
           if (multiZone && exactAnswers.has(key)) continue;
-          let kept: PrecompiledAnswer | null = null;
           if (old) {
             if (qtype === RRType.DS) vDs ??= verdict(zoneByKey, reuse!, node.key, qtype);
             else v ??= verdict(zoneByKey, reuse!, node.key, qtype);
-            kept = reusable(qtype === RRType.DS ? vDs! : v!, reuse!, old);
           }
-          if (kept) {
-            exactAnswers.set(key, kept);
-            bytes += precompiledEntryBytes(key, kept);
-            if (kept === old) reuse!.stats.reused++;
+          if (old && reusable(qtype === RRType.DS ? vDs! : v!, reuse!, old)) {
+            exactAnswers.set(key, old);
+            bytes += precompiledEntryBytes(key, old);
             if (++taken % REUSED_PER_STEP === 0) yield;
             continue;
           }
@@ -366,7 +440,8 @@ export function compileSnapshot(zones: ZoneData[], generation: number, opts: Com
     report(opts, reuse, exactAnswers);
   }
   const unavailable = new Set(opts.unavailable ?? []);
-  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
+  const negativeSoas = negativeSoasOf(zoneByKey);
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, negativeSoas, unavailable };
 }
 
 /**
@@ -410,5 +485,6 @@ export async function compileSnapshotAsync(
     report(opts, reuse, exactAnswers);
   }
   const unavailable = new Set(opts.unavailable ?? []);
-  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, unavailable };
+  const negativeSoas = negativeSoasOf(zoneByKey);
+  return { zones: [...zoneByKey.values()], generation, zoneByKey, exactAnswers, negativeSoas, unavailable };
 }

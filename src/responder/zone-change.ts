@@ -9,8 +9,9 @@
 // data.
 //
 // The negative SOA (RFC 2308 §3) is in every NODATA/NXDOMAIN answer and its serial changes with every IXFR.
-// When only its TTL and numeric fields changed (MNAME and RNAME the same), those answers are patched in place
-// instead of computed again: the names compress the same way, so the bytes equal a fresh computation.
+// When only its TTL and numeric fields changed (MNAME and RNAME the same), those answers are taken over as they
+// are and their SOA TTL and numbers are written when served (snapshot.ts `servedWire`): the names compress the
+// same way, so the bytes equal a fresh computation, and no answer is copied per serial.
 import { parentName } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { LayeredMap } from "../zone/layered-map.js";
@@ -18,22 +19,18 @@ import type { RRset, ZoneData, ZoneNode } from "../zone/zone.js";
 import { ALL_TYPES, type AnswerDeps, recordable, TYPE_SET } from "./answer-deps.js";
 
 /** SOA RDATA ends with serial, refresh, retry, expire, minimum: 5 × 4 octets. */
-const SOA_NUMBERS = 20;
-
-export interface SoaPatch {
-  oldTtl: number;
-  oldNumbers: Buffer;
-  ttl: number;
-  numbers: Buffer;
-}
+export const SOA_NUMBERS = 20;
 
 export interface ZoneChange {
   /** Keys of the names (apex excluded) whose node differs or is new. */
   readonly names: ReadonlySet<string>;
   /** Apex RR types whose RRset differs; also TYPE_SET when the set of types differs. */
   readonly apexTypes: ReadonlySet<number>;
-  /** The negative SOA: unchanged, changed in a way a patch expresses, or changed otherwise (null). */
-  readonly soa: "same" | SoaPatch | null;
+  /**
+   * The negative SOA: unchanged; only its TTL and numbers (serial, refresh, retry, expire, minimum) changed,
+   * which `servedWire` writes into a negative answer when it is served; or changed otherwise (null).
+   */
+  readonly soa: "same" | "numbers" | null;
 }
 
 function sameRRset(a: RRset | undefined, b: RRset | undefined): boolean {
@@ -85,12 +82,7 @@ function soaChange(old: RRset, next: RRset): ZoneChange["soa"] {
   const b = next.rdataAt(0);
   if (a.length !== b.length || a.length < SOA_NUMBERS) return null;
   if (!a.subarray(0, a.length - SOA_NUMBERS).equals(b.subarray(0, b.length - SOA_NUMBERS))) return null;
-  return {
-    oldTtl: old.ttl,
-    oldNumbers: a.subarray(a.length - SOA_NUMBERS),
-    ttl: next.ttl,
-    numbers: b.subarray(b.length - SOA_NUMBERS),
-  };
+  return "numbers";
 }
 
 /** How `next` differs from `old` (same origin), or null when it counts as rebuilt (see the header). */
@@ -158,11 +150,12 @@ function skipName(wire: Buffer, off: number): number {
 }
 
 /**
- * `wire` (a negative answer of an unsigned zone: answer RRs, then the SOA alone in authority, nothing in
- * additional) with the SOA's TTL and numbers replaced; null when the message is not of that shape or does
- * not hold the old values where expected.
+ * Where `wire` holds its negative SOA's TTL, when it is a negative answer of an unsigned zone (answer RRs, then
+ * the SOA alone in authority, nothing in additional: its numbers are then `wire`'s last SOA_NUMBERS octets);
+ * null for any other shape. Such an answer stays exact across a `"numbers"` change of the SOA once those
+ * octets are rewritten (`servedWire`, src/responder/snapshot.ts).
  */
-export function patchNegativeSoa(wire: Buffer, questionEnd: number, patch: SoaPatch): Buffer | null {
+export function negativeSoaTtlAt(wire: Buffer, questionEnd: number): number | null {
   if (wire.length < 12 || wire.readUInt16BE(8) !== 1 || wire.readUInt16BE(10) !== 0) return null;
   let off = questionEnd;
   for (let n = wire.readUInt16BE(6); n > 0; n--) {
@@ -173,10 +166,6 @@ export function patchNegativeSoa(wire: Buffer, questionEnd: number, patch: SoaPa
   off = skipName(wire, off);
   if (off < 0 || off + 10 > wire.length || wire.readUInt16BE(off) !== RRType.SOA) return null;
   const end = off + 10 + wire.readUInt16BE(off + 8);
-  if (end !== wire.length || wire.readUInt32BE(off + 4) !== patch.oldTtl) return null;
-  if (!wire.subarray(end - SOA_NUMBERS).equals(patch.oldNumbers)) return null;
-  const out = Buffer.from(wire);
-  out.writeUInt32BE(patch.ttl, off + 4);
-  patch.numbers.copy(out, end - SOA_NUMBERS);
-  return out;
+  if (end !== wire.length || end - off - 10 < SOA_NUMBERS) return null;
+  return off + 4;
 }

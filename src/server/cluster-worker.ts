@@ -5,6 +5,7 @@ import type { EdgensConfig } from "../config/schema.js";
 import { compileNegativeTable } from "../fastpath/negative.js";
 import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
+import { servedAnswers } from "../responder/snapshot.js";
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster-messages.js";
 import { encodeNegativeTable, encodeWireEntries } from "./fast-path-sync.js";
 import { secondaryWanted } from "./secondary-wanted.js";
@@ -56,7 +57,7 @@ export async function runClusterWorker(): Promise<void> {
   process.on("message", (m: PrimaryMessage) => {
     if (m?.type === "edgens:fast-answers") {
       const snapshot = node.snapshot;
-      const { entries, skipped } = encodeWireEntries(snapshot.exactAnswers.values(), m.limit);
+      const { entries, skipped } = encodeWireEntries(servedAnswers(snapshot), m.limit);
       const negative = encodeNegativeTable(compileNegativeTable(snapshot));
       send({ type: "edgens:fast-answers", id: m.id, entries, skipped, negative });
       return;

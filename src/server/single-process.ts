@@ -8,6 +8,7 @@ import { compileNegativeTable } from "../fastpath/negative.js";
 import { ControlMetrics } from "../metrics/control-metrics.js";
 import { startMetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ServerMetrics } from "../metrics/server-metrics.js";
+import { servedAnswers } from "../responder/snapshot.js";
 import { FastPathSync } from "./fast-path-sync.js";
 import { readyLine } from "./ready-line.js";
 import type { SecondaryHost } from "./secondary-host.js";
@@ -71,12 +72,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
           node.applySecondary(changes);
           // The XDP answers follow the sockets' snapshot (never stale data of an expired or removed zone).
           if (fastPath.on)
-            fastPath.sync(
-              config,
-              node.snapshot.exactAnswers.values(),
-              0,
-              compileNegativeTable(node.snapshot),
-            );
+            fastPath.sync(config, servedAnswers(node.snapshot), 0, compileNegativeTable(node.snapshot));
         },
       });
     }
@@ -84,8 +80,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
     // Secondary data is served first through the lookup path, then with its precompiled answers: the XDP map
     // follows that second swap too.
     node.onPrecompiled = (snapshot) => {
-      if (fastPath.on)
-        fastPath.sync(config, snapshot.exactAnswers.values(), 0, compileNegativeTable(snapshot));
+      if (fastPath.on) fastPath.sync(config, servedAnswers(snapshot), 0, compileNegativeTable(snapshot));
     };
     if (table) node.applySecondary([]);
   } catch (e) {
@@ -98,7 +93,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
   // This process owns the fast path; it is up (or known to be off) before the ready line. The NXDOMAIN tables
   // are compiled only for a fast path that may start: they walk every name, while the socket path waits.
   const negative = config.fastpath.mode === "off" ? undefined : compileNegativeTable(running.snapshot);
-  fastPath.start(config, running.snapshot.exactAnswers.values(), 0, negative);
+  fastPath.start(config, servedAnswers(running.snapshot), 0, negative);
   log.info(readyLine(config, running.zoneCount, 1));
 
   return {
@@ -126,7 +121,7 @@ export async function startSingleProcess(opts: ServeOptions): Promise<SingleProc
       // The sockets answer from the new snapshot now; then the fast path flips to the same answers.
       fastPath.sync(
         next,
-        running.snapshot.exactAnswers.values(),
+        servedAnswers(running.snapshot),
         0,
         fastPath.on ? compileNegativeTable(running.snapshot) : undefined,
       );

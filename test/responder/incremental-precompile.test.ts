@@ -15,8 +15,10 @@ import {
   type PrecompileStats,
   reuseBaseFor,
   type Snapshot,
+  servedWire,
+  writeNegativeSoa,
 } from "../../src/responder/snapshot.js";
-import { patchNegativeSoa } from "../../src/responder/zone-change.js";
+import { negativeSoaTtlAt } from "../../src/responder/zone-change.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
 import { buildZone, type ZoneData } from "../../src/zone/zone.js";
@@ -177,6 +179,7 @@ interface Totals {
   budgetCut: number;
 }
 
+/** The two snapshots serve the same keys with the same bytes (an entry taken over gets the new SOA when served). */
 function compare(incremental: Snapshot, full: Snapshot): void {
   const a = [...incremental.exactAnswers];
   const b = [...full.exactAnswers];
@@ -184,14 +187,20 @@ function compare(incremental: Snapshot, full: Snapshot): void {
   for (let i = 0; i < a.length; i++) {
     const [key, x] = a[i]!;
     const y = b[i]![1];
-    if (!x.wire.equals(y.wire)) {
-      throw new Error(`entry ${JSON.stringify(key)}: ${x.wire.toString("hex")} != ${y.wire.toString("hex")}`);
+    const xs = servedWire(incremental, x);
+    const ys = servedWire(full, y);
+    if (!xs.equals(ys)) {
+      throw new Error(`entry ${JSON.stringify(key)}: ${xs.toString("hex")} != ${ys.toString("hex")}`);
     }
-    expect([x.questionEnd, x.qtype, x.dnssecOk, x.rcode]).toEqual([
+    // A full precompile's answers already hold their zone's SOA: served as they are.
+    expect(ys).toBe(y.wire);
+    expect([x.questionEnd, x.qtype, x.dnssecOk, x.rcode, x.soaZone, x.soaTtlAt]).toEqual([
       y.questionEnd,
       y.qtype,
       y.dnssecOk,
       y.rcode,
+      y.soaZone,
+      y.soaTtlAt,
     ]);
     expect(x.deps).toEqual(y.deps);
   }
@@ -306,26 +315,42 @@ describe("incremental precompile after an IXFR", () => {
     expect((stats as PrecompileStats | null)!.reused).toBe(0);
   });
 
-  it("patches the SOA of a negative answer only where it finds the old values", () => {
+  it("serves a negative answer with its zone's current SOA TTL and numbers; finds the SOA only in that shape", () => {
     const r = prng(11);
     const zone = parentZone(r);
     const snap = compileSnapshot([zone], 1);
     const neg = [...snap.exactAnswers.values()].find((e) => e.deps?.negativeSoa)!;
     expect(neg).toBeDefined();
+    expect(neg.soaZone).toBe(zone.originKey);
+    const at = negativeSoaTtlAt(neg.wire, neg.questionEnd)!;
+    expect(at).toBe(neg.soaTtlAt);
+    expect(neg.wire.readUInt32BE(at)).toBe(zone.negativeSoa.ttl);
     const rd = zone.negativeSoa.rdataAt(0);
+    expect(neg.wire.subarray(neg.wire.length - 20).equals(rd.subarray(rd.length - 20))).toBe(true);
+    // Served as it is while the zone's SOA is the one it holds.
+    expect(servedWire(snap, neg)).toBe(neg.wire);
+    // Another serial and TTL in the snapshot: a copy with those, the rest byte for byte.
     const numbers = Buffer.from(rd.subarray(rd.length - 20));
     numbers.writeUInt32BE(99, 0);
-    const patch = { oldTtl: zone.negativeSoa.ttl, oldNumbers: rd.subarray(rd.length - 20), ttl: 5, numbers };
-    const out = patchNegativeSoa(neg.wire, neg.questionEnd, patch)!;
-    expect(out.length).toBe(neg.wire.length);
+    const moved = { ...snap, negativeSoas: new Map([[zone.originKey, { ttl: 5, numbers }]]) };
+    const out = servedWire(moved, neg);
+    expect(out).not.toBe(neg.wire);
+    expect(out.readUInt32BE(at)).toBe(5);
     expect(out.subarray(out.length - 20).equals(numbers)).toBe(true);
-    // Not the values it expects (another serial): left to a full computation.
-    expect(patchNegativeSoa(neg.wire, neg.questionEnd, { ...patch, oldTtl: patch.oldTtl + 1 })).toBeNull();
-    expect(patchNegativeSoa(neg.wire, neg.questionEnd, { ...patch, oldNumbers: numbers })).toBeNull();
-    // A positive answer has no SOA alone in authority.
+    expect(out.subarray(0, at).equals(neg.wire.subarray(0, at))).toBe(true);
+    expect(
+      out.subarray(at + 4, out.length - 20).equals(neg.wire.subarray(at + 4, neg.wire.length - 20)),
+    ).toBe(true);
+    // The responder's copy gets the same bytes.
+    const copy = Buffer.from(neg.wire);
+    writeNegativeSoa(moved, neg, copy);
+    expect(copy.equals(out)).toBe(true);
+    // A positive answer has no SOA alone in authority, and is served as it is.
     const pos = [...snap.exactAnswers.values()].find(
       (e) => e.rcode === 0 && !e.deps?.negativeSoa && e.wire.readUInt16BE(6) > 0,
     )!;
-    expect(patchNegativeSoa(pos.wire, pos.questionEnd, patch)).toBeNull();
+    expect(negativeSoaTtlAt(pos.wire, pos.questionEnd)).toBeNull();
+    expect(pos.soaTtlAt).toBeUndefined();
+    expect(servedWire(moved, pos)).toBe(pos.wire);
   });
 });
