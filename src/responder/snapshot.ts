@@ -193,30 +193,38 @@ function negativeSoasOf(zoneByKey: ReadonlyMap<string, ZoneData>): Map<string, N
   return out;
 }
 
+/** The current negative SOA bytes of the zone whose SOA `entry` holds; null for other answers. */
+function soaOf(snapshot: Snapshot, entry: PrecompiledAnswer): NegativeSoaBytes | null {
+  return entry.soaTtlAt === undefined ? null : (snapshot.negativeSoas.get(entry.soaZone!) ?? null);
+}
+
+/** Write `soa` into `out`, a copy of `entry.wire` at offset 0. */
+function putSoa(entry: PrecompiledAnswer, soa: NegativeSoaBytes, out: Buffer): void {
+  out.writeUInt32BE(soa.ttl, entry.soaTtlAt!);
+  soa.numbers.copy(out, entry.wire.length - SOA_NUMBERS);
+}
+
 /**
  * Write `snapshot`'s negative SOA TTL and numbers into `out`, a copy of `entry.wire` at offset 0 (the
- * responder's answer, or a copy for the fast path). Nothing for other answers.
+ * responder's answer). Nothing for other answers.
  */
 export function writeNegativeSoa(snapshot: Snapshot, entry: PrecompiledAnswer, out: Buffer): void {
-  if (entry.soaTtlAt === undefined) return;
-  const soa = snapshot.negativeSoas.get(entry.soaZone!);
-  if (!soa) return;
-  out.writeUInt32BE(soa.ttl, entry.soaTtlAt);
-  soa.numbers.copy(out, entry.wire.length - SOA_NUMBERS);
+  const soa = soaOf(snapshot, entry);
+  if (soa) putSoa(entry, soa, out);
 }
 
 /** The bytes `entry` is served with in `snapshot`: its wire, or a copy with the zone's current negative SOA. */
 export function servedWire(snapshot: Snapshot, entry: PrecompiledAnswer): Buffer {
-  if (entry.soaTtlAt === undefined) return entry.wire;
-  const soa = snapshot.negativeSoas.get(entry.soaZone!);
-  const at = entry.wire.length - SOA_NUMBERS;
+  const soa = soaOf(snapshot, entry);
+  const wire = entry.wire;
+  if (!soa) return wire;
   if (
-    !soa ||
-    (entry.wire.readUInt32BE(entry.soaTtlAt) === soa.ttl && soa.numbers.equals(entry.wire.subarray(at)))
+    wire.readUInt32BE(entry.soaTtlAt!) === soa.ttl &&
+    soa.numbers.equals(wire.subarray(wire.length - SOA_NUMBERS))
   )
-    return entry.wire;
-  const out = Buffer.from(entry.wire);
-  writeNegativeSoa(snapshot, entry, out);
+    return wire;
+  const out = Buffer.from(wire);
+  putSoa(entry, soa, out);
   return out;
 }
 
