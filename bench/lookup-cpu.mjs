@@ -12,7 +12,9 @@ const { MessageWriter } = await import(join(dist, "wire/message-writer.js"));
 const { parseQuery } = await import(join(dist, "wire/query-parser.js"));
 const { parseNameText } = await import(join(dist, "wire/name.js"));
 const { parseMasterFile } = await import(join(dist, "zone/master-parser.js"));
-const { buildZone } = await import(join(dist, "zone/zone.js"));
+const { buildZone } = await import(join(dist, "zone/zone-image.js")).catch(
+  () => import(join(dist, "zone/zone.js")),
+);
 const origin = parseNameText("bench.example.", null);
 const lines = [
   "@ 3600 IN SOA ns1 hostmaster 1 7200 3600 1209600 300",

@@ -7,7 +7,7 @@ import { newOutcome } from "../src/responder/types.js";
 import { parseNameText } from "../src/wire/name.js";
 import { typeFromText } from "../src/wire/rrtype.js";
 import { parseMasterFile } from "../src/zone/master-parser.js";
-import { buildZone } from "../src/zone/zone.js";
+import { buildZone } from "../src/zone/zone-image.js";
 
 const NAMES = 10_000;
 const origin = parseNameText("bench.example.", null);

@@ -24,7 +24,9 @@ const RECORDS = Number(args.records);
 const ROUNDS = Number(args.rounds);
 const dist = args.build ? join(resolve(args.build), "dist") : resolve(import.meta.dirname, "../dist");
 if (!globalThis.gc) throw new Error("run with node --expose-gc (each round starts after a full GC)");
-const { ZoneBuilder } = await import(join(dist, "zone/zone.js"));
+const { ZoneBuilder } = await import(join(dist, "zone/zone-image.js")).catch(
+  () => import(join(dist, "zone/zone.js")),
+);
 const { parseNameText } = await import(join(dist, "wire/name.js"));
 
 const A = 1;

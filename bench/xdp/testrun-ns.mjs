@@ -41,7 +41,7 @@ import { compileNegativeTable } from "../../dist/fastpath/negative.js";
 import { compileSnapshot } from "../../dist/responder/snapshot.js";
 import { parseNameText } from "../../dist/wire/name.js";
 import { parseMasterFile } from "../../dist/zone/master-parser.js";
-import { buildZone } from "../../dist/zone/zone.js";
+import { buildZone } from "../../dist/zone/zone-image.js";
 
 const { values: args } = parseArgs({
   options: {

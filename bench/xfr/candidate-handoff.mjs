@@ -13,7 +13,7 @@ import { xfrZoneText } from "./zone-shape.mjs";
 const D = resolve(process.argv[2] ?? resolve(import.meta.dirname, "../../dist"));
 const N = Number(process.argv[3] ?? 1000000);
 const RUNS = Number(process.argv[4] ?? 3);
-const { buildZone } = await import(`${D}/zone/zone.js`);
+const { buildZone } = await import(`${D}/zone/zone-image.js`).catch(() => import(`${D}/zone/zone.js`));
 const { parseNameText } = await import(`${D}/wire/name.js`);
 const { loadZoneFile } = await import(`${D}/zone/load-zone-file.js`);
 const { writeZoneWire, loadZoneWire } = await import(`${D}/secondary/zone-wire-file.js`);

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 const dist = pathToFileURL(resolve(process.argv[2] ?? "dist")).href;
-const { buildZone } = await import(`${dist}/zone/zone.js`);
+const { buildZone } = await import(`${dist}/zone/zone-image.js`).catch(() => import(`${dist}/zone/zone.js`));
 const { applyDeltaToZone } = await import(`${dist}/zone/zone-delta.js`);
 const { parseNameText, nameKey } = await import(`${dist}/wire/name.js`);
 const N = Number(process.argv[3] ?? 1000000);

@@ -21,7 +21,7 @@ const D = resolve(process.argv[2] ?? resolve(import.meta.dirname, "../../dist"))
 const RECORDS = Number(process.argv[3] ?? 1_000_000);
 const RUNS = Number(process.argv[4] ?? 3);
 if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc");
-const { buildZone } = await import(`${D}/zone/zone.js`);
+const { buildZone } = await import(`${D}/zone/zone-image.js`).catch(() => import(`${D}/zone/zone.js`));
 const { parseNameText } = await import(`${D}/wire/name.js`);
 const { loadZoneFile } = await import(`${D}/zone/load-zone-file.js`);
 const { replayAxfr } = await import(`${D}/secondary/axfr-replay.js`);

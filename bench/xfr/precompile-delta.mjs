@@ -25,7 +25,9 @@ const { values: args } = parseArgs({
 const N = Number(args.records);
 const ROUNDS = Number(args.rounds);
 const dist = args.build ? join(resolve(args.build), "dist") : resolve(import.meta.dirname, "../../dist");
-const { buildZone } = await import(join(dist, "zone/zone.js"));
+const { buildZone } = await import(join(dist, "zone/zone-image.js")).catch(
+  () => import(join(dist, "zone/zone.js")),
+);
 const { applyDeltaToZone } = await import(join(dist, "zone/zone-delta.js"));
 const { parseNameText, nameKey } = await import(join(dist, "wire/name.js"));
 const { compileSnapshotAsync } = await import(join(dist, "responder/snapshot.js"));

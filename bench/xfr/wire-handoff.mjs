@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { xfrZoneText } from "./zone-shape.mjs";
 
 const D = resolve(process.argv[2] ?? resolve(import.meta.dirname, "../../dist"));
-const { buildZone } = await import(`${D}/zone/zone.js`);
+const { buildZone } = await import(`${D}/zone/zone-image.js`).catch(() => import(`${D}/zone/zone.js`));
 const { parseNameText } = await import(`${D}/wire/name.js`);
 const { loadZoneFile } = await import(`${D}/zone/load-zone-file.js`);
 const W = await import(`${D}/secondary/zone-wire-file.js`);

@@ -9,7 +9,8 @@ import { soaSerial } from "../transfer/xfr-client.js";
 import { TimeSlicer } from "../util/time-slice.js";
 import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
-import { ZoneBuilder, type ZoneData } from "../zone/zone.js";
+import type { ZoneData } from "../zone/zone.js";
+import { ZoneBuilder } from "../zone/zone-image.js";
 
 export class AxfrReplayError extends Error {
   readonly code = "EDGENS_ERR_AXFR_REPLAY";

@@ -13,7 +13,8 @@ import { nameKey } from "../wire/name.js";
 import { RRType } from "../wire/rrtype.js";
 import { OwnerKeys } from "../zone/owner-keys.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { ZoneBuildError, ZoneBuilder, type ZoneData } from "../zone/zone.js";
+import { ZoneBuildError, type ZoneData } from "../zone/zone.js";
+import { ZoneBuilder } from "../zone/zone-image.js";
 import { countRecords, recordsOfZone } from "../zone/zone-records.js";
 import { forEachRecordWire, readRecordsWire, recordWireLength, writeRecordWire } from "./record-wire.js";
 

@@ -11,8 +11,9 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../zone/diagnostic
 import { loadZoneFile, ZoneLoadError } from "../zone/load-zone-file.js";
 import { parseMasterFile } from "../zone/master-parser.js";
 import type { ResourceRecord } from "../zone/record.js";
-import { buildZone, type ZoneData } from "../zone/zone.js";
+import type { ZoneData } from "../zone/zone.js";
 import { checkZone } from "../zone/zone-check.js";
+import { buildZone } from "../zone/zone-image.js";
 
 /** Where one zone comes from. */
 export interface ZoneSpec {

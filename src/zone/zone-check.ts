@@ -9,13 +9,12 @@ import type { ResourceRecord } from "./record.js";
 import {
   type BuildAudit,
   type BuildFinding,
-  buildZone,
   ownerKey,
   ZoneBuildError,
-  ZoneBuilder,
   type ZoneData,
   type ZoneNode,
 } from "./zone.js";
+import { buildZone, ZoneBuilder } from "./zone-image.js";
 
 type Node = Map<number, ResourceRecord[]>;
 

@@ -1,12 +1,11 @@
-// The zone tree: one immutable map from name key to node, holding every name with data and every empty
-// non-terminal between such a name and the apex, so the lookup can tell "does not exist" from "exists, empty"
-// (RFC 4592 §2.2.2). Delegation points and occluded names are marked once here, not per query.
-import { isSubdomainKey, keyToWire, labelOffsets, nameKey, nameToText, parentName } from "../wire/name.js";
-import { parseBase32Hex } from "../wire/rdata/text-fields.js";
-import { RRClass, RRType } from "../wire/rrtype.js";
-import { NameTable } from "./name-table.js";
-import type { ResourceRecord } from "./record.js";
-import { hasUpperCase, RdataArena, RRset } from "./rrset.js";
+// The zone as the lookup reads it: one immutable map from name key to node, holding every name with data and
+// every empty non-terminal between such a name and the apex, so the lookup can tell "does not exist" from
+// "exists, empty" (RFC 4592 §2.2.2). Delegation points and occluded names are marked once, not per query.
+// A built zone keeps its names in a flat image and makes their nodes on lookup (src/zone/zone-image.ts); the
+// nodes an IXFR writes are made here (`newNode`) and layered over it (src/zone/zone-delta.ts).
+import { labelOffsets, nameKey } from "../wire/name.js";
+import type { NameTable } from "./name-table.js";
+import { hasUpperCase, RRset } from "./rrset.js";
 import { TypeMap } from "./type-map.js";
 
 export { RRset };
@@ -143,6 +142,11 @@ export function newNode(owner: Buffer | null, key: string): ZoneNode {
   return new TreeNode(key, owner !== null && hasUpperCase(owner) ? Buffer.from(owner) : null);
 }
 
+/** The node of `key` whose cased owner is `casedOwner` as given (no copy: a zone image's own bytes). */
+export function nodeOf(key: string, casedOwner: Buffer | null): ZoneNode {
+  return new TreeNode(key, casedOwner);
+}
+
 /** SOA MINIMUM is the last 4 octets of its RDATA. */
 export function soaMinimum(rdata: Buffer): number {
   return rdata.readUInt32BE(rdata.length - 4);
@@ -169,271 +173,10 @@ export interface BuildFinding {
   rrsetTtl: number;
 }
 
-/** The largest name count `expectRecords` sizes the name table for (its table: 64 MiB). */
-const MAX_NAMES_HINT = 4_000_000;
+export type Nsec3Draft = NameTable<{ hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
 
-type Nsec3Draft = NameTable<{ hash: Buffer; nsec3: RRset | null; sig: RRset | null }>;
-
-/**
- * Builds a zone tree record by record, so a transfer can be built while it streams in (nothing but the tree is
- * kept). `add`/`addRecord` take records in any order; `finish` returns the tree. Records are taken as checked
- * (TTLs per RRset already normalized: the first record's TTL is used). Throws `ZoneBuildError` when a record
- * lies outside the zone (at `add`) or the apex has no SOA (at `finish`).
- */
-export class ZoneBuilder {
-  readonly originKey: string;
-  private readonly nodes = new NameTable<ZoneNode>();
-  private readonly apex: ZoneNode;
-  private readonly nsec3: Nsec3Draft = new NameTable();
-  /** Where the RDATA of every RRset this builder makes is packed (src/zone/rrset.ts). */
-  private readonly arena = new RdataArena();
-  private zoneClass: number = RRClass.IN;
-  /** The node of the last owner: a transfer sends each owner's records together (one lookup for them). */
-  private lastKey = "";
-  private lastNode: ZoneNode;
-  /** RRsets whose TTL mismatch is already listed in the audit (checkZone reports one per RRset). */
-  private ttlReported: Set<RRset> | null = null;
-  /** Records held (duplicates not counted). */
-  recordCount = 0;
-  /**
-   * Nodes `treeIsClean` must look at (src/zone/zone-check.ts): those given an SOA, NS, CNAME or DNAME RRset, or
-   * an RRset of more than one record of a type other than A/AAAA (names in RDATA may differ only in case).
-   * Every other node of a tree built from clean records is clean. A node may be listed more than once.
-   */
-  readonly watched: ZoneNode[] = [];
-  private finished = false;
-
-  constructor(
-    readonly origin: Buffer,
-    private readonly audit?: BuildAudit,
-  ) {
-    this.originKey = nameKey(origin);
-    this.apex = newNode(origin, this.originKey);
-    this.nodes.set(this.originKey, this.apex);
-    this.lastKey = this.originKey;
-    this.lastNode = this.apex;
-  }
-
-  add(rr: ResourceRecord): void {
-    this.addRecord(ownerKey(rr.owner), rr.owner, rr.type, rr.class, rr.ttl, rr.rdata);
-  }
-
-  /**
-   * A hint that about `records` records will come (a transfer knows once it is received): the name table
-   * is sized for that many names at once. A zone with several records per name gets a table larger than it
-   * needs (8 octets per slot: 16 MiB for a million records). Capped: a primary sending millions of records of
-   * one name must not make us allocate a table for millions of names.
-   */
-  expectRecords(records: number): void {
-    this.nodes.reserve(Math.min(records, MAX_NAMES_HINT));
-  }
-
-  /**
-   * `add` without a record object; `key` is `ownerKey(owner)`, and `owner` may be null when it is the key's
-   * bytes. The RDATA is `rdata[from, to)`, by default all of it: a transfer passes the whole message, so that
-   * no record needs a Buffer of its own. The RDATA is copied; `owner` only when `newNode` keeps it.
-   */
-  addRecord(
-    key: string,
-    owner: Buffer | null,
-    type: number,
-    cls: number,
-    ttl: number,
-    rdata: Buffer,
-    from = 0,
-    to = rdata.length,
-  ): void {
-    if (key !== this.lastKey && !isSubdomainKey(key, this.originKey)) {
-      const name = nameToText(owner ?? keyToWire(key));
-      throw new ZoneBuildError(`record ${name} is outside zone ${nameToText(this.origin)}`);
-    }
-    const covered = type === RRType.RRSIG && to - from >= 2 ? (rdata[from]! << 8) | rdata[from + 1]! : -1;
-    // Hashed owners get no node (RFC 5155 §7.2.8): checked before the node is made.
-    if (
-      (type === RRType.NSEC3 || covered === RRType.NSEC3) &&
-      this.addNsec3(key, owner, type, cls, ttl, rdata.subarray(from, to))
-    )
-      return;
-    const node = key === this.lastKey ? this.lastNode : this.nodeFor(key, owner);
-    if (key === this.originKey && type === RRType.SOA) this.zoneClass = cls;
-    if (this.audit && cls !== RRClass.IN) this.audit.clean = false;
-    if (covered >= 0 && node.sigs === NO_SIGS) node.sigs = new TypeMap();
-    const map = covered >= 0 ? node.sigs : node.rrsets;
-    const mapKey = covered >= 0 ? covered : type;
-    const rrset = map.get(mapKey);
-    if (!rrset) {
-      map.set(mapKey, this.arena.open(node, type, cls, ttl, rdata, from, to));
-      this.recordCount++;
-      if (type === RRType.NS || type === RRType.CNAME || type === RRType.SOA || type === RRType.DNAME)
-        this.watched.push(node);
-    } else {
-      this.addTo(rrset, owner, type, cls, ttl, rdata, from, to);
-      if (rrset.rdataCount === 2 && type !== RRType.A && type !== RRType.AAAA) this.watched.push(node);
-    }
-  }
-
-  /** The node of `key` (created with the empty non-terminals above it), remembered as the last owner's. */
-  private nodeFor(key: string, owner: Buffer | null): ZoneNode {
-    let node = this.nodes.get(key);
-    if (!node) {
-      node = newNode(owner, key);
-      this.nodes.set(key, node);
-      // Empty non-terminals between the new name and the apex (none for a name right below it: most names).
-      if (key.length - key.charCodeAt(0) - 1 !== this.originKey.length) {
-        for (
-          let p = parentName(key);
-          p !== null && p !== this.originKey && !this.nodes.has(p);
-          p = parentName(p)
-        ) {
-          this.nodes.set(p, newNode(null, p));
-        }
-      }
-    }
-    this.lastKey = key;
-    this.lastNode = node;
-    return node;
-  }
-
-  private addTo(
-    rrset: RRset,
-    owner: Buffer | null,
-    type: number,
-    cls: number,
-    ttl: number,
-    rdata: Buffer,
-    from = 0,
-    to = rdata.length,
-  ): void {
-    const added = this.arena.add(rrset, rdata, from, to);
-    if (added) this.recordCount++;
-    const audit = this.audit;
-    if (!audit || (added && rrset.ttl === ttl)) return;
-    audit.clean = false;
-    const findings = audit.findings;
-    if (!findings) return;
-    // Records of another class are an error of their own (checkZone keys duplicates by class too).
-    if (!added && cls === rrset.class)
-      findings.push({ kind: "duplicate", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
-    if (rrset.ttl !== ttl) {
-      this.ttlReported ??= new Set();
-      if (!this.ttlReported.has(rrset)) {
-        this.ttlReported.add(rrset);
-        findings.push({ kind: "ttl", owner: owner ?? rrset.owner, type, ttl, rrsetTtl: rrset.ttl });
-      }
-    }
-  }
-
-  /** File NSEC3 records and their RRSIGs under the hash of their owner; false when the owner is no hash. */
-  private addNsec3(
-    key: string,
-    owner: Buffer | null,
-    type: number,
-    cls: number,
-    ttl: number,
-    rdata: Buffer,
-  ): boolean {
-    const labelLen = key.charCodeAt(0);
-    if (key.length - labelLen - 1 !== this.originKey.length) return false; // not directly below the apex
-    let hash: Buffer;
-    try {
-      hash = parseBase32Hex(key.slice(1, 1 + labelLen));
-    } catch {
-      return false;
-    }
-    let draft = this.nsec3.get(key);
-    if (!draft) {
-      draft = { hash, nsec3: null, sig: null };
-      this.nsec3.set(key, draft);
-    }
-    const field = type === RRType.RRSIG ? "sig" : "nsec3";
-    const rrset = draft[field];
-    if (!rrset) {
-      // A copy, as in newNode.
-      draft[field] = this.arena.open(owner ? Buffer.from(owner) : keyToWire(key), type, cls, ttl, rdata);
-      this.recordCount++;
-    } else this.addTo(rrset, owner, type, cls, ttl, rdata);
-    return true;
-  }
-
-  /**
-   * Every record held so far, as the tree holds them (one TTL per RRset, exact duplicates dropped), in node
-   * order, NSEC3 records last; usable before `finish` and when it throws (for `checkZone`).
-   */
-  *heldRecords(): Generator<ResourceRecord> {
-    const all = (rs: RRset) => {
-      const owner = rs.owner;
-      return rs.rdataList().map((rdata) => ({ owner, type: rs.type, class: rs.class, ttl: rs.ttl, rdata }));
-    };
-    for (const node of this.nodes.values()) {
-      for (const rs of node.rrsets.values()) yield* all(rs);
-      for (const rs of node.sigs.values()) yield* all(rs);
-    }
-    for (const d of this.nsec3.values()) {
-      if (d.nsec3) yield* all(d.nsec3);
-      if (d.sig) yield* all(d.sig);
-    }
-  }
-
-  /** The tree. Throws `ZoneBuildError` when the apex has no SOA. Once only: the tree takes the builder's maps. */
-  finish(): ZoneData {
-    if (this.finished) throw new Error("ZoneBuilder.finish called twice");
-    this.finished = true;
-    const { nodes, apex, originKey } = this;
-    const soa = apex.rrsets.get(RRType.SOA);
-    if (!soa || soa.rdataCount === 0) throw new ZoneBuildError("zone has no SOA at its apex");
-
-    // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
-    let occluders = 0;
-    // One pass over the names (a million in a big zone) also finds the NSEC owners.
-    const nsecOwners: ZoneNode[] = [];
-    for (const node of nodes.values()) {
-      const rrsets = node.rrsets;
-      if (node !== apex && rrsets.has(RRType.NS)) node.cut = true;
-      if (node.cut || rrsets.has(RRType.DNAME)) occluders++;
-      if (rrsets.has(RRType.NSEC)) nsecOwners.push(node);
-    }
-    for (const node of occluders > 0 ? nodes.values() : []) {
-      if (node === apex) continue;
-      for (let p = parentName(node.key); p !== null && isSubdomainKey(p, originKey); p = parentName(p)) {
-        const anc = nodes.get(p);
-        if (anc && (anc.cut || anc.rrsets.has(RRType.DNAME))) {
-          node.occluded = true;
-          break;
-        }
-      }
-    }
-
-    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdataAt(0)));
-    const negativeSoa = soa.withTtl(negTtl);
-    const negativeSoaSigs = apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null;
-    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
-    const nsecChain = nsecOwners.filter((n) => !n.occluded).sort((a, b) => canonicalCompare(a.key, b.key));
-    return {
-      origin: apex.owner,
-      originKey,
-      class: this.zoneClass,
-      apex,
-      nodes,
-      signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
-      negativeSoa,
-      negativeSoaSigs,
-      nsecChain,
-      nsec3: buildNsec3Chain(this.nsec3, params),
-    };
-  }
-}
-
-/**
- * Build the zone tree of `origin` from checked records (TTLs per RRset already normalized; the first record's
- * TTL is used). Throws `ZoneBuildError` when a record lies outside the zone or the apex has no SOA.
- */
-export function buildZone(origin: Buffer, records: readonly ResourceRecord[], audit?: BuildAudit): ZoneData {
-  const b = new ZoneBuilder(origin, audit);
-  for (const rr of records) b.add(rr);
-  return b.finish();
-}
-
-function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3Chain | null {
+/** The NSEC3 chain of the drafts filed by owner hash, ordered by hash; null when there are none. */
+export function buildNsec3Chain(drafts: Nsec3Draft, params: Buffer | undefined): Nsec3Chain | null {
   const entries: Nsec3Entry[] = [];
   for (const d of drafts.values()) if (d.nsec3) entries.push({ hash: d.hash, nsec3: d.nsec3, sig: d.sig });
   if (entries.length === 0) return null;

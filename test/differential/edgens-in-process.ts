@@ -8,7 +8,7 @@ import { compileSnapshot } from "../../src/responder/snapshot.js";
 import { newOutcome } from "../../src/responder/types.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { loadZoneFile } from "../../src/zone/load-zone-file.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import type { ZoneSpec } from "../helpers/peers.js";
 import { listenUdpAndTcp } from "../helpers/ports.js";
 import type { EdgensServer } from "./edgens-process.js";

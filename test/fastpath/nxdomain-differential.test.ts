@@ -18,7 +18,8 @@ import { compileSnapshot, type Snapshot } from "../../src/responder/snapshot.js"
 import { newOutcome } from "../../src/responder/types.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { isRoot, requirePrereq } from "../helpers/prereq.js";
 import { fixtureZones } from "../helpers/zone-fixture.js";
 import { addonBuilt, objectBuilt } from "./fixtures.js";

@@ -9,7 +9,7 @@ import { compileNegativeTable } from "../../src/fastpath/negative.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { isRoot, requirePrereq } from "../helpers/prereq.js";
 import { addonBuilt, answer, aRecord, objectBuilt, txtRecord } from "./fixtures.js";
 import { dnsQuery, frame, SERVICE4, SERVICE6 } from "./frames.js";

@@ -7,7 +7,7 @@ import { compileNegativeTable } from "../../src/fastpath/negative.js";
 import { compileSnapshot } from "../../src/responder/snapshot.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { hasCommand, isRoot, requirePrereq } from "../helpers/prereq.js";
 import { addonBuilt, answer, aRecord, objectBuilt } from "./fixtures.js";
 import { createVethLab, type VethLab } from "./veth-lab.js";

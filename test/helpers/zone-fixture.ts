@@ -11,7 +11,8 @@ import { rdataToText } from "../../src/wire/rdata-text.js";
 import { classToText, RRClass, RRType, typeFromText, typeToText } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/zones/lookup/", import.meta.url));
 

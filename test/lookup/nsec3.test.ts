@@ -9,7 +9,7 @@ import { compileSnapshot } from "../../src/responder/snapshot.js";
 import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
 import { base32HexToText } from "../../src/wire/rdata/text-fields.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { ask, loadFixtureZone } from "../helpers/zone-fixture.js";
 
 const nameKeyWire = (name: string) => Buffer.from(nameKey(parseNameText(name, null)), "latin1");

@@ -7,7 +7,8 @@ import { axfrRecords } from "../../src/provider/zone-records.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { fixtureText, ids } from "./provider-fixture.js";
 
 const origin = parseNameText("prov.test.", null);

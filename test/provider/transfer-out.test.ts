@@ -19,7 +19,7 @@ import { applyIxfr, axfr, fetchSoa, ixfr } from "../../src/transfer/xfr-client.j
 import { parseNameText } from "../../src/wire/name.js";
 import { Rcode } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { type NotifyListener, startNotifyListener } from "../secondary/notify-listener.js";
 import { freePort } from "../server/dns-client.js";
 import { writeAtomic } from "../server/zone-fixture.js";

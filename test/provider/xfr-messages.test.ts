@@ -7,7 +7,7 @@ import { buildQuery, parseMessage } from "../../src/transfer/message.js";
 import { signMessage, TsigResponseVerifier } from "../../src/transfer/tsig.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { bigZoneText, ids, textRecords, tsig } from "./provider-fixture.js";
 
 const origin = parseNameText("big.test.", null);

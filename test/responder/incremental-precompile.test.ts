@@ -21,8 +21,9 @@ import {
 import { negativeSoaTtlAt } from "../../src/responder/zone-change.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { prng, type Rand } from "../helpers/prng.js";
 import { zoneRecords } from "../helpers/zone-fixture.js";
 

@@ -13,7 +13,7 @@ import { nameKey, nameToText, parseNameText } from "../../src/wire/name.js";
 import { parseQuery } from "../../src/wire/query-parser.js";
 import { typeFromText, typeToText } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { ask, fixtureSnapshot, fixtureZones, makeQuery, type QueryOptions } from "../helpers/zone-fixture.js";
 
 /** Flip the case of every other letter, as a 0x20-randomizing resolver would. */

@@ -16,8 +16,8 @@ import { parseTsigKey, signMessage } from "../../src/transfer/tsig.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import { Rcode } from "../../src/wire/rrtype.js";
 import { loadZoneFile } from "../../src/zone/load-zone-file.js";
-import { buildZone } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { recordsAtNames, recordsOfZone } from "../../src/zone/zone-records.js";
 
 const SECRET = Buffer.alloc(32, 9).toString("base64");

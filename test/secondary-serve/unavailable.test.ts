@@ -7,7 +7,7 @@ import { newOutcome } from "../../src/responder/types.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import { Rcode } from "../../src/wire/rrtype.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { buildQuery, parseHeader } from "../helpers/dns-client.js";
 
 function zone(origin: string) {

@@ -10,7 +10,7 @@ import { recordWireLength, writeRecordWire } from "../../src/secondary/record-wi
 import { encodeZoneWire, loadZoneWire } from "../../src/secondary/zone-wire-file.js";
 import { parseNameText } from "../../src/wire/name.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { recordsOfZone } from "../../src/zone/zone-records.js";
 import { zoneRecords } from "../helpers/zone-fixture.js";
 

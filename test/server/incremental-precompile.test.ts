@@ -14,8 +14,9 @@ import { SecondaryTable, type SecondaryZoneState } from "../../src/server/second
 import { ServingNode } from "../../src/server/serving-node.js";
 import { nameKey, parseNameText } from "../../src/wire/name.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { zoneRecords } from "../helpers/zone-fixture.js";
 import { decode, freePort, query, udpExchange } from "./dns-client.js";
 

@@ -24,7 +24,7 @@ import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { loadZoneText } from "../../src/zone/load-zone-file.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { recordsOfZone } from "../../src/zone/zone-records.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "edgens-seccand-unit-"));

@@ -17,7 +17,8 @@ import { buildNotify } from "../../src/secondary/notify-sender.js";
 import { SecondaryTable, type SecondaryZoneState } from "../../src/server/secondary-table.js";
 import { ServingNode } from "../../src/server/serving-node.js";
 import { parseNameText } from "../../src/wire/name.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { zoneRecords } from "../helpers/zone-fixture.js";
 import { decode, freePort, query, serialOf, udpExchange } from "./dns-client.js";
 

@@ -10,8 +10,9 @@ import { nameToText, parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { recordToText } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { CheckingZoneBuilder } from "../../src/zone/zone-check.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { a, answerTo, type FakeServer, frame, rr, signerFor, soa, startFakeTcp } from "./fake-primary.js";
 
 const origin = parseNameText("xfr.test.", null);

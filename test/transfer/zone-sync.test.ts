@@ -7,7 +7,7 @@ import { syncZone } from "../../src/transfer/zone-sync.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone } from "../../src/zone/zone.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 import { a, answerTo, type FakeServer, frame, soa, startFakeTcp } from "./fake-primary.js";
 
 const origin = parseNameText("xfr.test.", null);

@@ -5,7 +5,7 @@ import { MessageWriter, Section } from "../../src/wire/message-writer.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import { MAX_RDATA, RdataArena, RRset } from "../../src/zone/rrset.js";
-import { buildZone, ZoneBuilder } from "../../src/zone/zone.js";
+import { buildZone, ZoneBuilder } from "../../src/zone/zone-image.js";
 
 const owner = parseNameText("www.example.test.", null);
 const b = (...bytes: number[]) => Buffer.from(bytes);

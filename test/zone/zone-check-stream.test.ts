@@ -8,8 +8,9 @@ import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { parseMasterFile, recordToText } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { ZoneBuilder, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { CheckingZoneBuilder, checkAndBuildZone, treeIsClean } from "../../src/zone/zone-check.js";
+import { ZoneBuilder } from "../../src/zone/zone-image.js";
 
 const HEAD =
   "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\n";

@@ -5,8 +5,9 @@ import { parseNameText } from "../../src/wire/name.js";
 import { RRType } from "../../src/wire/rrtype.js";
 import { hasErrors } from "../../src/zone/diagnostic.js";
 import { parseMasterFile, recordToText } from "../../src/zone/master-parser.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { checkAndBuildZone, checkZone, normalizeRecords, treeIsClean } from "../../src/zone/zone-check.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 
 const HEAD =
   "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\n";

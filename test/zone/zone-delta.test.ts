@@ -5,9 +5,10 @@ import { applyIxfr, deltaOwners } from "../../src/transfer/apply-ixfr.js";
 import { parseNameText } from "../../src/wire/name.js";
 import { parseMasterFile } from "../../src/zone/master-parser.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
-import { buildZone, type ZoneData } from "../../src/zone/zone.js";
+import type { ZoneData } from "../../src/zone/zone.js";
 import { checkZone } from "../../src/zone/zone-check.js";
 import { applyDeltaToZone } from "../../src/zone/zone-delta.js";
+import { buildZone } from "../../src/zone/zone-image.js";
 
 const ORIGIN = parseNameText("example.com.", null);
 
