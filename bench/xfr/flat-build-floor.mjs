@@ -245,7 +245,9 @@ try {
       const what =
         kind === "flat"
           ? `${built.nameCount} names, ${built.count} records; its arrays hold ${held(built).toFixed(0)} MiB`
-          : "zone tree";
+          : built.data.nodes.image
+            ? `zone image, its arrays hold ${(built.data.nodes.image.byteLength / 2 ** 20).toFixed(0)} MiB`
+            : "zone tree";
       // (`built` stays reachable through the measurement above; the next run drops it first.)
       rows[kind].push(ms);
       console.log(
