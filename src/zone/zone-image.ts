@@ -715,6 +715,14 @@ export class ZoneBuilder {
         }
       }
     }
+    // The arrays grew by doubling (or were sized from the hint): a finished zone keeps no spare room.
+    this.names = fitted(this.names, this.namesEnd);
+    this.nameAt = fitted(this.nameAt, n);
+    this.casedAt = fitted(this.casedAt, n);
+    this.cased = fitted(this.cased, this.casedEnd);
+    this.firstSet = fitted(this.firstSet, n);
+    this.sets = fitted(this.sets, this.setCount * SET_FIELDS);
+    this.rdata = fitted(this.rdata, this.rdataEnd);
     const image = this.image(flags);
     const pinned = new Map<number, ZoneNode>();
     const apex = image.node(0);
