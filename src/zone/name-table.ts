@@ -20,6 +20,25 @@ export function nameHash(key: string): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
+/**
+ * A probe table of `n` slots (a power of two) holding the entries of `old`: two Int32 per slot, entry + 1
+ * (0 = empty) then its hash, each placed again by its stored hash (no key is hashed again).
+ */
+export function placeSlots(old: Int32Array, n: number): Int32Array {
+  const slots = new Int32Array(n * 2);
+  const mask = n - 1;
+  for (let o = 0; o < old.length; o += 2) {
+    const e = old[o]!;
+    if (e === 0) continue;
+    const h = old[o + 1]!;
+    let s = h & mask;
+    while (slots[s * 2] !== 0) s = (s + 1) & mask;
+    slots[s * 2] = e;
+    slots[s * 2 + 1] = h;
+  }
+  return slots;
+}
+
 function slotsFor(entries: number): number {
   let n = MIN_SLOTS;
   while (n < entries * SLOTS_PER_ENTRY) n *= 2;
@@ -123,20 +142,8 @@ export class NameTable<V> implements ReadonlyMap<string, V> {
 
   /** Grow the probe table to `n` slots (a power of two; default: double), placing each index by its hash. */
   private grow(n = (this.mask + 1) * 2): void {
-    const old = this.slots;
-    const slots = new Int32Array(n * 2);
-    const mask = n - 1;
-    for (let o = 0; o < old.length; o += 2) {
-      const i = old[o]!;
-      if (i === 0) continue;
-      const h = old[o + 1]!;
-      let s = h & mask;
-      while (slots[s * 2] !== 0) s = (s + 1) & mask;
-      slots[s * 2] = i;
-      slots[s * 2 + 1] = h;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    this.slots = placeSlots(this.slots, n);
+    this.mask = n - 1;
   }
 
   // The arrays' own iterators: native, and like a Map's they see entries added during the iteration.

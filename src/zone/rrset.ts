@@ -134,16 +134,7 @@ export class RRset {
 
   /** True when some record holds exactly the bytes of `rdata[from, to)` (by default all of `rdata`). */
   hasRdata(rdata: Uint8Array, from = 0, to = rdata.length): boolean {
-    const { chunk } = this;
-    const n = to - from;
-    for (let pos = this.start; pos < this.end; pos = this.nextRdata(pos)) {
-      if (this.rdataLength(pos) !== n) continue;
-      let k = 0;
-      const at = pos + 2;
-      while (k < n && chunk[at + k] === rdata[from + k]) k++;
-      if (k === n) return true;
-    }
-    return false;
+    return chunkHolds(this.chunk, this.start, this.end, rdata, from, to);
   }
 
   /** The same records, byte for byte and in the same order (owner, type, class and TTL not compared). */
@@ -187,13 +178,39 @@ export class RRset {
   }
 }
 
-function checkedLength(length: number): number {
+/** True when the records `[u16 length][rdata]…` in `chunk[start, end)` include exactly `rdata[from, to)`. */
+export function chunkHolds(
+  chunk: Uint8Array,
+  start: number,
+  end: number,
+  rdata: Uint8Array,
+  from: number,
+  to: number,
+): boolean {
+  const n = to - from;
+  for (let pos = start; pos < end; pos += 2 + ((chunk[pos]! << 8) | chunk[pos + 1]!)) {
+    if (((chunk[pos]! << 8) | chunk[pos + 1]!) !== n) continue;
+    let k = 0;
+    const at = pos + 2;
+    while (k < n && chunk[at + k] === rdata[from + k]) k++;
+    if (k === n) return true;
+  }
+  return false;
+}
+
+export function checkedLength(length: number): number {
   if (length > MAX_RDATA) throw new RangeError(`RDATA of ${length} octets (at most ${MAX_RDATA})`);
   return length;
 }
 
 /** Write `[u16 length][rdata[from, to)]` at `pos`; returns the position after it. */
-function writeRdata(chunk: Buffer, pos: number, rdata: Uint8Array, from = 0, to = rdata.length): number {
+export function writeRdata(
+  chunk: Buffer,
+  pos: number,
+  rdata: Uint8Array,
+  from = 0,
+  to = rdata.length,
+): number {
   const n = to - from;
   chunk[pos] = n >> 8;
   chunk[pos + 1] = n & 0xff;

@@ -17,9 +17,9 @@
 import { isSubdomainKey, keyToWire, nameToText, parentName } from "../wire/name.js";
 import { parseBase32Hex } from "../wire/rdata/text-fields.js";
 import { RRClass, RRType } from "../wire/rrtype.js";
-import { NameTable, nameHash } from "./name-table.js";
+import { NameTable, nameHash, placeSlots } from "./name-table.js";
 import type { ResourceRecord } from "./record.js";
-import { hasUpperCase, MAX_RDATA, RdataArena, RRset } from "./rrset.js";
+import { checkedLength, chunkHolds, hasUpperCase, RdataArena, RRset, writeRdata } from "./rrset.js";
 import { TypeMap } from "./type-map.js";
 import {
   type BuildAudit,
@@ -77,6 +77,25 @@ function grownBytes(a: Buffer, need: number): Buffer {
   return b;
 }
 
+/**
+ * Where `key` (hash `h`) is in a probe table over a names arena (see ZoneImage): its name index, or, when
+ * absent, -1 - the free slot where it would go.
+ */
+function probe(slots: Int32Array, names: Buffer, nameAt: Int32Array, key: string, h: number): number {
+  const mask = (slots.length >> 1) - 1;
+  const n = key.length;
+  for (let s = h & mask; ; s = (s + 1) & mask) {
+    const e = slots[s * 2]!;
+    if (e === 0) return -1 - s;
+    if (slots[s * 2 + 1] !== h) continue;
+    const at = nameAt[e - 1]!;
+    if (names[at] !== n) continue;
+    let k = 0;
+    while (k < n && names[at + 1 + k] === key.charCodeAt(k)) k++;
+    if (k === n) return e - 1;
+  }
+}
+
 /** The read side: every array of a finished image. Indices of names and RRsets are stable. */
 export class ZoneImage {
   constructor(
@@ -98,21 +117,8 @@ export class ZoneImage {
 
   /** The index of the name whose key is `key`, or -1. */
   find(key: string): number {
-    const h = nameHash(key);
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    const names = this.names;
-    const n = key.length;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = slots[s * 2]!;
-      if (e === 0) return -1;
-      if (slots[s * 2 + 1] !== h) continue;
-      const at = this.nameAt[e - 1]!;
-      if (names[at] !== n) continue;
-      let k = 0;
-      while (k < n && names[at + 1 + k] === key.charCodeAt(k)) k++;
-      if (k === n) return e - 1;
-    }
+    const i = probe(this.slots, this.names, this.nameAt, key, nameHash(key));
+    return i < 0 ? -1 : i;
   }
 
   /** The key of name `i`. */
@@ -335,7 +341,7 @@ export class ZoneBuilder {
       const name = nameToText(owner ?? keyToWire(key));
       throw new ZoneBuildError(`record ${name} is outside zone ${nameToText(this.origin)}`);
     }
-    if (to - from > MAX_RDATA) throw new RangeError(`RDATA of ${to - from} octets (at most ${MAX_RDATA})`);
+    checkedLength(to - from);
     const covered = type === RRType.RRSIG && to - from >= 2 ? (rdata[from]! << 8) | rdata[from + 1]! : -1;
     // Hashed owners get no name (RFC 5155 §7.2.8): checked before the name is made.
     if (
@@ -411,25 +417,12 @@ export class ZoneBuilder {
   /** The index of `key`, or -1 (remembering where it would go for `insert`). */
   private find(key: string): number {
     const h = nameHash(key);
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    const names = this.names;
-    const n = key.length;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = slots[s * 2]!;
-      if (e === 0) {
-        this.missKey = key;
-        this.missHash = h;
-        this.missSlot = s;
-        return -1;
-      }
-      if (slots[s * 2 + 1] !== h) continue;
-      const at = this.nameAt[e - 1]!;
-      if (names[at] !== n) continue;
-      let k = 0;
-      while (k < n && names[at + 1 + k] === key.charCodeAt(k)) k++;
-      if (k === n) return e - 1;
-    }
+    const i = probe(this.slots, this.names, this.nameAt, key, h);
+    if (i >= 0) return i;
+    this.missKey = key;
+    this.missHash = h;
+    this.missSlot = -1 - i;
+    return -1;
   }
 
   /** Add `key`, which the last `find` did not find, with parent index `parent` (-1: set later). */
@@ -471,19 +464,7 @@ export class ZoneBuilder {
 
   /** Place every name again in a table of `n` slots (a power of two), from the stored hashes. */
   private rehash(n: number): void {
-    const old = this.slots;
-    const slots = new Int32Array(n * 2);
-    const mask = n - 1;
-    for (let o = 0; o < old.length; o += 2) {
-      const e = old[o]!;
-      if (e === 0) continue;
-      const h = old[o + 1]!;
-      let s = h & mask;
-      while (slots[s * 2] !== 0) s = (s + 1) & mask;
-      slots[s * 2] = e;
-      slots[s * 2 + 1] = h;
-    }
-    this.slots = slots;
+    this.slots = placeSlots(this.slots, n);
     this.missKey = null;
   }
 
@@ -507,17 +488,8 @@ export class ZoneBuilder {
 
   /** Append `[u16 length][rdata[from, to)]` at the arena's end. */
   private writeRdata(rdata: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    this.rdata = grownBytes(this.rdata, this.rdataEnd + 2 + n);
-    const out = this.rdata;
-    let pos = this.rdataEnd;
-    out[pos] = n >> 8;
-    out[pos + 1] = n & 0xff;
-    pos += 2;
-    // A and AAAA are 4 and 16 octets: a loop beats a native copy of a view.
-    if (n <= 32) for (let k = 0; k < n; k++) out[pos + k] = rdata[from + k]!;
-    else out.set(rdata.subarray(from, to), pos);
-    this.rdataEnd = pos + n;
+    this.rdata = grownBytes(this.rdata, this.rdataEnd + 2 + checkedLength(to - from));
+    this.rdataEnd = writeRdata(this.rdata, this.rdataEnd, rdata, from, to);
   }
 
   /** Add a record to RRset `s` unless it holds the same RDATA; the audit learns of duplicates and TTLs. */
@@ -570,16 +542,7 @@ export class ZoneBuilder {
 
   /** True when the RRset at field offset `o` holds exactly the bytes of `rdata[from, to)`. */
   private holds(o: number, rdata: Uint8Array, from: number, to: number): boolean {
-    const arena = this.rdata;
-    const n = to - from;
-    const end = this.sets[o + S_END]!;
-    for (let pos = this.sets[o + S_START]!; pos < end; pos += 2 + ((arena[pos]! << 8) | arena[pos + 1]!)) {
-      if (((arena[pos]! << 8) | arena[pos + 1]!) !== n) continue;
-      let k = 0;
-      while (k < n && arena[pos + 2 + k] === rdata[from + k]) k++;
-      if (k === n) return true;
-    }
-    return false;
+    return chunkHolds(this.rdata, this.sets[o + S_START]!, this.sets[o + S_END]!, rdata, from, to);
   }
 
   /** File NSEC3 records and their RRSIGs under the hash of their owner; false when the owner is no hash. */
