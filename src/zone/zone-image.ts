@@ -67,7 +67,9 @@ function grownInts(a: Int32Array, need: number): Int32Array {
 
 /** `a` cut to `n` elements when it holds over an eighth more (a copy: the spare room is freed). */
 function fitted<T extends Int32Array | Buffer>(a: T, n: number): T {
-  return a.length - n > a.length >> 3 ? (a.slice(0, n) as T) : a;
+  if (a.length - n <= a.length >> 3) return a;
+  // Buffer#slice is a view (it would keep the whole buffer alive); a typed array's slice copies.
+  return (Buffer.isBuffer(a) ? Buffer.from(a.subarray(0, n)) : a.slice(0, n)) as T;
 }
 
 function grownBytes(a: Buffer, need: number): Buffer {
