@@ -186,13 +186,19 @@ const RECENT = 1024;
  * popular names of a zone over and over. Iteration is in the build's order and keeps nothing.
  */
 export class ImageNodes implements ReadonlyMap<string, ZoneNode> {
-  private readonly recentIndex = new Int32Array(RECENT).fill(-1);
-  private readonly recentNode: (ZoneNode | undefined)[] = new Array(RECENT);
+  /** Slots: a power of two up to RECENT, no more than the names (a catalog's many small zones stay small). */
+  private readonly recentIndex: Int32Array;
+  private readonly recentNode: (ZoneNode | undefined)[];
 
   constructor(
     readonly image: ZoneImage,
     private readonly pinned: ReadonlyMap<number, ZoneNode>,
-  ) {}
+  ) {
+    let n = 1;
+    while (n < RECENT && n < image.nameCount) n *= 2;
+    this.recentIndex = new Int32Array(n).fill(-1);
+    this.recentNode = new Array(n);
+  }
 
   get size(): number {
     return this.image.nameCount;
@@ -201,7 +207,7 @@ export class ImageNodes implements ReadonlyMap<string, ZoneNode> {
   get(key: string): ZoneNode | undefined {
     const i = this.image.find(key);
     if (i < 0) return undefined;
-    const slot = i & (RECENT - 1);
+    const slot = i & (this.recentIndex.length - 1);
     if (this.recentIndex[slot] === i) return this.recentNode[slot];
     const node = this.at(i, key);
     this.recentIndex[slot] = i;
