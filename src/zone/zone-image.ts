@@ -206,22 +206,24 @@ export class ImageNodes implements ReadonlyMap<string, ZoneNode> {
 
   get(key: string): ZoneNode | undefined {
     const i = this.image.find(key);
-    if (i < 0) return undefined;
-    const slot = i & (this.recentIndex.length - 1);
-    if (this.recentIndex[slot] === i) return this.recentNode[slot];
-    const node = this.at(i, key);
-    this.recentIndex[slot] = i;
-    this.recentNode[slot] = node;
-    return node;
+    return i < 0 ? undefined : this.at(i, key);
   }
 
   has(key: string): boolean {
     return this.image.find(key) >= 0;
   }
 
-  /** Name `i` (pinned or made). */
+  /**
+   * Name `i`: pinned, recent, or made (and kept as recent). Walks go through here too: the precompiler reads
+   * each name it walks again through `get`.
+   */
   at(i: number, key?: string): ZoneNode {
-    return this.pinned.get(i) ?? this.image.node(i, key);
+    const slot = i & (this.recentIndex.length - 1);
+    if (this.recentIndex[slot] === i) return this.recentNode[slot]!;
+    const node = this.pinned.get(i) ?? this.image.node(i, key);
+    this.recentIndex[slot] = i;
+    this.recentNode[slot] = node;
+    return node;
   }
 
   *keys(): MapIterator<string> {

@@ -276,9 +276,9 @@ describe("zone image", () => {
     const ns1 = nameKey(name("ns1.img.example."));
     const first = data.nodes.get(ns1)!;
     expect(data.nodes.get(ns1)).toBe(first);
+    // A walk reads the names through the same cache (the precompiler walks, then looks each name up).
     const fromIteration = [...data.nodes.values()].find((n) => n.key === ns1)!;
-    expect(fromIteration).not.toBe(first);
-    expect(fromIteration.rrsets.get(RRType.A)!.sameRdatas(first.rrsets.get(RRType.A)!)).toBe(true);
+    expect(fromIteration).toBe(first);
     expect(data.nodes).toBeInstanceOf(ImageNodes);
     expect(data.nodes.get(`${ns1}x`)).toBeUndefined();
     expect(data.nodes.has(nameKey(name("nope.img.example.")))).toBe(false);
