@@ -9,7 +9,7 @@
 // marks no cuts: it is the least a flat build must do, not a design. Then lookups: 200 000 names in random
 // order, in the tree's name map and in the flat index (hash the key, probe, compare, walk the name's records
 // for the type and make the RRset-like object a lookup would read), ns per lookup. RDATA is copied as sent (the names inside NS/SOA/CNAME/MX
-// RDATA would need decompressing too: 3 records of this zone). Wall time per run, and the heap + array buffers
+// RDATA would need decompressing too: 3 records of this zone). Then the image written to a file and read back. Wall time per run, and the heap + array buffers
 // still counted after a full GC (array buffers are freed lazily: an upper bound), with the flat arrays' own size.
 //   node --expose-gc bench/xfr/flat-build-floor.mjs [DIST] [RECORDS] [RUNS]   (DIST: a `tsc -p tsconfig.build.json` output)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -273,6 +273,21 @@ try {
     console.log(
       `lookup (name, then A): tree ${l.tree.toFixed(0)} ns, flat ${l.flat.toFixed(0)} ns per lookup (${l.hits} of ${keys.length} found)`,
     );
+  }
+  // The image as a file (src/zone/zone-image-file.ts; builds before it have none): write, then read back.
+  const imageFile = await import(`${D}/zone/zone-image-file.js`).catch(() => null);
+  if (imageFile) {
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      writeFileSync(`${tmp}/zone.img`, Buffer.concat(imageFile.encodeZoneImage(treeData, 1)));
+      const t1 = performance.now();
+      const back = imageFile.readZoneImage(`${tmp}/zone.img`, origin);
+      const t2 = performance.now();
+      if (back.data.nodes.size !== treeData.nodes.size) throw new Error("the image file lost names");
+      console.log(
+        `image file: written in ${(t1 - t0).toFixed(0)} ms, read back (a zone that serves) in ${(t2 - t1).toFixed(0)} ms`,
+      );
+    }
   }
   console.log(
     `median: tree ${med(rows.tree).toFixed(0)} ms, flat floor ${med(rows.flat).toFixed(0)} ms (${(med(rows.tree) / med(rows.flat)).toFixed(1)}×); load ${loadavg()

@@ -98,6 +98,14 @@ function probe(slots: Int32Array, names: Buffer, nameAt: Int32Array, key: string
   }
 }
 
+/** Whether name `i` holds an RRset of `type` (RRSIGs excluded), by its chain in `sets`. */
+function chainHas(firstSet: Int32Array, sets: Int32Array, i: number, type: number): boolean {
+  for (let s = firstSet[i]!; s !== 0; s = sets[(s - 1) * SET_FIELDS + S_NEXT]!) {
+    if (sets[(s - 1) * SET_FIELDS + S_TYPE] === type) return true;
+  }
+  return false;
+}
+
 /** The read side: every array of a finished image. Indices of names and RRsets are stable. */
 export class ZoneImage {
   constructor(
@@ -121,6 +129,61 @@ export class ZoneImage {
   find(key: string): number {
     const i = probe(this.slots, this.names, this.nameAt, key, nameHash(key));
     return i < 0 ? -1 : i;
+  }
+
+  /** Whether name `i` holds an RRset of `type` (RRSIGs excluded). */
+  hasType(i: number, type: number): boolean {
+    return chainHas(this.firstSet, this.sets, i, type);
+  }
+
+  /** The arrays, in the order `fromSections` takes them (src/zone/zone-image-file.ts writes them as they are). */
+  sections(): Uint8Array[] {
+    const n = this.nameCount;
+    const bytes = (a: Int32Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    // The per-name arrays may hold spare room (up to an eighth): only the names' part is written.
+    const perName = (a: Int32Array | Uint8Array) => bytes(a.subarray(0, n));
+    return [
+      bytes(this.names),
+      perName(this.nameAt),
+      perName(this.casedAt),
+      bytes(this.cased),
+      perName(this.firstSet),
+      perName(this.flags),
+      bytes(this.slots),
+      bytes(this.sets),
+      bytes(this.rdata),
+    ];
+  }
+
+  /** The image of `sections` (as `sections()` gave them; Int32 ones 4-aligned), which it keeps (no copy). */
+  static fromSections(nameCount: number, s: readonly Uint8Array[]): ZoneImage {
+    if (s.length !== 9) throw new RangeError(`a zone image has 9 sections, not ${s.length}`);
+    const buf = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const ints = (a: Uint8Array) => {
+      if (a.byteLength % 4 !== 0) throw new RangeError("a section of Int32 values has a ragged length");
+      return new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+    };
+    // The shapes the image's readers rely on (a damaged file must not read past an array).
+    const perName = [ints(s[1]!), ints(s[2]!), ints(s[4]!), s[5]!];
+    if (perName.some((a) => a.length !== nameCount))
+      throw new RangeError("per-name sections of another length");
+    const slots = ints(s[6]!);
+    const slotCount = slots.length >> 1;
+    if (slotCount < nameCount * 2 || (slotCount & (slotCount - 1)) !== 0)
+      throw new RangeError("the name table is not a power of two of at least twice the names");
+    if (ints(s[7]!).length % SET_FIELDS !== 0) throw new RangeError("the RRset section has a ragged length");
+    return new ZoneImage(
+      nameCount,
+      buf(s[0]!),
+      ints(s[1]!),
+      ints(s[2]!),
+      buf(s[3]!),
+      ints(s[4]!),
+      s[5]!,
+      ints(s[6]!),
+      ints(s[7]!),
+      buf(s[8]!),
+    );
   }
 
   /** The key of name `i`. */
@@ -603,12 +666,8 @@ export class ZoneBuilder {
     return true;
   }
 
-  /** Whether name `i` holds an RRset of `type` (RRSIGs excluded). */
   private hasType(i: number, type: number): boolean {
-    for (let s = this.firstSet[i]!; s !== 0; s = this.sets[(s - 1) * SET_FIELDS + S_NEXT]!) {
-      if (this.sets[(s - 1) * SET_FIELDS + S_TYPE] === type) return true;
-    }
-    return false;
+    return chainHas(this.firstSet, this.sets, i, type);
   }
 
   /**
@@ -666,16 +725,13 @@ export class ZoneBuilder {
     this.finished = true;
     const n = this.nameCount;
     const flags = new Uint8Array(n);
-    // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4); one pass also finds the
-    // NSEC owners.
+    // Cuts and DNAMEs occlude everything below them (RFC 2181 §6, RFC 6672 §2.4).
     let blockers = 0;
-    const nsecOwners: number[] = [];
     for (let i = 0; i < n; i++) {
       if (this.firstSet[i] === 0) continue;
       if (i !== 0 && this.hasType(i, RRType.NS)) flags[i] = CUT | BLOCKS;
       if (this.hasType(i, RRType.DNAME)) flags[i]! |= BLOCKS;
       if (flags[i]! & BLOCKS) blockers++;
-      if (this.hasType(i, RRType.NSEC)) nsecOwners.push(i);
     }
     if (blockers > 0) {
       const parent = this.parent;
@@ -696,37 +752,45 @@ export class ZoneBuilder {
     this.firstSet = fitted(this.firstSet, n);
     this.sets = fitted(this.sets, this.setCount * SET_FIELDS);
     this.rdata = fitted(this.rdata, this.rdataEnd);
-    const image = this.image(flags);
-    const pinned = new Map<number, ZoneNode>();
-    const apex = image.node(0);
-    pinned.set(0, apex);
-    const soa = apex.rrsets.get(RRType.SOA);
-    if (!soa || soa.rdataCount === 0) throw new ZoneBuildError("zone has no SOA at its apex");
-    const nsecChain: ZoneNode[] = [];
-    for (const i of nsecOwners) {
-      if (flags[i]! & OCCLUDED) continue;
-      const node = pinned.get(i) ?? image.node(i);
-      pinned.set(i, node);
-      nsecChain.push(node);
-    }
-    nsecChain.sort((a, b) => canonicalCompare(a.key, b.key));
-    const nodes = new ImageNodes(image, pinned);
-    this.built = nodes;
-    const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdataAt(0)));
-    const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
-    return {
-      origin: apex.owner,
-      originKey: this.originKey,
-      class: this.zoneClass,
-      apex,
-      nodes,
-      signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
-      negativeSoa: soa.withTtl(negTtl),
-      negativeSoaSigs: apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null,
-      nsecChain,
-      nsec3: buildNsec3Chain(this.nsec3, params),
-    };
+    const data = zoneOfImage(this.image(flags), this.zoneClass, this.nsec3);
+    this.built = data.nodes as ImageNodes;
+    return data;
   }
+}
+
+/**
+ * The zone of a finished image: its apex and NSEC owners pinned, the negative SOA, the NSEC chain in
+ * canonical order, and the NSEC3 chain of `nsec3` (drafts filed by hash; NSEC3 records are not in the image).
+ * Throws `ZoneBuildError` when the apex has no SOA.
+ */
+export function zoneOfImage(image: ZoneImage, zoneClass: number, nsec3?: Nsec3Draft): ZoneData {
+  const apex = image.node(0);
+  const pinned = new Map<number, ZoneNode>([[0, apex]]);
+  const soa = apex.rrsets.get(RRType.SOA);
+  if (!soa || soa.rdataCount === 0) throw new ZoneBuildError("zone has no SOA at its apex");
+  const nsecChain: ZoneNode[] = [];
+  for (let i = 0; i < image.nameCount; i++) {
+    if (!image.hasType(i, RRType.NSEC)) continue;
+    const node = pinned.get(i) ?? image.node(i);
+    if (node.occluded) continue;
+    pinned.set(i, node);
+    nsecChain.push(node);
+  }
+  nsecChain.sort((a, b) => canonicalCompare(a.key, b.key));
+  const negTtl = Math.min(soa.ttl, soaMinimum(soa.rdataAt(0)));
+  const params = apex.rrsets.get(RRType.NSEC3PARAM)?.rdataAt(0);
+  return {
+    origin: apex.owner,
+    originKey: apex.key,
+    class: zoneClass,
+    apex,
+    nodes: new ImageNodes(image, pinned),
+    signed: apex.rrsets.has(RRType.DNSKEY) && apex.sigs.has(RRType.DNSKEY),
+    negativeSoa: soa.withTtl(negTtl),
+    negativeSoaSigs: apex.sigs.get(RRType.SOA)?.withTtl(negTtl) ?? null,
+    nsecChain,
+    nsec3: nsec3 ? buildNsec3Chain(nsec3, params) : null,
+  };
 }
 
 /**
