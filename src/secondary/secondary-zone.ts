@@ -110,11 +110,6 @@ export interface ZoneUpdate {
   delta?: ZoneDelta;
   /** Transfers: where the time went (also logged with "zone transferred"). */
   trace?: UpdateTrace;
-  /**
-   * The id of the 'received' event whose messages build exactly this tree (a whole zone that passed the checks
-   * with nothing to report: the tree is the records as received). Absent: no such messages.
-   */
-  received?: number;
 }
 
 export interface ZoneDelta {
@@ -172,21 +167,9 @@ export interface SecondaryZoneEvents {
   persisted: [{ serial: number; ok: boolean; copy: "wire" | "journal" }];
   /** The text copy `<zone>.zone` was written (ok) or could not be. */
   "text-written": [{ serial: number; ok: boolean }];
-  /**
-   * Only with a listener: a whole zone arrived and every message passed the transfer's checks, before its
-   * zone checks and build (the raw messages, in order). The 'update' carrying this `id` (`received`) follows
-   * when the data is accepted; otherwise 'discarded'.
-   */
-  received: [{ id: number; messages: readonly Buffer[]; waitUntil(p: Promise<void>): void }];
-  /** The messages of 'received' `id` will not become an update (checks failed, superseded, stopped). */
-  discarded: [{ id: number }];
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
-/** Ids of 'received' events, unique in the process. */
-let receivedIds = 0;
-/** How long a transfer's own parse waits for the 'received' listeners' hand-off (a few hundred ms at 1 M records). */
-const HANDOFF_WAIT_MS = 2000;
 /**
  * How long stop() waits for a check in flight: a SOA query to a dead primary waits for its timeout, a big AXFR
  * for seconds, and either result is dropped once stopped (the restart copy on disk is complete without it).
@@ -256,8 +239,6 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   private textGiveUp = false;
   /** State file writes, one at a time (the restart copy and the text copy both update it). */
   private stateWrites: Promise<void> = Promise.resolve();
-  /** The last 'received' id no 'update' has carried yet (discarded when the check ends without one). */
-  private candidate: number | null = null;
 
   constructor(opts: SecondaryZoneOptions) {
     super();
@@ -555,37 +536,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
         `serial ${serial}: ${(e as Error).message}`,
       );
     }
-    const update = this.checked(built, serial, source);
-    // Nothing to report: the builder's own tree (with findings, checkZone may normalize it into another).
-    if (this.candidate !== null && built.diagnostics.length === 0) update.received = this.candidate;
-    return update;
-  }
-
-  /**
-   * A whole zone's messages arrived (see 'received'); one announced before and never used is discarded. Our
-   * own parse waits for the listeners' hand-off (IPC writes run on this event loop), at most HANDOFF_WAIT_MS.
-   */
-  private async announce(messages: readonly Buffer[]): Promise<void> {
-    this.discardCandidate();
-    this.candidate = ++receivedIds;
-    const waits: Promise<void>[] = [];
-    this.emitSafe("received", { id: this.candidate, messages, waitUntil: (p) => waits.push(p) });
-    if (waits.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(waits).catch(() => {}),
-      new Promise<void>((r) => {
-        timer = setTimeout(r, HANDOFF_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-  }
-
-  private discardCandidate(): void {
-    if (this.candidate === null) return;
-    const id = this.candidate;
-    this.candidate = null;
-    this.emitSafe("discarded", { id });
+    return this.checked(built, serial, source);
   }
 
   /** The update for a checked zone; throws EDGENS_ERR_SECONDARY_INVALID_ZONE with the first errors. */
@@ -612,7 +563,6 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
       .catch((e) => this.log?.error({ err: (e as Error).message }, "refresh crashed"))
       .finally(() => {
         this.running = null;
-        this.discardCandidate();
         if (this.pending && !this.stopped) {
           this.pending = false;
           this.clearRefreshTimer();
@@ -692,7 +642,6 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
           this.metrics?.bytes.labels(this.zone).inc(bytes >= seen ? bytes - seen : bytes);
           seen = bytes;
         },
-        ...(this.listenerCount("received") > 0 ? { onReceived: (m) => this.announce(m) } : {}),
       },
       () => new CheckingZoneBuilder(this.origin, where),
     );
@@ -756,12 +705,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
     held: { serial: number; data: ZoneData } | null,
     where: string,
   ): ZoneUpdate {
-    if ("sink" in r) {
-      const u = this.prepareBuilt(r.sink, r.serial, r.kind);
-      // Clean (see prepareBuilt): the tree is the announced messages' records as they came.
-      if (u.received !== undefined) this.candidate = null;
-      return u;
-    }
+    if ("sink" in r) return this.prepareBuilt(r.sink, r.serial, r.kind);
     if (!r.partial) return this.prepare(r.records, r.serial, r.kind, where);
     const touched = r.touched!;
     const base = held!;
@@ -1025,7 +969,7 @@ export class SecondaryZone extends EventEmitter<SecondaryZoneEvents> implements 
   }
 
   /** A throwing listener (the server's swap) must not count as a failed refresh or kill a timer callback. */
-  private emitSafe<K extends "update" | "expired" | "persisted" | "text-written" | "received" | "discarded">(
+  private emitSafe<K extends "update" | "expired" | "persisted" | "text-written">(
     event: K,
     ...args: SecondaryZoneEvents[K]
   ): void {

@@ -1,61 +1,28 @@
-// A whole zone's transfer messages as a file, for the other cluster workers (secondary-table.ts): worker 0
-// writes the messages it received, each after its 2-byte length as on TCP (RFC 7766 §8), and names the file
-// over IPC; every other worker reads it and builds its own tree. So the 25 MB of a 1 M-record zone never cross
-// the cluster primary, which held ~45 MiB more while it passed them on (docs/BENCHMARKS.md, session 7).
-import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+// The file a cluster's worker 0 hands a whole zone to the other workers in (secondary-table.ts): once it has
+// checked and built a transferred zone, it writes the zone's image (src/zone/zone-image-file.ts) and names
+// the file in its verdict over IPC; every other worker reads it instead of building the zone itself (one
+// build per cluster). The bytes never cross the cluster primary.
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { compareSerial } from "../transfer/serial.js";
-import { MAX_MESSAGE } from "../wire/message-writer.js";
-import { MessageFramer } from "./tcp-framer.js";
-
-/** Write `messages` to `path` (created with its directory, or replaced); resolves to the file's size. */
-export async function writeCandidateFile(path: string, messages: readonly Buffer[]): Promise<number> {
-  let size = 0;
-  for (const m of messages) size += 2 + m.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const m of messages) {
-    at = out.writeUInt16BE(m.length, at);
-    at += m.copy(out, at);
-  }
-  // The first transfer of a new state dir comes before anything else is written there.
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, out);
-  return size;
-}
-
-/** The messages of a file `writeCandidateFile` wrote (views of one Buffer); throws on a cut-off file. */
-export async function readCandidateFile(path: string): Promise<Buffer[]> {
-  const framer = new MessageFramer(MAX_MESSAGE);
-  framer.push(await readFile(path));
-  const messages: Buffer[] = [];
-  for (let m = framer.next(); m !== null; m = framer.next()) messages.push(m);
-  if (framer.buffered > 0) throw new Error(`${path}: cut off after ${messages.length} messages`);
-  return messages;
-}
 
 /**
  * How long a handed-off file is kept at least. The workers open it as soon as its IPC message arrives, but
- * the host may drop it sooner than that (a refused small zone: within milliseconds), and a worker that finds
- * it gone builds nothing and waits for the restart copy instead.
+ * the host may be done with it sooner than that (the restart copy of a small zone is written within
+ * milliseconds), and a worker that finds it gone loads nothing and waits for the restart copy instead.
  */
 export const CANDIDATE_GRACE_MS = 10_000;
 
 /**
- * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: when its transfer is
- * discarded, or once accepted and the restart copy of its serial is written (a worker that missed the file
- * reads that copy); but not before it is CANDIDATE_GRACE_MS old. `dropAll` (the zone stops) deletes at once.
+ * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: once accepted and the
+ * restart copy of its serial is written (a worker that missed the file reads that copy), or a newer one is
+ * accepted; but not before it is CANDIDATE_GRACE_MS old. `dropAll` (the zone stops) deletes at once.
  */
 export class CandidateFiles {
-  /**
-   * Transfer id → its file; `accepted`: the serial of the verdict naming it, once that went out; `dropped`
-   * while it was written; `handedAt`: when the write ended.
-   */
-  private readonly files = new Map<
-    number,
-    { path: string; writing: boolean; accepted: number | null; dropped: boolean; handedAt: number }
-  >();
+  /** Id → its file; `accepted`: the serial of the verdict naming it; `handedAt`: when the write ended. */
+  private readonly files = new Map<number, { path: string; accepted: number | null; handedAt: number }>();
   /** Deletions waiting for their file's grace period (path → timer). */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
@@ -65,26 +32,33 @@ export class CandidateFiles {
     private readonly graceMs = CANDIDATE_GRACE_MS,
   ) {}
 
-  /** Write transfer `id`'s messages; null when it was dropped meanwhile or the write failed (reported). */
-  async write(id: number, messages: readonly Buffer[]): Promise<{ path: string; bytes: number } | null> {
-    const f = { path: this.pathOf(id), writing: true, accepted: null, dropped: false, handedAt: 0 };
-    this.files.set(id, f);
-    let bytes: number | null = null;
+  /**
+   * Write file `id` from `chunks` at once: the zone image the verdict names, written between the host's swap
+   * and its verdict so that no other change can come between them (~80 ms at 1 M records). Null when the
+   * write failed (reported): then nothing is handed off.
+   */
+  writeSync(id: number, chunks: readonly Uint8Array[]): { path: string; bytes: number } | null {
+    const path = this.pathOf(id);
+    let bytes = 0;
     try {
-      bytes = await writeCandidateFile(f.path, messages);
+      mkdirSync(dirname(path), { recursive: true });
+      const fd = openSync(path, "w", 0o600);
+      try {
+        for (const c of chunks) for (let at = 0; at < c.length; ) at += writeSync(fd, c, at);
+      } finally {
+        closeSync(fd);
+      }
+      for (const c of chunks) bytes += c.length;
     } catch (e) {
-      this.onError(f.path, e as Error);
+      this.onError(path, e as Error);
+      remove(path);
+      return null;
     }
-    f.writing = false;
-    f.handedAt = performance.now();
-    if (bytes !== null && !f.dropped) return { path: f.path, bytes };
-    // Never handed off: no worker opens it.
-    this.files.delete(id);
-    remove(f.path);
-    return null;
+    this.files.set(id, { path, accepted: null, handedAt: performance.now() });
+    return { path, bytes };
   }
 
-  /** True while transfer `id`'s file is being written or was handed off (and not dropped). */
+  /** True while file `id` was handed off and not dropped. */
   has(id: number): boolean {
     return this.files.has(id);
   }
@@ -113,11 +87,6 @@ export class CandidateFiles {
     const f = this.files.get(id);
     if (!f) return;
     this.files.delete(id);
-    // A file being written goes once the write ends (see write).
-    if (f.writing) {
-      f.dropped = true;
-      return;
-    }
     const wait = f.handedAt + this.graceMs - performance.now();
     if (wait <= 0) remove(f.path);
     else {

@@ -18,6 +18,7 @@ import { SecondaryZone, type ZoneUpdate } from "../secondary/secondary-zone.js";
 import { DEFAULT_CLAMPS, type TimerClamps } from "../secondary/soa-timers.js";
 import { ZoneStore } from "../secondary/zone-store.js";
 import { nameToText, parseNameText } from "../wire/name.js";
+import { encodeZoneImage, imageOfZone } from "../zone/zone-image-file.js";
 import { recordsOfZone } from "../zone/zone-records.js";
 import { CandidateFiles } from "./candidate-file.js";
 import {
@@ -26,6 +27,9 @@ import {
   type SecondaryChange,
   type SecondaryZoneState,
 } from "./secondary-table.js";
+
+/** Ids of the zone images this process handed to the other workers (their candidate ids), unique in it. */
+let imageIds = 0;
 
 type Settings = Pick<SecondaryConfig, "primaries" | "allowNotify" | "clamps">;
 
@@ -73,9 +77,9 @@ export interface SecondarySinks {
   /**
    * The serving processes elsewhere (cluster, over IPC: nothing in-process): an IXFR applied locally goes out
    * as its delta at once (they apply it to their own tree, before anything is written), and again once the
-   * manager appended it to the journal; a whole zone goes out as its transfer messages the moment they are in
-   * (`candidate`: each builds its own tree from them while this process checks and builds), then the verdict;
-   * anything else (a fully rebuilt IXFR, a zone with check findings) once the manager wrote its wire copy
+   * manager appended it to the journal; a whole zone goes out once this process has checked and built it, as
+   * its zone image (`candidate`: they read it instead of building the zone again), with the verdict naming it;
+   * anything else (a fully rebuilt IXFR, a zone with an NSEC3 chain) once the manager wrote its wire copy
    * (`<zone>.wire`, no text). Processes that need to read load the wire copy with its journal
    * (`<zone>.journal`), or the text copy when the restart copy could not be written (the manager then writes
    * the text copy at once).
@@ -300,15 +304,28 @@ export class SecondaryHost {
         h.state = served;
         return;
       }
-      if (u.received !== undefined && h.candidates.has(u.received)) {
-        // Each remote process built this transfer from its messages ('received' below) meanwhile: serve that
-        // now; its restart copy follows ('persisted'), for those without the build and those that start later.
-        // A transfer whose file could not be written was never handed off: it goes out as any other below.
-        h.readable ??= h.state;
-        h.state = { ...served, journal: null };
-        h.candidates.accepted(u.received, u.serial);
-        this.emit([{ op: "set", state: h.state, candidate: u.received }], "remote");
-        return;
+      // A whole zone goes to the other workers as this process built it: its image as a file, which they read
+      // instead of building their own (one build per cluster), named by the verdict that follows it.
+      const whole = role === "zone" && (u.source === "axfr" || u.source === "ixfr") && !u.delta;
+      if (whole && imageOfZone(u.data)) {
+        const t0 = performance.now();
+        const cid = ++imageIds;
+        const written = h.candidates.writeSync(cid, encodeZoneImage(u.data, u.serial));
+        if (written) {
+          h.readable ??= h.state;
+          h.state = { ...served, journal: null };
+          h.candidates.accepted(cid, u.serial);
+          this.emit(
+            [
+              { op: "candidate", zone: name, id: cid, file: written.path },
+              { op: "set", state: h.state, candidate: cid },
+            ],
+            "remote",
+          );
+          const ms = Math.round(performance.now() - t0);
+          this.log.debug({ zone: name, candidate: cid, bytes: written.bytes, ms }, "zone image sent");
+          return;
+        }
       }
       // Over IPC, a transfer without a delta goes out once its wire copy is written ('persisted' below).
       if ((u.source === "axfr" || u.source === "ixfr") && !u.delta) return;
@@ -345,34 +362,6 @@ export class SecondaryHost {
       this.emit([{ op: "set", state: h.state }]);
     });
     manager.on("error", () => {}); // persistence failures: logged and counted by the manager
-    if (this.sinks.remote && role === "zone") {
-      // Cluster: a whole zone's messages go to the other workers as soon as they are in (each builds its own
-      // tree while this process checks and builds); the 'update' naming them, or 'discarded', follows.
-      // The messages go as a file (candidate-file.ts), so they never cross the cluster primary.
-      manager.on("received", ({ id: candidate, messages, waitUntil }) => {
-        if (this.hosted.get(id) !== h) return;
-        const t0 = performance.now();
-        const count = messages.length;
-        const handOff = h.candidates.write(candidate, messages).then((written) => {
-          if (!written || this.hosted.get(id) !== h) return;
-          const sent = this.emit(
-            [{ op: "candidate", zone: name, id: candidate, file: written.path }],
-            "remote",
-          );
-          return sent?.then(() => {
-            const ms = Math.round(performance.now() - t0);
-            const fields = { zone: name, candidate, messages: count, bytes: written.bytes, ms };
-            this.log.debug(fields, "transfer candidate sent");
-          });
-        });
-        waitUntil(handOff);
-      });
-      manager.on("discarded", ({ id: candidate }) => {
-        if (this.hosted.get(id) !== h) return;
-        h.candidates.drop(candidate);
-        this.emit([{ op: "discard", zone: name, id: candidate }], "remote");
-      });
-    }
     this.emit([{ op: "set", state }]);
     const p = manager
       .start()

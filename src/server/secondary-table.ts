@@ -6,23 +6,23 @@
 // Data travels four ways. In-process, the host hands the built ZoneData over and nothing is re-read. Over IPC
 // (cluster workers), an IXFR the host could apply locally comes as its delta (the records at the touched names,
 // a few KiB), applied to the worker's own tree with the same `applyDeltaToZone`: served before the host has
-// written anything to disk. A whole zone (AXFR) comes as the transfer's raw messages the moment they are all
-// in (`candidate`: a file the host wrote them to, src/server/candidate-file.ts, so they do not cross the
-// primary): the worker builds its tree from them (src/secondary/axfr-replay.ts) while the host checks
-// and builds its own, and holds it aside until the host's verdict: a state naming that candidate swaps it in,
-// `discard` (the zone failed the host's checks) drops it; it is never served before. Anything else (a worker
-// that missed the candidate or started later, an IXFR that needed the full build, a zone with check findings,
-// a worker that could not use a delta) reads the host's restart copy: the wire copy (`wire`: the checked records
+// written anything to disk. A whole zone (an AXFR, or an IXFR answered with the whole zone) comes, once the
+// host has checked, built and swapped it in, as its zone image (`candidate`: a file the host wrote,
+// src/server/candidate-file.ts, src/zone/zone-image-file.ts, so it does not cross the primary), named at once
+// by the host's verdict (a state naming that candidate): the worker reads it instead of building the zone
+// again (one build per cluster) and serves it. Anything else (a worker that missed the image or started later,
+// a zone with an NSEC3 chain, an IXFR that needed the full build, an image that could not be written, a worker
+// that could not use a delta) reads the host's restart copy: the wire copy (`wire`: the checked records
 // in RR wire form, src/secondary/zone-wire-file.ts), built here without re-running the checks, with its IXFR
 // journal (`journal`, src/secondary/zone-journal.ts) replayed onto it. Both are checksummed and replaced
 // atomically, so a read never takes a half-written file. When the restart copy could not be written, the
 // path of the text copy (`file`, src/secondary/zone-store.ts) comes instead, loaded like a zone file.
+import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { tsigKeyId } from "../config/provide-refs.js";
 import type { EdgensConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { ServerMetrics } from "../metrics/server-metrics.js";
-import { replayAxfr } from "../secondary/axfr-replay.js";
 import { type NotifyLookup, type NotifyTarget, normalizeAddress } from "../secondary/notify-handler.js";
 import { readJournalSync, replayJournal } from "../secondary/zone-journal.js";
 import { loadZoneWire } from "../secondary/zone-wire-file.js";
@@ -35,8 +35,8 @@ import type { ResourceRecord } from "../zone/record.js";
 import type { ZoneData } from "../zone/zone.js";
 import { applyDeltaToZone } from "../zone/zone-delta.js";
 import { buildZone } from "../zone/zone-image.js";
+import { countImageRecords, decodeZoneImage } from "../zone/zone-image-file.js";
 import { countRecords } from "../zone/zone-records.js";
-import { readCandidateFile } from "./candidate-file.js";
 import { soaSerial } from "./zone-set.js";
 
 export interface SecondaryPrimaryRef {
@@ -316,9 +316,8 @@ export class SecondaryTable {
   }
 
   /**
-   * Build a whole zone from the transfer's messages in `file`, aside (replacing any older candidate of the
-   * zone), in slices: the process answers queries meanwhile. The host's verdict may come before the build is
-   * done.
+   * Read the host's zone image in `file` (a whole zone it checked and built), aside, replacing any older
+   * candidate of the zone: the verdict naming it follows at once, and serves it once read.
    */
   private buildCandidate(zone: string, id: number, file: string): void {
     const key = zone.toLowerCase();
@@ -329,15 +328,15 @@ export class SecondaryTable {
     const job: NonNullable<Entry["building"]> = { id, cancelled: false, acceptedSerial: null, deltas: [] };
     entry.building = job;
     let bytes = 0;
-    let count = 0;
     const t0 = performance.now();
     const current = () => !job.cancelled && this.entries.get(key) === entry;
     const origin = parseNameText(entry.state.zone, null);
-    const build = readCandidateFile(file)
-      .then((messages) => {
-        for (const m of messages) bytes += m.length;
-        count = messages.length;
-        return current() ? replayAxfr(origin, messages, { cancelled: () => !current() }) : null;
+    const build = readFile(file)
+      .then((buf) => {
+        bytes = buf.length;
+        if (!current()) return null;
+        const { serial, data } = decodeZoneImage(buf, origin);
+        return { serial, data, records: countImageRecords(data) };
       })
       .then(
         (r) => {
@@ -347,7 +346,7 @@ export class SecondaryTable {
           entry.candidate = { id, serial: r.serial, data: r.data, records: r.records, ms };
           const { serial, records } = r;
           const zone = entry.state.zone;
-          const fields = { zone, candidate: id, serial, records, messages: count, bytes, ms: Math.round(ms) };
+          const fields = { zone, candidate: id, serial, records, bytes, ms: Math.round(ms) };
           this.log.info(fields, "transfer candidate built");
           if (job.acceptedSerial !== null) {
             const before = entry.data;
@@ -362,7 +361,7 @@ export class SecondaryTable {
           if (!current()) return;
           this.log.warn(
             { zone: entry.state.zone, candidate: id, err: (e as Error).message },
-            "cannot build the transfer candidate; the host's restart copy will be read",
+            "cannot read the zone image; the host's restart copy will be read",
           );
           if (job.acceptedSerial !== null) {
             const before = entry.data;

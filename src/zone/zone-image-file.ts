@@ -23,6 +23,18 @@ export class ZoneImageFileError extends Error {
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
+/** Whether `buf` starts as a zone image file does. */
+export function isZoneImage(buf: Buffer): boolean {
+  return buf.length >= MAGIC.length && buf.subarray(0, MAGIC.length).equals(MAGIC);
+}
+
+/** The records of a zone read from an image (all in the image: zones with NSEC3 are not written). */
+export function countImageRecords(data: ZoneData): number {
+  const image = imageOfZone(data);
+  if (!image) throw new ZoneImageFileError("not a zone as built");
+  return image.recordCount();
+}
+
 /** The image of `data` when it is one as built (no IXFR layer over it, no NSEC3 chain), else null. */
 export function imageOfZone(data: ZoneData): ZoneImage | null {
   return data.nodes instanceof ImageNodes && data.nsec3 === null ? data.nodes.image : null;

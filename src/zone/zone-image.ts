@@ -131,6 +131,13 @@ export class ZoneImage {
     return i < 0 ? -1 : i;
   }
 
+  /** The records held (RRSIGs included; NSEC3 records are kept beside the image). */
+  recordCount(): number {
+    let n = 0;
+    for (let o = S_COUNT; o < this.sets.length; o += SET_FIELDS) n += this.sets[o]!;
+    return n;
+  }
+
   /** Whether name `i` holds an RRset of `type` (RRSIGs excluded). */
   hasType(i: number, type: number): boolean {
     return chainHas(this.firstSet, this.sets, i, type);

@@ -1,8 +1,8 @@
-// A whole-zone transfer built by a serving process from the host's raw messages (cluster mode), without
-// sockets: the replay gives the tree the records give; the table holds the build aside and serves it only on
-// the host's verdict naming it; a refused, superseded or missing build is never served and nothing is read
-// in its place until the host names the restart copy.
-import { mkdtempSync, rmSync } from "node:fs";
+// A whole zone handed by the host to a serving process (cluster mode) as its zone image, without sockets: the
+// table reads it aside and serves it only on the host's verdict naming it; a refused, superseded, missing or
+// damaged one is never served and nothing is read in its place until the host names the restart copy. And
+// `replayAxfr`, the build from a transfer's messages (the benches' reference): the tree the records give.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +11,6 @@ import { createLogger } from "../../src/log.js";
 import { xfrMessages } from "../../src/provider/xfr-messages.js";
 import { AxfrReplayError, replayAxfr } from "../../src/secondary/axfr-replay.js";
 import { writeZoneWire } from "../../src/secondary/zone-wire-file.js";
-import { writeCandidateFile } from "../../src/server/candidate-file.js";
 import {
   encodeDelta,
   forIpc,
@@ -25,6 +24,7 @@ import { RRType } from "../../src/wire/rrtype.js";
 import { loadZoneText } from "../../src/zone/load-zone-file.js";
 import type { ResourceRecord } from "../../src/zone/record.js";
 import { buildZone } from "../../src/zone/zone-image.js";
+import { encodeZoneImage } from "../../src/zone/zone-image-file.js";
 import { recordsOfZone } from "../../src/zone/zone-records.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "edgens-seccand-unit-"));
@@ -53,10 +53,14 @@ function axfrAnswer(rrs: ResourceRecord[]): Buffer[] {
 }
 
 let files = 0;
-/** The change naming transfer `id`'s messages, written to a file as the host writes them. */
-async function candidate(id: number, messages: Buffer[]): Promise<SecondaryChange> {
+/**
+ * The change naming candidate `id`: the image of the zone of `rrs` (SOA first), written to a file as the host
+ * writes it; `damaged`: its last 8 bytes cut off.
+ */
+function candidate(id: number, rrs: ResourceRecord[], damaged = false): SecondaryChange {
   const file = join(tmp, `candidate-${++files}`);
-  await writeCandidateFile(file, messages);
+  const bytes = Buffer.concat(encodeZoneImage(buildZone(origin, rrs), soaSerial(rrs[0]!.rdata)));
+  writeFileSync(file, damaged ? bytes.subarray(0, bytes.length - 8) : bytes);
   return { op: "candidate", zone: ZONE, id, file };
 }
 
@@ -135,7 +139,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("serves the build named by the verdict; not before it", async () => {
     const { t } = table();
-    expect(t.apply([await candidate(1, axfrAnswer(records(21)))])).toBe(false);
+    expect(t.apply([candidate(1, records(21))])).toBe(false);
     await t.settled();
     expect(t.served()).toEqual([]);
     expect(t.apply([{ op: "set", state: state(21), candidate: 1 }])).toBe(true);
@@ -145,7 +149,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("a verdict that comes while the build runs serves it when done, and says so (onLateChange)", async () => {
     const { t, late } = table();
-    t.apply([await candidate(1, axfrAnswer(records(22, 30000)))]);
+    t.apply([candidate(1, records(22, 30000))]);
     t.apply([{ op: "set", state: state(22), candidate: 1 }]);
     // The restart copy's state too: the accepted build is under way, so nothing is read for it.
     t.apply([{ op: "set", state: state(22, join(tmp, "absent.wire")) }]);
@@ -158,7 +162,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("a newer change's restart copy named while an accepted build runs is read once the build ends", async () => {
     const { t, late } = table();
-    t.apply([await candidate(1, axfrAnswer(records(27, 30000)))]);
+    t.apply([candidate(1, records(27, 30000))]);
     t.apply([{ op: "set", state: state(27), candidate: 1 }]);
     // An IXFR the worker cannot apply (its tree is not at 27 yet) is followed by the copy of serial 28.
     const wire = join(tmp, "c28.test.wire");
@@ -172,7 +176,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("IXFR deltas that come while an accepted build runs are applied after it, not read from the copy", async () => {
     const { t, late } = table();
-    t.apply([await candidate(1, axfrAnswer(records(61, 30000)))]);
+    t.apply([candidate(1, records(61, 30000))]);
     t.apply([{ op: "set", state: state(61), candidate: 1 }]);
     // The host applied two IXFRs meanwhile (only the apex changes: the records at the names they touch).
     const apex = (serial: number) => records(serial, 0).filter((r) => r.owner.equals(origin));
@@ -187,14 +191,14 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(late.count).toBe(1);
   });
 
-  it("a newer transfer's messages, a refusal or a restarted host stop a build under way", async () => {
+  it("a newer image, a refusal or a restarted host stop a read under way", async () => {
     const { t } = table();
-    const [c1, c2, c3, c4] = await Promise.all([
-      candidate(1, axfrAnswer(records(23, 30000))),
-      candidate(2, axfrAnswer(records(24))),
-      candidate(3, axfrAnswer(records(25, 30000))),
-      candidate(4, axfrAnswer(records(26, 30000))),
-    ]);
+    const [c1, c2, c3, c4] = [
+      candidate(1, records(23, 30000)),
+      candidate(2, records(24)),
+      candidate(3, records(25, 30000)),
+      candidate(4, records(26, 30000)),
+    ];
     t.apply([c1!]);
     t.apply([c2!]);
     t.apply([{ op: "set", state: state(23), candidate: 1 }]);
@@ -214,17 +218,17 @@ describe("SecondaryTable: transfer candidates", () => {
 
   it("a refused build is dropped; a verdict for another build or serial serves nothing and reads nothing", async () => {
     const { t } = table();
-    t.apply([await candidate(2, axfrAnswer(records(31)))]);
+    t.apply([candidate(2, records(31))]);
     await t.settled();
     t.apply([{ op: "discard", zone: ZONE, id: 2 }]);
     t.apply([{ op: "set", state: state(31), candidate: 2 }]);
     expect(t.served()).toEqual([]);
     // Another id, then the right id with another serial (the build is of 32, the host accepted 33).
-    t.apply([await candidate(3, axfrAnswer(records(32)))]);
+    t.apply([candidate(3, records(32))]);
     await t.settled();
     t.apply([{ op: "set", state: state(32), candidate: 4 }]);
     expect(t.served()).toEqual([]);
-    t.apply([await candidate(5, axfrAnswer(records(32)))]);
+    t.apply([candidate(5, records(32))]);
     await t.settled();
     t.apply([{ op: "set", state: state(33), candidate: 5 }]);
     expect(t.served()).toEqual([]);
@@ -239,8 +243,7 @@ describe("SecondaryTable: transfer candidates", () => {
   });
 
   it("over IPC the tree stays behind; a transfer whose file is gone is not built, and the restart copy serves", async () => {
-    const messages = axfrAnswer(records(51, 80000));
-    const c = await candidate(8, messages);
+    const c = candidate(8, records(51, 80000));
     const ipc = forIpc([{ op: "set", state: state(50), data: buildZone(origin, records(50)) }, c]);
     expect(ipc).toEqual([{ op: "set", state: state(50) }, c]);
 
@@ -252,7 +255,7 @@ describe("SecondaryTable: transfer candidates", () => {
 
     // The host deleted the file (its transfer was discarded, or its restart copy is written) before this
     // process read it: nothing is built, and an accepted one is served from the restart copy.
-    const gone = await candidate(9, axfrAnswer(records(52)));
+    const gone = candidate(9, records(52));
     rmSync((gone as Extract<SecondaryChange, { op: "candidate" }>).file);
     t.apply([gone]);
     t.apply([{ op: "set", state: state(52), candidate: 9 }]);
@@ -264,10 +267,9 @@ describe("SecondaryTable: transfer candidates", () => {
     expect(servedSerial(t)).toBe(52);
   });
 
-  it("a build of a damaged stream is not held; accepted meanwhile, the restart copy is read instead", async () => {
+  it("a damaged image is not held; accepted meanwhile, the restart copy is read instead", async () => {
     const { t } = table();
-    const messages = axfrAnswer(records(41));
-    t.apply([await candidate(7, messages.slice(0, -1))]);
+    t.apply([candidate(7, records(41), true)]);
     await t.settled();
     t.apply([{ op: "set", state: state(41), candidate: 7 }]);
     expect(t.served()).toEqual([]);
@@ -276,8 +278,7 @@ describe("SecondaryTable: transfer candidates", () => {
     writeZoneWire(wire, buildZone(origin, records(42)), 42);
     const late = { count: 0 };
     t.onLateChange = () => late.count++;
-    const big = axfrAnswer(records(42, 30000));
-    t.apply([await candidate(8, big.slice(0, -1))]);
+    t.apply([candidate(8, records(42, 30000), true)]);
     t.apply([{ op: "set", state: state(42), candidate: 8 }]);
     t.apply([{ op: "set", state: state(42, wire) }]);
     expect(t.served()).toEqual([]);
