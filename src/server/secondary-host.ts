@@ -306,8 +306,8 @@ export class SecondaryHost {
       }
       // A whole zone goes to the other workers as this process built it: its image as a file, which they read
       // instead of building their own (one build per cluster), named by the verdict that follows it.
-      const whole = role === "zone" && (u.source === "axfr" || u.source === "ixfr") && !u.delta;
-      if (whole && imageOfZone(u.data)) {
+      const whole = (u.source === "axfr" || u.source === "ixfr") && !u.delta;
+      if (whole && role === "zone" && imageOfZone(u.data)) {
         const t0 = performance.now();
         const cid = ++imageIds;
         const written = h.candidates.writeSync(cid, encodeZoneImage(u.data, u.serial));
@@ -328,7 +328,7 @@ export class SecondaryHost {
         }
       }
       // Over IPC, a transfer without a delta goes out once its wire copy is written ('persisted' below).
-      if ((u.source === "axfr" || u.source === "ixfr") && !u.delta) return;
+      if (whole) return;
       delete h.readable;
       h.state = { ...h.state, state: "ok", serial: u.serial, file, ...onDisk() };
       const delta = u.delta ? encodeDelta(u.delta.fromSerial, u.delta.records) : null;

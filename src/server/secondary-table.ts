@@ -108,17 +108,15 @@ export type SecondaryChange =
       state: SecondaryZoneState;
       data?: ZoneData;
       delta?: WireDelta;
-      /** The host accepted the transfer whose messages came as `candidate` `id`: serve that build. */
+      /** The host accepted the zone whose image came as `candidate` `id`: serve it. */
       candidate?: number;
     }
   | { op: "remove"; zone: string }
   /**
-   * A whole zone's transfer messages, in the file the host wrote them to (candidate-file.ts): build aside.
-   * The file may be gone by the time it is read (its transfer was discarded): the build then fails.
+   * A whole zone's image, in the file the host wrote it to (candidate-file.ts, zone-image-file.ts): read it
+   * aside. The file may be gone by the time it is read (a newer one accepted meanwhile): nothing is held then.
    */
-  | { op: "candidate"; zone: string; id: number; file: string }
-  /** The host refused (or superseded) that transfer: drop its build. */
-  | { op: "discard"; zone: string; id: number };
+  | { op: "candidate"; zone: string; id: number; file: string };
 
 /** Changes as they cross the cluster channel: the in-process tree (`data`) stays behind. */
 export function forIpc(changes: readonly SecondaryChange[]): SecondaryChange[] {
@@ -227,7 +225,6 @@ export class SecondaryTable {
     }
     for (const c of changes) {
       if (c.op === "candidate") this.buildCandidate(c.zone, c.id, c.file);
-      else if (c.op === "discard") this.dropCandidate(c.zone, c.id, "refused by the host");
       else if (c.op === "set") changed = this.set(c.state, c.data, c.delta, c.candidate) || changed;
       else changed = this.remove(c.zone) || changed;
     }
