@@ -16,13 +16,14 @@ import { compareSerial } from "../transfer/serial.js";
 export const CANDIDATE_GRACE_MS = 10_000;
 
 /**
- * Worker 0's candidate files of one zone. Each is deleted once no worker needs it: once accepted and the
- * restart copy of its serial is written (a worker that missed the file reads that copy), or a newer one is
- * accepted; but not before it is CANDIDATE_GRACE_MS old. `dropAll` (the zone stops) deletes at once.
+ * Worker 0's candidate files of one zone, each named by its verdict as it is written. Each is deleted once no
+ * worker needs it: once the restart copy of its serial is written (a worker that missed the file reads that
+ * copy), or a newer one is written; but not before it is CANDIDATE_GRACE_MS old. `dropAll` (the zone stops)
+ * deletes at once.
  */
 export class CandidateFiles {
-  /** Id → its file; `accepted`: the serial of the verdict naming it; `handedAt`: when the write ended. */
-  private readonly files = new Map<number, { path: string; accepted: number | null; handedAt: number }>();
+  /** Id → its file: the serial of the zone it holds, and when it was written. */
+  private readonly files = new Map<number, { path: string; serial: number; handedAt: number }>();
   /** Deletions waiting for their file's grace period (path → timer). */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
@@ -33,11 +34,16 @@ export class CandidateFiles {
   ) {}
 
   /**
-   * Write file `id` from `chunks` at once: the zone image the verdict names, written between the host's swap
-   * and its verdict so that no other change can come between them (~80 ms at 1 M records). Null when the
-   * write failed (reported): then nothing is handed off.
+   * Write file `id`, the image of the zone at `serial` that the verdict names, from `chunks` at once: between
+   * the host's swap and its verdict, so that no other change can come between them (~80 ms at 1 M records).
+   * The files written before it are no longer needed (without this, a zone whose restart copy cannot be
+   * written would keep one file per transfer). Null when the write failed (reported): nothing is handed off.
    */
-  writeSync(id: number, chunks: readonly Uint8Array[]): { path: string; bytes: number } | null {
+  writeSync(
+    id: number,
+    serial: number,
+    chunks: readonly Uint8Array[],
+  ): { path: string; bytes: number } | null {
     const path = this.pathOf(id);
     let bytes = 0;
     try {
@@ -54,36 +60,22 @@ export class CandidateFiles {
       remove(path);
       return null;
     }
-    this.files.set(id, { path, accepted: null, handedAt: performance.now() });
+    for (const other of [...this.files.keys()]) this.drop(other);
+    this.files.set(id, { path, serial, handedAt: performance.now() });
     return { path, bytes };
   }
 
-  /** True while file `id` was handed off and not dropped. */
-  has(id: number): boolean {
-    return this.files.has(id);
-  }
-
-  /** The verdict naming transfer `id` went out: the file of a transfer accepted before it is no longer needed. */
-  accepted(id: number, serial: number): void {
-    const f = this.files.get(id);
-    if (!f) return;
-    f.accepted = serial;
-    // Without this, a zone whose restart copy cannot be written would keep one file per transfer.
-    for (const [other, o] of this.files) if (other !== id && o.accepted !== null) this.drop(other);
-  }
-
   /**
-   * The restart copy of `serial` is on disk: the files of transfers accepted at that serial or an older one go.
-   * Not a newer one's: the copy of the previous transfer may be written after the next one was accepted, while
-   * the workers still read its file.
+   * The restart copy of `serial` is on disk: the files of that serial or an older one go. Not a newer one's:
+   * the copy of the previous transfer may be written after the next one was handed on, while the workers still
+   * read its file.
    */
   persisted(serial: number): void {
-    for (const [id, f] of this.files) {
-      if (f.accepted !== null && compareSerial(f.accepted, serial) !== "gt") this.drop(id);
-    }
+    for (const [id, f] of this.files) if (compareSerial(f.serial, serial) !== "gt") this.drop(id);
   }
 
-  drop(id: number): void {
+  /** Delete file `id` once it is `graceMs` old (a worker may not have opened it yet). */
+  private drop(id: number): void {
     const f = this.files.get(id);
     if (!f) return;
     this.files.delete(id);

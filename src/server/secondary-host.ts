@@ -310,11 +310,10 @@ export class SecondaryHost {
       if (whole && role === "zone" && imageOfZone(u.data)) {
         const t0 = performance.now();
         const cid = ++imageIds;
-        const written = h.candidates.writeSync(cid, encodeZoneImage(u.data, u.serial));
+        const written = h.candidates.writeSync(cid, u.serial, encodeZoneImage(u.data, u.serial));
         if (written) {
           h.readable ??= h.state;
           h.state = { ...served, journal: null };
-          h.candidates.accepted(cid, u.serial);
           this.emit(
             [
               { op: "candidate", zone: name, id: cid, file: written.path },

@@ -1,7 +1,7 @@
 // The file a cluster's worker 0 hands a whole zone to the other workers in (src/server/candidate-file.ts):
-// written as given, and deleted once no worker needs it (accepted and the restart copy written, a newer one
-// accepted, the zone dropped), but not before a grace period.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// written as given, and deleted once no worker needs it (the restart copy of its serial written, a newer one
+// written, the zone dropped), but not before a grace period; a failed write keeps the file before it.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ const SIZE = 12 + 65535 + 16;
 describe("candidate file", () => {
   it("holds the chunks as written, one after the other", () => {
     const dir = mkdtempSync(join(tmp, "write-"));
-    const written = filesIn(dir, 0).writeSync(1, content);
+    const written = filesIn(dir, 0).writeSync(1, 10, content);
     expect(written).toEqual({ path: join(dir, "c1"), bytes: SIZE });
     expect(readFileSync(join(dir, "c1"))).toEqual(Buffer.concat(content));
   });
@@ -26,66 +26,60 @@ describe("candidate file", () => {
     const errors: string[] = [];
     const files = filesIn(dir, 0, errors);
     const names = () => readdirSync(dir).sort();
-    const one = files.writeSync(1, content);
-    expect(one).toEqual({ path: join(dir, "c1"), bytes: SIZE });
-    expect(files.has(1)).toBe(true);
-    files.writeSync(2, content);
-    files.writeSync(3, content);
-    expect(names()).toEqual(["c1", "c2", "c3"]);
-    // Dropped: gone. Accepted: kept until the restart copy of its serial (or a newer one) is written; the
-    // copy of an older serial, written after a newer transfer was accepted, leaves that one's file.
-    files.drop(2);
-    expect(files.has(2)).toBe(false);
-    files.accepted(1, 10);
+    // Kept until the restart copy of its serial (or a newer one) is written.
+    expect(files.writeSync(1, 10, content)).toEqual({ path: join(dir, "c1"), bytes: SIZE });
+    files.persisted(9);
     await settle();
-    expect(names()).toEqual(["c1", "c3"]);
-    files.accepted(3, 11);
+    expect(names()).toEqual(["c1"]);
     files.persisted(10);
     await settle();
-    expect(names()).toEqual(["c3"]);
-    files.persisted(11);
-    await settle();
     expect(names()).toEqual([]);
-    // A newer accepted transfer makes an older accepted one's file useless (its restart copy never came).
-    files.writeSync(7, content);
-    files.writeSync(8, content);
-    files.accepted(7, 20);
-    files.accepted(8, 21);
+    // A newer one makes the older one useless (its restart copy may never come); the copy of an older serial,
+    // written after a newer one went out, leaves the newer one's file.
+    files.writeSync(7, 20, content);
+    files.writeSync(8, 21, content);
+    await settle();
+    expect(names()).toEqual(["c8"]);
+    files.persisted(20);
     await settle();
     expect(names()).toEqual(["c8"]);
     files.persisted(21);
     await settle();
     expect(names()).toEqual([]);
-    files.writeSync(3, content);
+    files.writeSync(3, 30, content);
     files.dropAll();
     await settle();
     expect(names()).toEqual([]);
-    // A state dir not made yet is made; a write that fails is reported and hands nothing off.
+    // A state dir not made yet is made; a write that fails is reported, hands nothing off and keeps the file
+    // before it.
     const fresh = filesIn(join(dir, "new-dir"), 0);
-    expect(fresh.writeSync(5, content)?.path).toBe(join(dir, "new-dir", "c5"));
+    expect(fresh.writeSync(5, 40, content)?.path).toBe(join(dir, "new-dir", "c5"));
     writeFileSync(join(dir, "a-file"), "");
     const broken = filesIn(join(dir, "a-file"), 0, errors);
-    expect(broken.writeSync(6, content)).toBeNull();
-    // Never handed off: the verdict must not name it (src/server/secondary-host.ts).
-    expect(broken.has(6)).toBe(false);
+    expect(broken.writeSync(6, 41, content)).toBeNull();
     expect(errors).toEqual([expect.stringMatching(/EEXIST|ENOTDIR/)]);
+    const keeps = filesIn(join(dir, "keeps"), 0, errors);
+    keeps.writeSync(1, 50, content);
+    mkdirSync(join(dir, "keeps", "c2"));
+    expect(keeps.writeSync(2, 51, content)).toBeNull();
+    await settle();
+    expect(readdirSync(join(dir, "keeps"))).toEqual(["c1", "c2"]);
   });
 });
 
 describe("candidate file grace", () => {
-  it("a dropped file stays until it is `graceMs` old (a worker may not have opened it yet); dropAll deletes at once", async () => {
+  it("a file no longer needed stays until it is `graceMs` old (a worker may not have opened it yet); dropAll deletes at once", async () => {
     const dir = mkdtempSync(join(tmp, "grace-"));
     const files = filesIn(dir, 300);
-    files.writeSync(1, content);
-    files.writeSync(2, content);
-    files.drop(1);
-    files.drop(2);
+    files.writeSync(1, 1, content);
+    files.writeSync(2, 2, content);
+    files.persisted(2);
     await settle();
     expect(readdirSync(dir).sort()).toEqual(["c1", "c2"]);
     await new Promise((r) => setTimeout(r, 300));
     expect(readdirSync(dir)).toEqual([]);
-    files.writeSync(3, content);
-    files.drop(3);
+    files.writeSync(3, 3, content);
+    files.persisted(3);
     files.dropAll();
     await settle();
     expect(readdirSync(dir)).toEqual([]);
