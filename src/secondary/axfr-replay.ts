@@ -1,7 +1,7 @@
-// A whole-zone transfer's raw messages → the zone tree, in a process that did not run the transfer: a cluster
-// worker builds its candidate from the messages the host received (src/server/secondary-table.ts) while the
-// host checks and builds its own. The host verified every message (ID, question, TSIG, RCODE) and runs the
-// zone checks; this only builds, so the result is served only once the host has accepted the same transfer.
+// A whole-zone transfer's raw messages → the zone, with no checks: the build a process that did not run the
+// transfer would make. Cluster workers did so for their candidates until session 9 (they now read the host's
+// zone image, src/server/secondary-table.ts); the benches keep it as the reference build of a transfer
+// (bench/xfr/flat-build-floor.mjs, candidate-handoff.mjs).
 // The records go into the tree exactly as `axfrTo` hands them to its sink: the opening SOA, every record up to
 // the closing SOA, which is not added.
 import { parseMessage, RecordBatch } from "../transfer/message.js";
